@@ -1,0 +1,101 @@
+//! `momentos demo`: realistic generated data, ingested into the lake.
+
+use std::path::Path;
+
+use super::ExitStatus;
+use crate::catalog::Catalog;
+use crate::demo::{self, DemoOptions};
+use crate::ingest::{self, IngestOptions};
+use crate::lake::Lake;
+use crate::privacy::Pseudonymizer;
+use crate::vocabulary::SourceKind;
+
+/// Key used by the demo when none is configured: the data is synthetic, the key is public.
+const DEMO_KEY: &[u8] = b"momentos-demo-key-not-for-real-data";
+
+/// Months of history the demo generates, ending with the last complete month.
+const DEMO_MONTHS: u32 = 11;
+
+/// First day of the month `DEMO_MONTHS` before the current one, so no generated event lies
+/// in the future.
+fn demo_start(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let this_month = today.with_day(1).expect("day 1 exists");
+    this_month - chrono::Months::new(DEMO_MONTHS)
+}
+
+pub async fn run(
+    lake: &Lake,
+    catalog: &Catalog,
+    inbox: &Path,
+    seed: u64,
+    interactions: u64,
+    no_ingest: bool,
+) -> anyhow::Result<ExitStatus> {
+    let opts = DemoOptions {
+        seed,
+        interactions,
+        start: demo_start(chrono::Utc::now().date_naive()),
+        months: DEMO_MONTHS,
+        ..DemoOptions::default()
+    };
+    std::fs::create_dir_all(inbox)?;
+    let inbox_owned = inbox.to_path_buf();
+    let files = tokio::task::spawn_blocking(move || demo::generate(&inbox_owned, &opts)).await??;
+    println!(
+        "Generated {} interactions, {} survey responses, {} shopper rows ({} deliberately malformed) in {}",
+        files.counts.interactions,
+        files.counts.surveys,
+        files.counts.shopper_rows,
+        files.counts.malformed,
+        inbox.display()
+    );
+    if no_ingest {
+        return Ok(ExitStatus::Success);
+    }
+    let pseudonymizer = match Pseudonymizer::from_env()? {
+        Some(p) => p,
+        None => {
+            println!(
+                "No MOMENTOS_PSEUDONYM_KEY set: using the public demo key (synthetic data only)."
+            );
+            Pseudonymizer::from_key(DEMO_KEY)?
+        }
+    };
+    for (kind, path) in [
+        (SourceKind::Interactions, &files.interactions),
+        (SourceKind::Surveys, &files.surveys),
+        (SourceKind::Shopper, &files.shopper),
+    ] {
+        let s = ingest::ingest_file(
+            lake,
+            catalog,
+            Some(&pseudonymizer),
+            path,
+            &IngestOptions::new(kind),
+        )
+        .await?;
+        match &s.already_ingested_in {
+            Some(b) => println!("  {kind}: already in the lake (batch {b})"),
+            None => println!(
+                "  {kind}: {} read, {} accepted, {} duplicates in file, {} quarantined",
+                s.rows_read, s.rows_accepted, s.rows_superseded_in_file, s.rows_quarantined
+            ),
+        }
+    }
+    println!("Lake: {}", lake.url());
+    println!("Try: momentos sql --lake {} \"select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10\"", lake.url());
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_history_ends_before_the_current_month() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(demo_start(d(2026, 11, 28)), d(2025, 12, 1));
+        assert_eq!(demo_start(d(2027, 1, 1)), d(2026, 2, 1));
+    }
+}

@@ -1,0 +1,102 @@
+//! Publishing a batch and cleaning up after a crash.
+//!
+//! Order of a publish: upload every file to `_staging/<batch>/`, rename each into place,
+//! write the manifest (the commit point), then delete the files the batch supersedes.
+//! [`recover`] (run under the lake lock before every write) removes what a killed writer
+//! left at any of those steps, so the lake converges to exactly the committed batches.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+
+use super::manifest::{self, Manifest};
+use super::{Lake, LakeError};
+
+const STAGING_DIR: &str = "_staging/";
+
+/// Folders that hold table files (everything a manifest can reference).
+pub const TABLE_DIRS: &[&str] = &["interactions/", "surveys/", "shopper/", "quarantine/"];
+
+/// A file of a batch, ready to upload.
+pub struct StagedFile {
+    /// Final lake-relative path.
+    pub path: String,
+    pub bytes: Bytes,
+}
+
+/// Uploads the files, publishes them and commits the manifest.
+pub async fn publish(
+    lake: &Lake,
+    manifest: &Manifest,
+    files: Vec<StagedFile>,
+) -> Result<(), LakeError> {
+    let staging = format!("{STAGING_DIR}{}/", manifest.batch_id);
+    let mut moves = Vec::with_capacity(files.len());
+    for f in files {
+        let staged = format!("{staging}{}", f.path);
+        lake.put(&staged, f.bytes).await?;
+        moves.push((staged, f.path));
+    }
+    for (staged, target) in &moves {
+        lake.rename(staged, target).await?;
+    }
+    let body = serde_json::to_vec_pretty(manifest).expect("manifest serialises");
+    lake.put(
+        &Manifest::relative_path(&manifest.batch_id),
+        Bytes::from(body),
+    )
+    .await?;
+    for old in &manifest.removes {
+        lake.delete(old).await?;
+    }
+    Ok(())
+}
+
+/// What [`recover`] removed.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    pub staged_removed: usize,
+    pub orphans_removed: usize,
+    pub superseded_removed: usize,
+}
+
+/// Removes staging leftovers, files no manifest references (a batch killed before its
+/// commit) and files a committed manifest superseded but a crash left behind.
+/// Call only while holding the lake lock.
+pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
+    let mut report = Recovery::default();
+    for path in lake.list(STAGING_DIR).await? {
+        lake.delete(&path).await?;
+        report.staged_removed += 1;
+    }
+    let manifests = manifest::read_all(lake).await?;
+    let referenced: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|m| m.files.iter().chain(m.quarantine_file.iter()))
+        .map(|f| f.path.as_str())
+        .collect();
+    let removed: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|m| m.removes.iter().map(String::as_str))
+        .collect();
+    for dir in TABLE_DIRS {
+        for path in lake.list(dir).await? {
+            if removed.contains(path.as_str()) {
+                lake.delete(&path).await?;
+                report.superseded_removed += 1;
+            } else if !referenced.contains(path.as_str()) && path.ends_with(".parquet") {
+                lake.delete(&path).await?;
+                report.orphans_removed += 1;
+            }
+        }
+    }
+    if report.staged_removed + report.orphans_removed + report.superseded_removed > 0 {
+        tracing::warn!(
+            staged = report.staged_removed,
+            orphans = report.orphans_removed,
+            superseded = report.superseded_removed,
+            "Cleaned up files left by an interrupted write."
+        );
+    }
+    Ok(report)
+}

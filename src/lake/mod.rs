@@ -1,0 +1,240 @@
+//! The lake (DESIGN §4): Parquet files under a URL handled by `object_store` — a local
+//! folder by default, any object store later. Nothing here assumes a local file system:
+//! every read and write goes through [`Lake::store`].
+//!
+//! A batch becomes visible by its manifest in `_batches/`: readers of `momentos` only see
+//! files that a manifest lists (and no later manifest removed), so a killed ingest never
+//! shows half a batch. Files are first uploaded to `_staging/` and renamed into place just
+//! before the manifest is written, and the next writer removes anything a dead batch left.
+
+pub mod commit;
+pub mod lock;
+pub mod manifest;
+pub mod schema;
+pub mod tables;
+pub mod writer;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use url::Url;
+
+/// Environment variable with the default lake URL.
+pub const LAKE_ENV: &str = "MOMENTOS_LAKE";
+/// Lake used when neither `--lake` nor `$MOMENTOS_LAKE` is given.
+pub const DEFAULT_LAKE: &str = "./lake";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("`{url}` is not a lake location: {detail}")]
+    BadUrl { url: String, detail: String },
+    #[error("lake {url}: {operation} {path}: {source}")]
+    Store {
+        url: String,
+        operation: &'static str,
+        path: String,
+        source: object_store::Error,
+    },
+    #[error("lake {url}: {path} is damaged: {detail}")]
+    Corrupt {
+        url: String,
+        path: String,
+        detail: String,
+    },
+    #[error("{0}")]
+    Parquet(String),
+    #[error("local temporary file: {0}")]
+    Temp(#[from] std::io::Error),
+    #[error("{0}")]
+    Locked(String),
+}
+
+/// A handle on one lake: the store, the URL people typed, and the prefix inside the store.
+#[derive(Clone)]
+pub struct Lake {
+    store: Arc<dyn ObjectStore>,
+    /// URL of the lake root, always ending in '/'.
+    root: Url,
+    prefix: ObjectPath,
+}
+
+impl std::fmt::Debug for Lake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lake({})", self.root)
+    }
+}
+
+impl Lake {
+    /// Opens a lake from what a user typed: a folder path (created when missing), a
+    /// `file://` URL, or `memory://name` (tests).
+    pub fn open(location: &str) -> Result<Lake, LakeError> {
+        let bad = |detail: String| LakeError::BadUrl {
+            url: location.to_string(),
+            detail,
+        };
+        let url = match Url::parse(location) {
+            Ok(u) if u.scheme().len() > 1 => u,
+            _ => {
+                let path = std::path::Path::new(location);
+                std::fs::create_dir_all(path)
+                    .map_err(|e| bad(format!("cannot create the folder: {e}")))?;
+                let abs = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
+                Url::from_directory_path(&abs).map_err(|_| bad("not an absolute path".into()))?
+            }
+        };
+        match url.scheme() {
+            "file" => {
+                let dir = url
+                    .to_file_path()
+                    .map_err(|_| bad("not a local path".into()))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| bad(format!("cannot create the folder: {e}")))?;
+                let root =
+                    Url::from_directory_path(&dir).map_err(|_| bad("not a folder".into()))?;
+                let prefix =
+                    ObjectPath::from_url_path(root.path()).map_err(|e| bad(e.to_string()))?;
+                Ok(Lake {
+                    store: Arc::new(object_store::local::LocalFileSystem::new()),
+                    root,
+                    prefix,
+                })
+            }
+            "memory" => Ok(Lake::with_store(
+                Arc::new(object_store::memory::InMemory::new()),
+                url,
+            )),
+            other => Err(bad(format!(
+                "the scheme `{other}` is not supported by this build; use a folder path or file://"
+            ))),
+        }
+    }
+
+    /// A lake over an already-built store whose root is the URL's path.
+    pub fn with_store(store: Arc<dyn ObjectStore>, mut url: Url) -> Lake {
+        if !url.path().ends_with('/') {
+            let p = format!("{}/", url.path());
+            url.set_path(&p);
+        }
+        let prefix = ObjectPath::from_url_path(url.path()).unwrap_or_default();
+        Lake {
+            store,
+            root: url,
+            prefix,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// The lake's root URL (ends in '/').
+    pub fn url(&self) -> &Url {
+        &self.root
+    }
+
+    /// The URL of the object store alone (scheme and authority), to register with DataFusion.
+    pub fn store_url(&self) -> Url {
+        let mut u = self.root.clone();
+        u.set_path("/");
+        u
+    }
+
+    /// Object path of a lake-relative path like `interactions/date=2026-01-02/b.parquet`.
+    pub fn path(&self, relative: &str) -> ObjectPath {
+        let rel = ObjectPath::from(relative);
+        let parts: Vec<_> = self.prefix.parts().chain(rel.parts()).collect();
+        ObjectPath::from_iter(parts)
+    }
+
+    /// Lake-relative form of an object path under this lake.
+    pub fn relative(&self, path: &ObjectPath) -> String {
+        path.prefix_match(&self.prefix)
+            .map(|parts| {
+                parts
+                    .map(|p| p.as_ref().to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_else(|| path.to_string())
+    }
+
+    /// Full URL of a lake-relative path, for DataFusion listing tables.
+    pub fn file_url(&self, relative: &str) -> String {
+        format!("{}{}", self.root, relative)
+    }
+
+    fn store_error(
+        &self,
+        operation: &'static str,
+        path: &ObjectPath,
+        source: object_store::Error,
+    ) -> LakeError {
+        LakeError::Store {
+            url: self.root.to_string(),
+            operation,
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    pub async fn put(&self, relative: &str, bytes: Bytes) -> Result<(), LakeError> {
+        let path = self.path(relative);
+        self.store
+            .put(&path, PutPayload::from_bytes(bytes))
+            .await
+            .map(|_| ())
+            .map_err(|e| self.store_error("writing", &path, e))
+    }
+
+    pub async fn get(&self, relative: &str) -> Result<Bytes, LakeError> {
+        let path = self.path(relative);
+        let result = self
+            .store
+            .get(&path)
+            .await
+            .map_err(|e| self.store_error("reading", &path, e))?;
+        result
+            .bytes()
+            .await
+            .map_err(|e| self.store_error("reading", &path, e))
+    }
+
+    /// Lake-relative paths of every object under a lake-relative prefix.
+    pub async fn list(&self, relative_prefix: &str) -> Result<Vec<String>, LakeError> {
+        let prefix = self.path(relative_prefix);
+        let metas: Vec<_> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| self.store_error("listing", &prefix, e))?;
+        let mut out: Vec<String> = metas.iter().map(|m| self.relative(&m.location)).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), LakeError> {
+        let (a, b) = (self.path(from), self.path(to));
+        self.store
+            .rename(&a, &b)
+            .await
+            .map_err(|e| self.store_error("renaming", &a, e))
+    }
+
+    /// Deletes an object; a missing one is fine (deletes are retried after crashes).
+    pub async fn delete(&self, relative: &str) -> Result<(), LakeError> {
+        let path = self.path(relative);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.store_error("deleting", &path, e)),
+        }
+    }
+
+    /// Checks the store answers, so a run fails early with a clear message.
+    pub async fn check_reachable(&self) -> Result<(), LakeError> {
+        self.list("_batches/").await.map(|_| ())
+    }
+}

@@ -1,0 +1,98 @@
+//! Registers the lake's tables with DataFusion under the names of DESIGN §4–§5. Each table
+//! lists exactly the live files of committed batches, so queries never see a half-written
+//! batch or a superseded row.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+
+use super::manifest::{self, FileEntry, Manifest};
+use super::{schema, Lake, LakeError};
+use crate::vocabulary::SourceKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error("registering table `{table}`: {source}")]
+    DataFusion {
+        table: String,
+        source: DataFusionError,
+    },
+}
+
+/// A table over an explicit list of Parquet files with a known schema (empty list: an
+/// empty table with the same columns, so queries work on a new lake).
+pub fn files_table(
+    lake: &Lake,
+    schema: SchemaRef,
+    files: &[FileEntry],
+) -> Result<Arc<dyn TableProvider>, DataFusionError> {
+    if files.is_empty() {
+        return Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?));
+    }
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(lake.file_url(&f.path)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(ListingTable::try_new(config)?))
+}
+
+/// Makes the lake's object store known to DataFusion (file:// is built in).
+pub fn register_store(ctx: &SessionContext, lake: &Lake) {
+    if lake.url().scheme() != "file" {
+        ctx.register_object_store(&lake.store_url(), lake.store().clone());
+    }
+}
+
+/// Registers `interactions`, `surveys`, `shopper` (latest version of every row) and
+/// `quarantine` (every rejected row of every source).
+pub async fn register_source_tables(
+    ctx: &SessionContext,
+    lake: &Lake,
+) -> Result<Vec<Manifest>, RegisterError> {
+    register_store(ctx, lake);
+    let manifests = manifest::read_all(lake).await?;
+    let mut quarantined = Vec::new();
+    for kind in [
+        SourceKind::Interactions,
+        SourceKind::Surveys,
+        SourceKind::Shopper,
+    ] {
+        let table = kind.code();
+        let files = manifest::live_files(&manifests, table);
+        register(ctx, lake, table, schema::for_source(kind), &files)?;
+        quarantined.extend(manifest::quarantine_files(&manifests, table));
+    }
+    register(ctx, lake, "quarantine", schema::quarantine(), &quarantined)?;
+    Ok(manifests)
+}
+
+fn register(
+    ctx: &SessionContext,
+    lake: &Lake,
+    table: &str,
+    schema: SchemaRef,
+    files: &[FileEntry],
+) -> Result<(), RegisterError> {
+    let wrap = |source| RegisterError::DataFusion {
+        table: table.to_string(),
+        source,
+    };
+    let provider = files_table(lake, schema, files).map_err(wrap)?;
+    ctx.deregister_table(table).map_err(wrap)?;
+    ctx.register_table(table, provider).map_err(wrap)?;
+    Ok(())
+}

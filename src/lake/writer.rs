@@ -1,0 +1,209 @@
+//! Writing Parquet for one batch: rows are split by local date into one file per
+//! partition. Each partition's writer streams into a local temporary file, and the writers
+//! together keep at most a fixed budget of encoded data in memory (the largest flushes a
+//! row group when the budget is reached), so ten million rows spread over hundreds of
+//! dates ingest in bounded memory.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use datafusion::arrow::array::{Array, BooleanArray, Date32Array, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{filter_record_batch, take_record_batch};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::LakeError;
+
+/// Encoded bytes all open partition writers may hold before the largest flushes.
+pub const DEFAULT_MEMORY_BUDGET: usize = 192 * 1024 * 1024;
+
+fn parquet_err(e: impl std::fmt::Display) -> LakeError {
+    LakeError::Parquet(format!("Parquet: {e}"))
+}
+
+/// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics on.
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .build()
+}
+
+struct PartWriter {
+    path: PathBuf,
+    writer: ArrowWriter<BufWriter<File>>,
+    rows: u64,
+}
+
+/// A finished partition file on local disk.
+#[derive(Debug)]
+pub struct FinishedPart {
+    pub partition: String,
+    pub path: PathBuf,
+    pub rows: u64,
+}
+
+pub struct PartitionedWriter {
+    dir: tempfile::TempDir,
+    schema: SchemaRef,
+    writers: HashMap<String, PartWriter>,
+    budget: usize,
+}
+
+impl PartitionedWriter {
+    pub fn new(schema: SchemaRef, budget: usize) -> Result<Self, LakeError> {
+        Ok(PartitionedWriter {
+            dir: tempfile::Builder::new()
+                .prefix("momentos-batch-")
+                .tempdir()?,
+            schema,
+            writers: HashMap::new(),
+            budget,
+        })
+    }
+
+    /// Appends rows to a partition (e.g. `date=2026-03-02`).
+    pub fn write(&mut self, partition: &str, batch: &RecordBatch) -> Result<(), LakeError> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        if !self.writers.contains_key(partition) {
+            let path = self
+                .dir
+                .path()
+                .join(format!("part-{}.parquet", self.writers.len()));
+            let file = BufWriter::with_capacity(256 * 1024, File::create(&path)?);
+            let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(writer_properties()))
+                .map_err(parquet_err)?;
+            self.writers.insert(
+                partition.to_string(),
+                PartWriter {
+                    path,
+                    writer,
+                    rows: 0,
+                },
+            );
+        }
+        let part = self.writers.get_mut(partition).expect("inserted above");
+        part.writer.write(batch).map_err(parquet_err)?;
+        part.rows += batch.num_rows() as u64;
+        self.enforce_budget()
+    }
+
+    /// Splits rows by their `local_date` column and appends each group to `date=…`.
+    pub fn write_by_date(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
+        for (partition, rows) in split_by_date(batch)? {
+            self.write(&partition, &rows)?;
+        }
+        Ok(())
+    }
+
+    fn enforce_budget(&mut self) -> Result<(), LakeError> {
+        let mut total: usize = self
+            .writers
+            .values()
+            .map(|w| w.writer.in_progress_size())
+            .sum();
+        while total > self.budget {
+            let largest = self
+                .writers
+                .values_mut()
+                .max_by_key(|w| w.writer.in_progress_size())
+                .expect("total > 0 means a writer exists");
+            let size = largest.writer.in_progress_size();
+            largest.writer.flush().map_err(parquet_err)?;
+            total -= size;
+        }
+        Ok(())
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.writers.values().map(|w| w.rows).sum()
+    }
+
+    /// Closes every file. The returned guard owns the folder: keep it until uploaded.
+    pub fn finish(self) -> Result<(Vec<FinishedPart>, tempfile::TempDir), LakeError> {
+        let mut parts = Vec::with_capacity(self.writers.len());
+        for (partition, w) in self.writers {
+            w.writer.close().map_err(parquet_err)?;
+            parts.push(FinishedPart {
+                partition,
+                path: w.path,
+                rows: w.rows,
+            });
+        }
+        parts.sort_by(|a, b| a.partition.cmp(&b.partition));
+        Ok((parts, self.dir))
+    }
+}
+
+/// Groups rows by the `local_date` column: `date=YYYY-MM-DD` → rows.
+pub fn split_by_date(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, LakeError> {
+    let dates = batch
+        .column_by_name("local_date")
+        .and_then(|c| c.as_any().downcast_ref::<Date32Array>())
+        .ok_or_else(|| LakeError::Parquet("internal: batch has no local_date column".into()))?;
+    let mut groups: HashMap<i32, Vec<u32>> = HashMap::new();
+    for i in 0..dates.len() {
+        groups.entry(dates.value(i)).or_default().push(i as u32);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (day, rows) in groups {
+        let date =
+            chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163).expect("valid Date32");
+        let part = if rows.len() == batch.num_rows() {
+            batch.clone()
+        } else {
+            take_record_batch(batch, &UInt32Array::from(rows)).map_err(parquet_err)?
+        };
+        out.push((format!("date={date}"), part));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Encodes batches as one Parquet file in memory (small files: quarantine, derived tables).
+pub fn encode(schema: SchemaRef, batches: &[RecordBatch]) -> Result<Bytes, LakeError> {
+    let mut buf = Vec::new();
+    let mut writer =
+        ArrowWriter::try_new(&mut buf, schema, Some(writer_properties())).map_err(parquet_err)?;
+    for b in batches {
+        writer.write(b).map_err(parquet_err)?;
+    }
+    writer.close().map_err(parquet_err)?;
+    Ok(Bytes::from(buf))
+}
+
+/// Reads every batch of an in-memory Parquet file.
+pub fn decode(bytes: Bytes) -> Result<Vec<RecordBatch>, LakeError> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .map_err(parquet_err)?
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(parquet_err)?;
+    reader.map(|b| b.map_err(parquet_err)).collect()
+}
+
+/// Rewrites a Parquet file keeping the rows `keep` selects; returns the new file and its
+/// row count (0 rows: no file worth writing).
+pub fn rewrite_filtered(
+    bytes: Bytes,
+    schema: SchemaRef,
+    mut keep: impl FnMut(&RecordBatch) -> BooleanArray,
+) -> Result<(Bytes, u64), LakeError> {
+    let mut kept = Vec::new();
+    let mut rows = 0u64;
+    for batch in decode(bytes)? {
+        let mask = keep(&batch);
+        let filtered = filter_record_batch(&batch, &mask).map_err(parquet_err)?;
+        rows += filtered.num_rows() as u64;
+        kept.push(filtered);
+    }
+    Ok((encode(schema, &kept)?, rows))
+}

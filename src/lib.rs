@@ -1,0 +1,20 @@
+//! momentos: analytics and quality monitoring for a university's customer service,
+//! following procedure PR-ME-002 (see DESIGN.md).
+//!
+//! The modules follow a row's path: [`sources`] read an export → [`validate`] and
+//! [`privacy`] reject, redact and pseudonymise → [`lake`] stores Parquet batches →
+//! [`score`] runs the SQL of `queries/` → reports. [`cli`] and [`commands`] are the door.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod ingest;
+pub mod lake;
+pub mod privacy;
+pub mod progress;
+pub mod score;
+pub mod sources;
+pub mod sql;
+pub mod validate;
+pub mod vocabulary;

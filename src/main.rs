@@ -1,0 +1,69 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use momentos::catalog::Catalog;
+use momentos::cli::{Cli, Command};
+use momentos::commands::{self, ExitStatus};
+use momentos::lake::Lake;
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOMENTOS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitStatus::Failure.into();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitStatus::Failure.into()
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let catalog = match Catalog::discover(cli.catalog.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::UsageError);
+        }
+    };
+    let lake = Lake::open(&cli.lake)?;
+    match cli.command {
+        Command::Ingest {
+            kind,
+            files,
+            format,
+            sheet,
+        } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
+        Command::Sql { query, format } => commands::sql::run(&lake, &query, format).await,
+        Command::Demo {
+            inbox,
+            seed,
+            interactions,
+            no_ingest,
+        } => commands::demo::run(&lake, &catalog, &inbox, seed, interactions, no_ingest).await,
+    }
+}

@@ -1,0 +1,164 @@
+//! Generic Arrow builders for a table's rows plus the lineage columns every source row
+//! carries (local date, batch, file, line, ingestion time).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
+    Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+
+/// One cell value on its way into a builder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    Ts(i64),
+    Bool(bool),
+    Int(i32),
+    Float(f64),
+}
+
+enum Col {
+    Text(StringBuilder),
+    Ts(TimestampMicrosecondBuilder),
+    Bool(BooleanBuilder),
+    Int(Int32Builder),
+    Long(Int64Builder),
+    Float(Float64Builder),
+    Date(Date32Builder),
+}
+
+impl Col {
+    fn for_type(t: &DataType) -> Col {
+        match t {
+            DataType::Utf8 => Col::Text(StringBuilder::new()),
+            DataType::Timestamp(_, tz) => {
+                Col::Ts(TimestampMicrosecondBuilder::new().with_timezone_opt(tz.clone()))
+            }
+            DataType::Boolean => Col::Bool(BooleanBuilder::new()),
+            DataType::Int32 => Col::Int(Int32Builder::new()),
+            DataType::Int64 => Col::Long(Int64Builder::new()),
+            DataType::Float64 => Col::Float(Float64Builder::new()),
+            DataType::Date32 => Col::Date(Date32Builder::new()),
+            other => unreachable!("lake schemas use no {other} columns"),
+        }
+    }
+
+    fn push(&mut self, v: &Val) {
+        match (self, v) {
+            (Col::Text(b), Val::Text(s)) => b.append_value(s),
+            (Col::Text(b), Val::Null) => b.append_null(),
+            (Col::Ts(b), Val::Ts(t)) => b.append_value(*t),
+            (Col::Ts(b), Val::Null) => b.append_null(),
+            (Col::Bool(b), Val::Bool(x)) => b.append_value(*x),
+            (Col::Bool(b), Val::Null) => b.append_null(),
+            (Col::Int(b), Val::Int(x)) => b.append_value(*x),
+            (Col::Int(b), Val::Null) => b.append_null(),
+            (Col::Float(b), Val::Float(x)) => b.append_value(*x),
+            (Col::Float(b), Val::Null) => b.append_null(),
+            (_, v) => unreachable!("value {v:?} does not fit its column"),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Col::Text(b) => Arc::new(b.finish()),
+            Col::Ts(b) => Arc::new(b.finish()),
+            Col::Bool(b) => Arc::new(b.finish()),
+            Col::Int(b) => Arc::new(b.finish()),
+            Col::Long(b) => Arc::new(b.finish()),
+            Col::Float(b) => Arc::new(b.finish()),
+            Col::Date(b) => Arc::new(b.finish()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Col::Text(b) => b.len(),
+            Col::Ts(b) => b.len(),
+            Col::Bool(b) => b.len(),
+            Col::Int(b) => b.len(),
+            Col::Long(b) => b.len(),
+            Col::Float(b) => b.len(),
+            Col::Date(b) => b.len(),
+        }
+    }
+}
+
+/// Lineage values shared by all rows of a batch.
+#[derive(Debug, Clone)]
+pub struct Lineage {
+    pub batch_id: String,
+    pub source_file: String,
+    pub ingested_at: i64,
+}
+
+/// Builds record batches of a source table: the table's columns then the lineage ones.
+pub struct TableBuilder {
+    schema: SchemaRef,
+    own: Vec<Col>,
+    local_date: Date32Builder,
+    batch_id: StringBuilder,
+    source_file: StringBuilder,
+    source_line: Int64Builder,
+    ingested_at: TimestampMicrosecondBuilder,
+    lineage: Lineage,
+}
+
+/// Number of lineage columns at the end of every source schema.
+const LINEAGE_COLUMNS: usize = 5;
+
+impl TableBuilder {
+    pub fn new(schema: SchemaRef, lineage: Lineage) -> Self {
+        let n = schema.fields().len() - LINEAGE_COLUMNS;
+        let own = schema.fields()[..n]
+            .iter()
+            .map(|f| Col::for_type(f.data_type()))
+            .collect();
+        TableBuilder {
+            schema,
+            own,
+            local_date: Date32Builder::new(),
+            batch_id: StringBuilder::new(),
+            source_file: StringBuilder::new(),
+            source_line: Int64Builder::new(),
+            ingested_at: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            lineage,
+        }
+    }
+
+    /// Appends a row; `local_date` is days since the Unix epoch.
+    pub fn append(&mut self, values: &[Val], local_date: i32, line: u64) {
+        debug_assert_eq!(values.len(), self.own.len());
+        for (col, v) in self.own.iter_mut().zip(values) {
+            col.push(v);
+        }
+        self.local_date.append_value(local_date);
+        self.batch_id.append_value(&self.lineage.batch_id);
+        self.source_file.append_value(&self.lineage.source_file);
+        self.source_line.append_value(line as i64);
+        self.ingested_at.append_value(self.lineage.ingested_at);
+    }
+
+    pub fn len(&self) -> usize {
+        self.local_date.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn finish(&mut self) -> RecordBatch {
+        let mut arrays: Vec<ArrayRef> = self.own.iter_mut().map(Col::finish).collect();
+        arrays.push(Arc::new(self.local_date.finish()));
+        arrays.push(Arc::new(self.batch_id.finish()));
+        arrays.push(Arc::new(self.source_file.finish()));
+        arrays.push(Arc::new(self.source_line.finish()));
+        arrays.push(Arc::new(self.ingested_at.finish()));
+        debug_assert!(self.own.iter().all(|c| c.len() == 0));
+        RecordBatch::try_new(self.schema.clone(), arrays).expect("builders follow the schema")
+    }
+}
