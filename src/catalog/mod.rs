@@ -617,7 +617,7 @@ mod tests {
             (
                 "sla_clock = \"wall\"",
                 "sla_clock = \"walls\"",
-                "channels.in_person.sla_clock",
+                "channels.phone.sla_clock",
             ),
             (
                 "escalation_sla_days = 2",

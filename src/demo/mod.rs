@@ -786,7 +786,7 @@ impl<'m> Gen<'m> {
                 resolved = Some(f + r.gen_range(60..600));
                 met = true;
             } else {
-                outcome = "abandoned"; // an outbound contact nobody answered
+                outcome = "pending"; // an outbound contact nobody answered yet
                 if c == PHONE {
                     resolved = Some(t + r.gen_range(25..45));
                 }
