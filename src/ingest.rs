@@ -6,9 +6,12 @@
 //! file the last row wins, and earlier batches' files holding those ids are rewritten
 //! without them (copy-on-write), all committed together by one manifest.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -64,6 +67,8 @@ pub struct IngestOptions {
     pub memory_budget: usize,
     /// How long to wait for another writer of the same lake.
     pub lock_wait: Duration,
+    /// Validation threads (each writes its own file per date).
+    pub threads: usize,
 }
 
 impl IngestOptions {
@@ -73,6 +78,9 @@ impl IngestOptions {
             read: ReadOptions::default(),
             memory_budget: writer::DEFAULT_MEMORY_BUDGET,
             lock_wait: Duration::from_secs(600),
+            threads: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
         }
     }
 }
@@ -193,7 +201,7 @@ pub async fn ingest_file(
         let mut staged = Vec::new();
         let mut files = Vec::new();
         for part in &read.parts {
-            let relative = format!("{table}/{}/{batch_id}.parquet", part.partition);
+            let relative = format!("{table}/{}/{}.parquet", part.partition, part.name);
             files.push(FileEntry {
                 path: relative.clone(),
                 rows: part.rows,
@@ -309,7 +317,7 @@ struct ReadResult {
     quarantine_rows: u64,
     reasons: BTreeMap<String, (u64, String)>,
     parts: Vec<writer::FinishedPart>,
-    _tmp: tempfile::TempDir,
+    _tmp: Vec<tempfile::TempDir>,
     quarantine: Option<Bytes>,
     /// Key hash → line of the row that counts (the last one).
     keys: HashMap<u64, u64>,
@@ -327,7 +335,176 @@ fn read_and_validate(
     let columns = converter.columns();
     let file = display_name(path);
     let mut source = sources::open(path, columns, &opts.read)?;
-    let present = source.present().to_vec();
+    check_required_columns(path, &*source, &*converter)?;
+
+    let ctx = RowContext::new(catalog, pseudonymizer, ingested_at);
+    let workers = opts.threads.max(1);
+    let budget = opts.memory_budget / workers;
+    let progress = crate::progress::rows_spinner(&format!("Ingesting {file}"));
+    let abort = AtomicBool::new(false);
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let chunk_rx = Mutex::new(chunk_rx);
+    let (recycle_tx, recycle_rx) = mpsc::channel::<Chunk>();
+
+    let (rows_read, outputs) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (chunk_rx, recycle_tx, ctx, converter, abort, file) = (
+                    &chunk_rx,
+                    recycle_tx.clone(),
+                    &ctx,
+                    &*converter,
+                    &abort,
+                    file.as_str(),
+                );
+                let part_name = if workers == 1 {
+                    batch_id.to_string()
+                } else {
+                    format!("{batch_id}-w{w}")
+                };
+                let lineage = builder_lineage(batch_id, file, ingested_at);
+                scope.spawn(move || {
+                    let mut worker = Worker::new(
+                        opts.kind,
+                        &part_name,
+                        lineage,
+                        budget,
+                        batch_id,
+                        file,
+                        ingested_at,
+                    )?;
+                    loop {
+                        let next = chunk_rx.lock().expect("chunk queue").recv();
+                        let Ok(chunk) = next else { break };
+                        let result = worker.process(&chunk, converter, ctx, path);
+                        let _ = recycle_tx.send(chunk);
+                        if let Err(e) = result {
+                            abort.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
+                    worker.finish()
+                })
+            })
+            .collect();
+        drop(recycle_tx);
+
+        // This thread reads; chunks of records are recycled so rows cost no allocation.
+        let mut rows_read = 0u64;
+        let read_result = (|| -> Result<(), IngestError> {
+            loop {
+                if abort.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let mut chunk = recycle_rx.try_recv().unwrap_or_default();
+                chunk.len = 0;
+                while chunk.len < CHUNK_ROWS {
+                    if chunk.records.len() == chunk.len {
+                        chunk.records.push(Record::default());
+                    }
+                    if !source.next_record(&mut chunk.records[chunk.len])? {
+                        break;
+                    }
+                    chunk.len += 1;
+                }
+                rows_read += chunk.len as u64;
+                progress.set_position(rows_read);
+                let last = chunk.len < CHUNK_ROWS;
+                if chunk.len > 0 && chunk_tx.send(chunk).is_err() {
+                    return Ok(());
+                }
+                if last {
+                    return Ok(());
+                }
+            }
+        })();
+        drop(chunk_tx);
+        let outputs: Vec<Result<WorkerOutput, IngestError>> = handles
+            .into_iter()
+            .map(|h| h.join().expect("worker thread panicked"))
+            .collect();
+        read_result.map(|()| (rows_read, outputs))
+    })?;
+    progress.finish_and_clear();
+
+    let mut parts = Vec::new();
+    let mut tmps = Vec::new();
+    let mut keys: HashMap<u64, u64> = HashMap::new();
+    let mut superseded = 0u64;
+    let mut quarantine_batches = Vec::new();
+    let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut outputs = outputs.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // Merge into the largest key map; a key seen by two workers keeps its last line.
+    outputs.sort_by_key(|o| std::cmp::Reverse(o.keys.len()));
+    for out in outputs {
+        if keys.is_empty() {
+            keys = out.keys;
+        } else {
+            for (k, line) in out.keys {
+                match keys.entry(k) {
+                    Entry::Occupied(mut e) => {
+                        superseded += 1;
+                        if line > *e.get() {
+                            e.insert(line);
+                        }
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert(line);
+                    }
+                }
+            }
+        }
+        superseded += out.superseded;
+        parts.extend(out.parts);
+        tmps.push(out.tmp);
+        quarantine_batches.extend(out.quarantine);
+        for (code, (n, example)) in out.reasons {
+            reasons.entry(code).or_insert((0, example)).0 += n;
+        }
+    }
+    if superseded > 0 {
+        drop_superseded_rows(&mut parts, opts.kind, &keys)?;
+    }
+    let quarantine_rows = quarantine_batches
+        .iter()
+        .map(|b| b.num_rows() as u64)
+        .sum::<u64>();
+    let quarantine = if quarantine_rows > 0 {
+        Some(writer::encode(schema::quarantine(), &quarantine_batches)?)
+    } else {
+        None
+    };
+    Ok(ReadResult {
+        described: source.describe(),
+        unknown_columns: source.unknown_columns().to_vec(),
+        rows_read,
+        superseded,
+        quarantine_rows,
+        reasons,
+        parts,
+        _tmp: tmps,
+        quarantine,
+        keys,
+    })
+}
+
+/// Rows handed to a worker at a time.
+const CHUNK_ROWS: usize = 4096;
+
+/// Records read by the reader thread; `records[..len]` are filled.
+#[derive(Default)]
+struct Chunk {
+    records: Vec<Record>,
+    len: usize,
+}
+
+fn check_required_columns(
+    path: &Path,
+    source: &dyn sources::RecordSource,
+    converter: &dyn validate::RowConverter,
+) -> Result<(), IngestError> {
+    let columns = converter.columns();
+    let present = source.present();
     let missing: Vec<&str> = converter
         .required()
         .iter()
@@ -339,133 +516,166 @@ fn read_and_validate(
                 .expect("required ⊂ columns")]
         })
         .collect();
-    if !missing.is_empty() {
-        let have: Vec<&str> = columns
-            .iter()
-            .zip(&present)
-            .filter(|(_, p)| **p)
-            .map(|(c, _)| *c)
-            .collect();
-        let mut present_list = have.join(", ");
-        if !source.unknown_columns().is_empty() {
-            present_list.push_str(&format!(
-                " (and unknown: {})",
-                source.unknown_columns().join(", ")
-            ));
-        }
-        return Err(IngestError::MissingColumns {
-            file: path.display().to_string(),
-            missing: missing.join(", "),
-            present: if present_list.is_empty() {
-                "no recognised column".into()
-            } else {
-                present_list
-            },
-        });
+    if missing.is_empty() {
+        return Ok(());
     }
-
-    let ctx = RowContext::new(catalog, pseudonymizer, ingested_at);
-    let lineage = builder_lineage(batch_id, &file, ingested_at);
-    let table_schema = schema::for_source(opts.kind);
-    let mut builder = TableBuilder::new(table_schema.clone(), lineage);
-    let mut writer = PartitionedWriter::new(table_schema, opts.memory_budget)?;
-    let mut quarantine = QuarantineBuilder::new(
-        opts.kind.code(),
-        batch_id,
-        &file,
-        ingested_at.timestamp_micros(),
-    );
-    let mut quarantine_batches = Vec::new();
-    let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    let mut keys: HashMap<u64, u64> = HashMap::new();
-    let mut superseded = 0u64;
-    let mut rows_read = 0u64;
-    let mut rec = Record::default();
-    let progress = crate::progress::rows_spinner(&format!("Ingesting {file}"));
-    let mut note = |code: &str, message: &str| {
-        let e = reasons
-            .entry(code.to_string())
-            .or_insert((0, crate::privacy::redact(message).into_owned()));
-        e.0 += 1;
-    };
-
-    while source.next_record(&mut rec)? {
-        rows_read += 1;
-        if rows_read % 65_536 == 0 {
-            progress.set_position(rows_read);
-        }
-        if let Some(problem) = rec.problem.take() {
-            let why = validate::Rejection {
-                code: "unreadable_row",
-                column: None,
-                message: problem,
-            };
-            note(why.code, &why.message);
-            quarantine.push(&rec, columns, &why);
-            continue;
-        }
-        match converter.convert(&rec, &ctx) {
-            Ok(row) => {
-                let day = local_day(row.event_at, ctx.tz);
-                if keys.insert(row.key_hash, rec.line).is_some() {
-                    superseded += 1;
-                }
-                builder.append(&row.values, day, rec.line);
-                if builder.len() >= BATCH_ROWS {
-                    writer.write_by_date(&builder.finish())?;
-                }
-            }
-            Err(why) if why.code == "no_pseudonym_key" => {
-                return Err(IngestError::NoKey {
-                    file: path.display().to_string(),
-                    line: rec.line,
-                    column: why.column.unwrap_or("contact"),
-                    key_env: crate::privacy::KEY_ENV,
-                    key_file_env: crate::privacy::KEY_FILE_ENV,
-                });
-            }
-            Err(why) => {
-                note(why.code, &why.message);
-                quarantine.push(&rec, columns, &why);
-                if quarantine.len() >= BATCH_ROWS {
-                    quarantine_batches.push(quarantine.finish());
-                }
-            }
-        }
-    }
-    progress.finish_and_clear();
-    if !builder.is_empty() {
-        writer.write_by_date(&builder.finish())?;
-    }
-    let quarantine_rows = quarantine_batches
+    let have: Vec<&str> = columns
         .iter()
-        .map(|b| b.num_rows())
-        .sum::<usize>()
-        + quarantine.len();
-    if !quarantine.is_empty() {
-        quarantine_batches.push(quarantine.finish());
+        .zip(present)
+        .filter(|(_, p)| **p)
+        .map(|(c, _)| *c)
+        .collect();
+    let mut present_list = have.join(", ");
+    if !source.unknown_columns().is_empty() {
+        present_list.push_str(&format!(
+            " (and unknown: {})",
+            source.unknown_columns().join(", ")
+        ));
     }
-    let (mut parts, tmp) = writer.finish()?;
-    if superseded > 0 {
-        drop_superseded_rows(&mut parts, opts.kind, &keys)?;
-    }
-    let quarantine = if quarantine_rows > 0 {
-        Some(writer::encode(schema::quarantine(), &quarantine_batches)?)
-    } else {
-        None
-    };
-    Ok(ReadResult {
-        described: source.describe(),
-        unknown_columns: source.unknown_columns().to_vec(),
-        rows_read,
-        superseded,
-        quarantine_rows: quarantine_rows as u64,
-        reasons,
-        parts,
-        _tmp: tmp,
-        quarantine,
-        keys,
+    Err(IngestError::MissingColumns {
+        file: path.display().to_string(),
+        missing: missing.join(", "),
+        present: if present_list.is_empty() {
+            "no recognised column".into()
+        } else {
+            present_list
+        },
     })
+}
+
+/// One validation thread: converts chunks of records and writes its own partition files.
+struct Worker {
+    builder: TableBuilder,
+    writer: PartitionedWriter,
+    quarantine: QuarantineBuilder,
+    quarantine_batches: Vec<RecordBatch>,
+    reasons: BTreeMap<String, (u64, String)>,
+    keys: HashMap<u64, u64>,
+    superseded: u64,
+    part_name: String,
+}
+
+struct WorkerOutput {
+    parts: Vec<writer::FinishedPart>,
+    tmp: tempfile::TempDir,
+    quarantine: Vec<RecordBatch>,
+    reasons: BTreeMap<String, (u64, String)>,
+    keys: HashMap<u64, u64>,
+    superseded: u64,
+}
+
+impl Worker {
+    fn new(
+        kind: SourceKind,
+        part_name: &str,
+        lineage: validate::Lineage,
+        budget: usize,
+        batch_id: &str,
+        file: &str,
+        ingested_at: DateTime<Utc>,
+    ) -> Result<Worker, IngestError> {
+        let table_schema = schema::for_source(kind);
+        Ok(Worker {
+            builder: TableBuilder::new(table_schema.clone(), lineage),
+            writer: PartitionedWriter::new(table_schema, budget)?,
+            quarantine: QuarantineBuilder::new(
+                kind.code(),
+                batch_id,
+                file,
+                ingested_at.timestamp_micros(),
+            ),
+            quarantine_batches: Vec::new(),
+            reasons: BTreeMap::new(),
+            keys: HashMap::new(),
+            superseded: 0,
+            part_name: part_name.to_string(),
+        })
+    }
+
+    fn reject(&mut self, rec: &Record, columns: &[&str], why: &validate::Rejection) {
+        let e = self
+            .reasons
+            .entry(why.code.to_string())
+            .or_insert_with(|| (0, crate::privacy::redact(&why.message).into_owned()));
+        e.0 += 1;
+        self.quarantine.push(rec, columns, why);
+        if self.quarantine.len() >= BATCH_ROWS {
+            self.quarantine_batches.push(self.quarantine.finish());
+        }
+    }
+
+    fn process(
+        &mut self,
+        chunk: &Chunk,
+        converter: &dyn validate::RowConverter,
+        ctx: &RowContext,
+        path: &Path,
+    ) -> Result<(), IngestError> {
+        let columns = converter.columns();
+        for rec in &chunk.records[..chunk.len] {
+            if let Some(problem) = &rec.problem {
+                let why = validate::Rejection {
+                    code: "unreadable_row",
+                    column: None,
+                    message: problem.clone(),
+                };
+                self.reject(rec, columns, &why);
+                continue;
+            }
+            match converter.convert(rec, ctx) {
+                Ok(row) => {
+                    let day = local_day(row.event_at, ctx.tz);
+                    match self.keys.entry(row.key_hash) {
+                        Entry::Occupied(mut e) => {
+                            self.superseded += 1;
+                            if rec.line > *e.get() {
+                                e.insert(rec.line);
+                            }
+                        }
+                        Entry::Vacant(e) => {
+                            e.insert(rec.line);
+                        }
+                    }
+                    self.builder.append(&row.values, day, rec.line);
+                    if self.builder.len() >= BATCH_ROWS {
+                        self.writer.write_by_date(&self.builder.finish())?;
+                    }
+                }
+                Err(why) if why.code == "no_pseudonym_key" => {
+                    return Err(IngestError::NoKey {
+                        file: path.display().to_string(),
+                        line: rec.line,
+                        column: why.column.unwrap_or("contact"),
+                        key_env: crate::privacy::KEY_ENV,
+                        key_file_env: crate::privacy::KEY_FILE_ENV,
+                    });
+                }
+                Err(why) => self.reject(rec, columns, &why),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<WorkerOutput, IngestError> {
+        if !self.builder.is_empty() {
+            self.writer.write_by_date(&self.builder.finish())?;
+        }
+        if !self.quarantine.is_empty() {
+            self.quarantine_batches.push(self.quarantine.finish());
+        }
+        let (mut parts, tmp) = self.writer.finish()?;
+        for p in &mut parts {
+            p.name = self.part_name.clone();
+        }
+        Ok(WorkerOutput {
+            parts,
+            tmp,
+            quarantine: self.quarantine_batches,
+            reasons: self.reasons,
+            keys: self.keys,
+            superseded: self.superseded,
+        })
+    }
 }
 
 /// Days since the Unix epoch of the local date of an instant.

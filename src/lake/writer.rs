@@ -45,6 +45,8 @@ struct PartWriter {
 #[derive(Debug)]
 pub struct FinishedPart {
     pub partition: String,
+    /// File name stem in the lake (the batch id, plus a worker suffix when several wrote).
+    pub name: String,
     pub path: PathBuf,
     pub rows: u64,
 }
@@ -134,6 +136,7 @@ impl PartitionedWriter {
             w.writer.close().map_err(parquet_err)?;
             parts.push(FinishedPart {
                 partition,
+                name: String::new(),
                 path: w.path,
                 rows: w.rows,
             });

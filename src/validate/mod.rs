@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use builder::{TableBuilder, Val};
+pub use builder::{Lineage, TableBuilder, Val};
 pub use quarantine::QuarantineBuilder;
 
 use crate::catalog::Catalog;

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Benchmark: `momentos ingest interactions` against DuckDB doing the same work.
+
+Both read the same interactions CSV, pseudonymise the contact of authorised rows, redact
+e-mails, phones and document numbers in the notes, and write Parquet partitioned by local
+date. DuckDB runs in its own process with 2 threads; momentos runs its release binary.
+The script reports wall time and peak memory of each, the ratio, and checks that DuckDB and
+pyarrow read the lake momentos wrote and count the rows momentos accepted.
+
+Usage (from the crate root):
+    cargo build --release
+    pip install duckdb pyarrow
+    python3 benches/ingest_vs_duckdb.py                 # 10 million interactions
+    python3 benches/ingest_vs_duckdb.py --rows 1000000  # a quicker run
+
+DuckDB has no HMAC; its side uses sha256(key || normalised contact), which costs about
+the same. Its regular expressions approximate ours (see REDACT_SQL). Rows DuckDB cannot
+parse go to its reject table (`store_rejects`), the analogue of our quarantine.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+DUCKDB_SCRIPT = r"""
+import duckdb, sys
+csv, out = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+con.execute("SET threads = 2")
+con.execute("SET preserve_insertion_order = false")
+con.execute(f'''
+COPY (
+  WITH src AS (
+    SELECT * FROM read_csv('{csv}', header = true, store_rejects = true, columns = {{
+      'interaction_id': 'VARCHAR', 'channel': 'VARCHAR', 'unit': 'VARCHAR',
+      'received_at': 'TIMESTAMPTZ', 'first_response_at': 'TIMESTAMPTZ', 'resolved_at': 'TIMESTAMPTZ',
+      'direction': 'VARCHAR', 'touchpoint': 'VARCHAR', 'agent_id': 'VARCHAR', 'topic': 'VARCHAR',
+      'contact': 'VARCHAR', 'stakeholder': 'VARCHAR', 'escalated_to': 'VARCHAR',
+      'escalated_at': 'TIMESTAMPTZ', 'escalation_answered_at': 'TIMESTAMPTZ', 'outcome': 'VARCHAR',
+      'habeas_data': 'VARCHAR', 'protocol_greeting': 'VARCHAR', 'protocol_need_identified': 'VARCHAR',
+      'protocol_habeas_script': 'VARCHAR', 'protocol_request_processed': 'VARCHAR', 'notes': 'VARCHAR'}})
+  )
+  SELECT interaction_id, channel, unit, received_at, first_response_at, resolved_at,
+         coalesce(direction, 'inbound') AS direction, touchpoint, agent_id, topic,
+         CASE WHEN lower(habeas_data) IN ('si', 'sí', 'true', '1', 'x') AND contact IS NOT NULL
+              THEN sha256('bench-key-0123456789abcdef0123456789' || lower(regexp_replace(trim(contact), '[ .()+-]', '', 'g')))
+         END AS contact_key,
+         stakeholder, escalated_to, escalated_at, escalation_answered_at, outcome,
+         lower(habeas_data) IN ('si', 'sí', 'true', '1', 'x') AS habeas_data,
+         protocol_greeting, protocol_need_identified, protocol_habeas_script, protocol_request_processed,
+         {REDACT_SQL} AS notes,
+         CAST(timezone('America/Bogota', received_at) AS DATE) AS date
+  FROM src
+) TO '{out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (date))
+''')
+"""
+
+# Emails, Colombian phones (mobile, 60x landlines, 7-digit locals, 01 8000), cédulas with dots.
+REDACT_SQL = (
+    "regexp_replace(regexp_replace(regexp_replace(notes, "
+    r"'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[correo]', 'g'), "
+    r"'(\+?57[ .-]?)?(3\d{2}|60\d)[ .-]?\d{3}[ .-]?\d{4}|01[ .-]?8000[ .-]?\d{3}[ .-]?\d{3}', '[telefono]', 'g'), "
+    r"'\b\d{1,3}(\.\d{3}){2,3}\b', '[documento]', 'g')"
+)
+
+
+def measured(cmd, env=None):
+    """Runs `cmd`; returns (seconds, peak RSS in MiB, stdout). A tiny wrapper process
+    reports the command's own peak RSS (RUSAGE_CHILDREN of a process with one child)."""
+    wrapper = (
+        "import os, resource, subprocess, sys, json;"
+        "p = subprocess.run(sys.argv[1:]);"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps({'rc': p.returncode, 'maxrss_kib': r.ru_maxrss}), file=sys.stderr)"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env, text=True)
+    elapsed = time.perf_counter() - start
+    out, err = proc.stdout, proc.stderr
+    last = err.strip().splitlines()[-1]
+    info = json.loads(last)
+    if info["rc"] != 0 and info["rc"] != 3:
+        sys.exit(f"command failed ({info['rc']}): {' '.join(cmd)}\n{out}\n{err}")
+    return elapsed, info["maxrss_kib"] / 1024, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000, help="distinct interactions to generate")
+    ap.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("/tmp/momentos-bench"))
+    ap.add_argument("--binary", type=pathlib.Path, default=ROOT / "target" / "release" / "momentos")
+    ap.add_argument("--keep-data", action="store_true", help="reuse a generated CSV of the same size")
+    args = ap.parse_args()
+
+    if not args.binary.exists():
+        sys.exit(f"{args.binary} not found: run `cargo build --release` first")
+    work = args.workdir
+    inbox = work / f"inbox-{args.rows}"
+    csv = inbox / "interactions.csv"
+    if not (args.keep_data and csv.exists()):
+        shutil.rmtree(inbox, ignore_errors=True)
+        print(f"generating {args.rows:,} interactions …", flush=True)
+        subprocess.run(
+            [str(args.binary), "--lake", str(work / "unused-lake"), "demo", "--no-ingest",
+             "--inbox", str(inbox), "--interactions", str(args.rows)],
+            check=True,
+        )
+    size_mb = csv.stat().st_size / 1e6
+    print(f"input: {csv} ({size_mb:,.0f} MB)")
+
+    env = dict(os.environ, MOMENTOS_PSEUDONYM_KEY="bench-key-0123456789abcdef0123456789")
+    lake = work / "lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    # Warm the page cache for both contenders alike.
+    with open(csv, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+    m_time, m_rss, m_out = measured([str(args.binary), "--lake", str(lake), "ingest", "interactions", str(csv)], env)
+    print(m_out.strip())
+
+    duck_out = work / "duckdb-out"
+    shutil.rmtree(duck_out, ignore_errors=True)
+    script = DUCKDB_SCRIPT.replace("{REDACT_SQL}", REDACT_SQL)
+    d_time, d_rss, _ = measured([sys.executable, "-c", script, str(csv), str(duck_out)])
+
+    import duckdb
+    import pyarrow.dataset as ds
+
+    manifest = json.loads(next((lake / "_batches").glob("*.json")).read_text())
+    accepted = manifest["rows_accepted"]
+    duck_count = duckdb.sql(
+        f"select count(*) from read_parquet('{lake}/interactions/*/*.parquet', hive_partitioning = true)"
+    ).fetchone()[0]
+    arrow_count = ds.dataset(str(lake / "interactions"), format="parquet", partitioning="hive").count_rows()
+    duck_written = duckdb.sql(f"select count(*) from read_parquet('{duck_out}/*/*.parquet')").fetchone()[0]
+
+    print()
+    print(f"rows read {manifest['rows_read']:,}; quarantined {manifest['rows_quarantined']:,}; "
+          f"earlier versions of re-sent ids {manifest['rows_superseded_in_file']:,}; accepted {accepted:,}")
+    print(f"lake rows counted by DuckDB {duck_count:,}, by pyarrow {arrow_count:,} "
+          f"({'match' if duck_count == arrow_count == accepted else 'MISMATCH'})")
+    print(f"DuckDB wrote {duck_written:,} rows (it keeps re-sent duplicates)")
+    print()
+    print(f"{'':10} {'seconds':>9} {'peak MiB':>9}")
+    print(f"{'momentos':10} {m_time:9.1f} {m_rss:9.0f}")
+    print(f"{'duckdb':10} {d_time:9.1f} {d_rss:9.0f}")
+    print(f"ratio momentos/duckdb time: {m_time / d_time:.2f} (goal <= 0.70); momentos peak memory goal < 1024 MiB")
+    if duck_count != accepted or arrow_count != accepted:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
