@@ -74,20 +74,46 @@ Examples:
         #[arg(long)]
         sheet: Option<String>,
     },
-    /// Run SQL over the lake's tables (read-only).
+    /// Run SQL over the lake's tables (read-only): one query, a file, or an interactive shell.
     #[command(after_help = "\
+Without a query or -f, reads statements from standard input, or opens an interactive shell
+at a terminal (line editing, history in ~/.momentos_history, \\d to list and describe tables).
+
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
 (rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100).
+Only reads run: DDL, INSERT/UPDATE/DELETE, COPY, SET and CREATE EXTERNAL TABLE are refused.
+Operators may use at most --memory-limit (no spilling to disk) and --timeout per statement.
+
+CSV output is safe to open in Excel: text starting with = + - @ (a formula to a
+spreadsheet) is prefixed with an apostrophe.
 
 Examples:
   momentos sql \"select channel, count(*) n from interactions group by channel order by n desc\"
-  momentos sql --format json \"select * from holidays where year = 2026\"")]
+  momentos sql --format json \"select * from holidays where year = 2026\"
+  momentos sql -f consulta.sql --format csv --output resultado.csv
+  momentos sql --format parquet --output scores.parquet \"select * from scores\"
+  momentos sql                       (interactive shell)")]
     Sql {
-        /// The statement to run.
-        query: String,
+        /// The statement(s) to run; `;` separates several.
+        query: Option<String>,
+        /// Read the statements from a file.
+        #[arg(short = 'f', long = "file", conflicts_with = "query")]
+        file: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
+        /// Write the result to a file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Memory the query's operators may use (e.g. 512MiB, 2GiB).
+        #[arg(long, default_value = "1GiB", value_parser = crate::sql::parse_bytes)]
+        memory_limit: usize,
+        /// Wall time a statement may run (e.g. 30s, 5m).
+        #[arg(long, default_value = "5m", value_parser = crate::sql::parse_duration)]
+        timeout: std::time::Duration,
+        /// Rows printed in table format (CSV, JSON and Parquet print all).
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
     },
     /// Generate realistic demo data for a university contact center and ingest it.
     #[command(after_help = "\

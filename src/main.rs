@@ -58,7 +58,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             format,
             sheet,
         } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
-        Command::Sql { query, format } => commands::sql::run(&lake, &query, format).await,
+        Command::Sql {
+            query,
+            file,
+            format,
+            output,
+            memory_limit,
+            timeout,
+            max_rows,
+        } => {
+            let limits = momentos::sql::Limits {
+                memory_bytes: memory_limit,
+                timeout,
+                max_table_rows: max_rows,
+            };
+            commands::sql::run(
+                &lake,
+                commands::sql::SqlArgs {
+                    query,
+                    file,
+                    format,
+                    output,
+                    limits,
+                },
+            )
+            .await
+        }
         Command::Demo {
             inbox,
             seed,

@@ -1,39 +1,101 @@
-//! The analysts' SQL door: a DataFusion session with every lake table registered, and
-//! output in the formats people paste into spreadsheets and scripts. Statements that
-//! would change anything are refused by DataFusion's own SQL options.
+//! The analysts' SQL door: a DataFusion session with every lake table registered, a guard
+//! that keeps it read-only, memory and time limits that stop runaway queries without
+//! taking the process down, and output in the formats analysts use.
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::util::pretty::pretty_format_batches;
+pub mod docs;
+pub mod output;
+pub mod shell;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement};
+use datafusion::sql::sqlparser::ast::Statement as Sql;
+use futures::StreamExt;
 
 use crate::lake::tables::{self, RegisterError};
 use crate::lake::Lake;
+pub use output::OutputFormat;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Csv,
-    Json,
+/// Per-query limits (memory of operators, wall time, rows printed as a table).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub memory_bytes: usize,
+    pub timeout: Duration,
+    pub max_table_rows: usize,
 }
 
-/// A session over a lake with every table registered.
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 1 << 30,
+            timeout: Duration::from_secs(300),
+            max_table_rows: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("the query needs more memory than the limit of {limit} (--memory-limit); narrow it with WHERE, fewer columns or LIMIT.\n  detail: {detail}")]
+    OutOfMemory { limit: String, detail: String },
+    #[error("the query ran longer than the limit of {0:?} (--timeout) and was stopped")]
+    Timeout(Duration),
+    #[error("{0}")]
+    DataFusion(#[from] DataFusionError),
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl From<datafusion::arrow::error::ArrowError> for SqlError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        SqlError::DataFusion(e.into())
+    }
+}
+
+/// A session over a lake with every table registered and default limits.
 pub async fn session(lake: &Lake) -> Result<SessionContext, RegisterError> {
+    session_with_limits(lake, &Limits::default()).await
+}
+
+/// A session whose operators may use at most `limits.memory_bytes` (no spilling: a query
+/// that needs more fails with a clear error instead of filling the disk).
+pub async fn session_with_limits(
+    lake: &Lake,
+    limits: &Limits,
+) -> Result<SessionContext, RegisterError> {
     let config = SessionConfig::new()
         .with_information_schema(true)
-        .with_target_partitions(num_cpus());
-    let ctx = SessionContext::new_with_config(config);
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let pool = TrackConsumersPool::new(
+        GreedyMemoryPool::new(limits.memory_bytes),
+        std::num::NonZeroUsize::new(3).expect("3 > 0"),
+    );
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(pool))
+        .with_disk_manager_builder(
+            DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
+        )
+        .build_arc()
+        .map_err(|source| RegisterError::DataFusion {
+            table: "(session)".into(),
+            source,
+        })?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
     tables::register_source_tables(&ctx, lake).await?;
     crate::score::register_reference_tables(&ctx)?;
     Ok(ctx)
 }
 
-fn num_cpus() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Read-only: no DDL, no DML, no `SET`.
+/// Read-only: no DDL, no DML (COPY included), no `SET`.
 pub fn read_only() -> SQLOptions {
     SQLOptions::new()
         .with_allow_ddl(false)
@@ -41,42 +103,204 @@ pub fn read_only() -> SQLOptions {
         .with_allow_statements(false)
 }
 
-/// Runs one read-only statement and collects its rows.
-pub async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
-    let df = ctx.sql_with_options(sql, read_only()).await?;
-    df.collect().await
+/// Splits a script into statements and refuses, with a reason, any that is not a read.
+pub fn parse_read_only(sql: &str) -> Result<Vec<String>, SqlError> {
+    let statements = DFParser::parse_sql(sql)?;
+    let mut out = Vec::with_capacity(statements.len());
+    for st in statements {
+        let refuse = |what: &str| {
+            Err(SqlError::Refused(format!(
+                "refused: {what} would change something; `momentos sql` is read-only (the lake is written only by ingest and score)"
+            )))
+        };
+        match &st {
+            Statement::Statement(s) => match s.as_ref() {
+                Sql::Query(_)
+                | Sql::Explain { .. }
+                | Sql::ShowTables { .. }
+                | Sql::ShowColumns { .. }
+                | Sql::ExplainTable { .. } => {}
+                Sql::Insert(_) | Sql::Update { .. } | Sql::Delete(_) | Sql::Merge { .. } => {
+                    return refuse("INSERT/UPDATE/DELETE")
+                }
+                Sql::Drop { .. } | Sql::Truncate { .. } => return refuse("DROP/TRUNCATE"),
+                Sql::CreateTable(_)
+                | Sql::CreateView { .. }
+                | Sql::CreateSchema { .. }
+                | Sql::CreateFunction(_)
+                | Sql::AlterTable { .. } => return refuse("CREATE/ALTER"),
+                Sql::Copy { .. } => return refuse("COPY"),
+                Sql::Set(_) => return refuse("SET"),
+                other => {
+                    return Err(SqlError::Refused(format!(
+                        "refused: only queries (SELECT, WITH, EXPLAIN, SHOW) run here, not `{}`",
+                        first_words(&other.to_string())
+                    )))
+                }
+            },
+            Statement::CreateExternalTable(_) => {
+                return refuse("CREATE EXTERNAL TABLE (reading files outside the lake)")
+            }
+            Statement::CopyTo(_) => return refuse("COPY … TO"),
+            Statement::Reset(_) => return refuse("RESET"),
+            Statement::Explain(_) => {}
+        }
+        out.push(st.to_string());
+    }
+    Ok(out)
 }
 
-/// Renders rows in the chosen format.
-pub fn render(batches: &[RecordBatch], format: OutputFormat) -> Result<String, DataFusionError> {
-    Ok(match format {
-        OutputFormat::Table => {
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            let mut s = pretty_format_batches(batches)?.to_string();
-            s.push_str(&format!("\n{rows} fila(s)\n"));
-            s
-        }
-        OutputFormat::Csv => {
-            let mut buf = Vec::new();
-            {
-                let mut w = datafusion::arrow::csv::WriterBuilder::new()
-                    .with_header(true)
-                    .build(&mut buf);
-                for b in batches {
-                    w.write(b)?;
-                }
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// What a finished statement reports.
+#[derive(Debug, Clone, Copy)]
+pub struct RunStats {
+    pub rows: usize,
+    pub elapsed: Duration,
+    pub truncated: bool,
+}
+
+/// Runs one read-only statement, streaming its rows into `sink` under the limits.
+pub async fn run_statement(
+    ctx: &SessionContext,
+    sql: &str,
+    limits: &Limits,
+    sink: &mut dyn output::Sink,
+) -> Result<RunStats, SqlError> {
+    let started = Instant::now();
+    let work = async {
+        let df = ctx.sql_with_options(sql, read_only()).await?;
+        let mut stream = df.execute_stream().await?;
+        sink.begin(stream.schema())?;
+        let mut rows = 0usize;
+        let mut truncated = false;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            rows += batch.num_rows();
+            if !sink.write(&batch)? {
+                truncated = true;
+                break;
             }
-            String::from_utf8(buf).map_err(|e| DataFusionError::External(Box::new(e)))?
         }
-        OutputFormat::Json => {
-            let mut buf = Vec::new();
-            {
-                let mut w = datafusion::arrow::json::LineDelimitedWriter::new(&mut buf);
-                let refs: Vec<&RecordBatch> = batches.iter().collect();
-                w.write_batches(&refs)?;
-                w.finish()?;
-            }
-            String::from_utf8(buf).map_err(|e| DataFusionError::External(Box::new(e)))?
-        }
+        sink.end()?;
+        Ok::<_, SqlError>((rows, truncated))
+    };
+    let (rows, truncated) = match tokio::time::timeout(limits.timeout, work).await {
+        Ok(r) => r.map_err(|e| friendly(e, limits))?,
+        Err(_) => return Err(SqlError::Timeout(limits.timeout)),
+    };
+    Ok(RunStats {
+        rows,
+        elapsed: started.elapsed(),
+        truncated,
     })
+}
+
+/// Turns DataFusion's resource errors into the message an analyst can act on.
+fn friendly(e: SqlError, limits: &Limits) -> SqlError {
+    match e {
+        SqlError::DataFusion(df) => {
+            let text = df.to_string();
+            if text.contains("Resources exhausted") || text.contains("ResourcesExhausted") {
+                SqlError::OutOfMemory {
+                    limit: human_bytes(limits.memory_bytes),
+                    detail: text.lines().next().unwrap_or_default().to_string(),
+                }
+            } else {
+                SqlError::DataFusion(df)
+            }
+        }
+        other => other,
+    }
+}
+
+pub fn human_bytes(n: usize) -> String {
+    const GIB: usize = 1 << 30;
+    const MIB: usize = 1 << 20;
+    if n >= GIB && n % GIB == 0 {
+        format!("{} GiB", n / GIB)
+    } else if n >= MIB {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Parses "512MiB", "2GiB", "1G", "300M", "1048576".
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size like 512MiB or 2GiB"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}` is not a size like 512MiB or 2GiB")),
+    };
+    Ok(n * factor)
+}
+
+/// Parses "30s", "5m", "1h" or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s or 5m"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}` is not a duration like 30s or 5m")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_refused_with_a_reason() {
+        for sql in [
+            "DROP TABLE scores",
+            "INSERT INTO interactions VALUES (1)",
+            "COPY interactions TO '/tmp/x.csv'",
+            "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/passwd'",
+            "CREATE TABLE t AS SELECT 1",
+            "SET datafusion.execution.batch_size = 1",
+            "DELETE FROM interactions",
+        ] {
+            let err = parse_read_only(sql).unwrap_err().to_string();
+            assert!(err.starts_with("refused"), "{sql}: {err}");
+        }
+        assert_eq!(parse_read_only("select 1; select 2").unwrap().len(), 2);
+        assert!(parse_read_only("explain select 1").is_ok());
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("2G"), Ok(2 << 30));
+        assert!(parse_bytes("lots").is_err());
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(human_bytes(1 << 30), "1 GiB");
+    }
+
+    #[test]
+    fn every_documented_table_has_unique_columns() {
+        for (table, _, cols) in docs::TABLES {
+            let mut names: Vec<_> = cols.iter().map(|c| c.0).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), cols.len(), "{table}");
+        }
+    }
 }

@@ -486,9 +486,19 @@ async fn the_lake_works_on_an_in_memory_object_store() {
         .unwrap();
     assert!(again.already_ingested_in.is_some());
     let ctx = momentos::sql::session(&lake).await.unwrap();
-    let batches = momentos::sql::query(&ctx, "select count(*) from interactions")
+    let mut buf = Vec::new();
+    {
+        let limits = momentos::sql::Limits::default();
+        let mut sink =
+            momentos::sql::output::sink(momentos::sql::OutputFormat::Csv, Box::new(&mut buf), 10);
+        momentos::sql::run_statement(
+            &ctx,
+            "select count(*) from interactions",
+            &limits,
+            &mut *sink,
+        )
         .await
         .unwrap();
-    let text = momentos::sql::render(&batches, momentos::sql::OutputFormat::Csv).unwrap();
-    assert_eq!(text.lines().nth(1), Some("3"));
+    }
+    assert_eq!(String::from_utf8(buf).unwrap().lines().nth(1), Some("3"));
 }

@@ -1,23 +1,89 @@
-//! `momentos sql "SELECT …"`
+//! `momentos sql`: one-shot queries, scripts, or the interactive shell.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::ExitStatus;
 use crate::lake::Lake;
-use crate::sql::{self, OutputFormat};
+use crate::sql::{self, output, shell, Limits, OutputFormat};
 
-pub async fn run(lake: &Lake, query: &str, format: OutputFormat) -> anyhow::Result<ExitStatus> {
-    let ctx = sql::session(lake).await?;
-    let started = std::time::Instant::now();
-    match sql::query(&ctx, query).await {
-        Ok(batches) => {
-            print!("{}", sql::render(&batches, format)?);
-            if format == OutputFormat::Table {
-                eprintln!("({:.3}s)", started.elapsed().as_secs_f64());
-            }
-            Ok(ExitStatus::Success)
+pub struct SqlArgs {
+    pub query: Option<String>,
+    pub file: Option<PathBuf>,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+pub async fn run(lake: &Lake, args: SqlArgs) -> anyhow::Result<ExitStatus> {
+    let ctx = Arc::new(sql::session_with_limits(lake, &args.limits).await?);
+    let script = match (&args.query, &args.file) {
+        (Some(q), _) => Some(q.clone()),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+        ),
+        (None, None) if !std::io::stdin().is_terminal() => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            Some(s)
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(ExitStatus::UsageError)
+        (None, None) => None,
+    };
+    let Some(script) = script else {
+        shell::run(ctx, args.limits, args.format).await?;
+        return Ok(ExitStatus::Success);
+    };
+    if args.format == OutputFormat::Parquet
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        eprintln!("error: Parquet is binary; give --output FILE or redirect stdout");
+        return Ok(ExitStatus::UsageError);
+    }
+    match &args.output {
+        None => Ok(
+            if shell::run_script(&ctx, &script, &args.limits, args.format).await {
+                ExitStatus::Success
+            } else {
+                ExitStatus::UsageError
+            },
+        ),
+        Some(path) => {
+            let statements = match sql::parse_read_only(&script) {
+                Ok(s) if s.len() == 1 => s,
+                Ok(_) => {
+                    eprintln!("error: --output takes exactly one statement");
+                    return Ok(ExitStatus::UsageError);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitStatus::UsageError);
+                }
+            };
+            let file = std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+            let mut sink = output::sink(
+                args.format,
+                Box::new(std::io::BufWriter::new(file)),
+                args.limits.max_table_rows,
+            );
+            match sql::run_statement(&ctx, &statements[0], &args.limits, &mut *sink).await {
+                Ok(stats) => {
+                    eprintln!(
+                        "{} fila(s) → {} ({:.3} s)",
+                        stats.rows,
+                        path.display(),
+                        stats.elapsed.as_secs_f64()
+                    );
+                    Ok(ExitStatus::Success)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitStatus::UsageError)
+                }
+            }
         }
     }
 }

@@ -1,0 +1,200 @@
+//! The interactive shell (`momentos sql` at a terminal): line editing and history,
+//! statements that span lines until `;`, and backslash commands to explore the lake.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+use rustyline::error::ReadlineError;
+use rustyline::DefaultEditor;
+
+use super::{docs, output, parse_read_only, run_statement, Limits, OutputFormat};
+
+const HELP: &str = "\
+Statements end with `;` and may span lines. Only reads run (SELECT, WITH, EXPLAIN, SHOW).
+  \\d            list tables with what one row is
+  \\d TABLE      describe a table: columns, types and what each means
+  \\format F     output as table, csv or json
+  \\q            quit (also Ctrl-D)
+  \\?            this help";
+
+/// Where the shell keeps its history.
+fn history_path() -> Option<std::path::PathBuf> {
+    std::env::var_os("MOMENTOS_HISTORY")
+        .map(Into::into)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".momentos_history"))
+        })
+}
+
+/// Names of the registered tables and views, sorted.
+pub fn table_names(ctx: &SessionContext) -> Vec<String> {
+    let mut names = ctx
+        .catalog("datafusion")
+        .and_then(|c| c.schema("public"))
+        .map(|s| s.table_names())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// `\d`: every table with what one row is.
+pub fn list_tables(ctx: &SessionContext) -> String {
+    let mut s = String::new();
+    for name in table_names(ctx) {
+        let what = docs::table(&name).map_or("", |t| t.1);
+        s.push_str(&format!("{name:<24} {what}\n"));
+    }
+    s
+}
+
+/// `\d TABLE`: columns, types, nullability and meaning.
+pub async fn describe(ctx: &SessionContext, name: &str) -> Result<String, String> {
+    let provider = ctx
+        .table_provider(name)
+        .await
+        .map_err(|_| format!("no table `{name}`; \\d lists them"))?;
+    let schema = provider.schema();
+    let mut s = String::new();
+    if let Some(t) = docs::table(name) {
+        s.push_str(&format!("{name}: one row = {}\n", t.1));
+    }
+    let width = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    for f in schema.fields() {
+        let meaning = docs::column(name, f.name()).unwrap_or("");
+        let null = if f.is_nullable() { "" } else { " not null" };
+        s.push_str(&format!(
+            "  {:<width$}  {:<28} {}\n",
+            f.name(),
+            format!("{}{null}", f.data_type()),
+            meaning
+        ));
+    }
+    Ok(s)
+}
+
+/// Runs the shell until `\q` or end of input.
+pub async fn run(
+    ctx: Arc<SessionContext>,
+    limits: Limits,
+    mut format: OutputFormat,
+) -> anyhow::Result<()> {
+    let mut editor = DefaultEditor::new()?;
+    let history = history_path();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    println!(
+        "momentos SQL — {} tables. \\? for help, \\q to quit.",
+        table_names(&ctx).len()
+    );
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() {
+            "momentos> "
+        } else {
+            "       -> "
+        };
+        let line = match editor.readline(prompt) {
+            Ok(l) => l,
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(e.into()),
+        };
+        let trimmed = line.trim();
+        if buffer.is_empty() && trimmed.starts_with('\\') {
+            let _ = editor.add_history_entry(trimmed);
+            let mut words = trimmed.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some("\\q"), _) => break,
+                (Some("\\?"), _) | (Some("\\h"), _) => println!("{HELP}"),
+                (Some("\\d"), None) => print!("{}", list_tables(&ctx)),
+                (Some("\\d"), Some(t)) => match describe(&ctx, t).await {
+                    Ok(s) => print!("{s}"),
+                    Err(e) => eprintln!("{e}"),
+                },
+                (Some("\\format"), Some(f)) => {
+                    match <OutputFormat as clap::ValueEnum>::from_str(f, true) {
+                        Ok(OutputFormat::Parquet) | Err(_) => {
+                            eprintln!("formats here: table, csv, json")
+                        }
+                        Ok(f) => format = f,
+                    }
+                }
+                _ => eprintln!("unknown command `{trimmed}`; \\? lists them"),
+            }
+            continue;
+        }
+        if trimmed.is_empty() && buffer.is_empty() {
+            continue;
+        }
+        buffer.push_str(&line);
+        buffer.push('\n');
+        if !trimmed.ends_with(';') {
+            continue;
+        }
+        let statement = std::mem::take(&mut buffer);
+        let _ = editor.add_history_entry(statement.trim_end());
+        if let Some(h) = &history {
+            let _ = editor.save_history(h);
+        }
+        run_script(&ctx, &statement, &limits, format).await;
+    }
+    if let Some(h) = &history {
+        let _ = editor.save_history(h);
+    }
+    Ok(())
+}
+
+/// Runs each statement of a script to stdout, reporting errors; returns whether all ran.
+pub async fn run_script(
+    ctx: &SessionContext,
+    script: &str,
+    limits: &Limits,
+    format: OutputFormat,
+) -> bool {
+    let statements = match parse_read_only(script) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return false;
+        }
+    };
+    for st in statements {
+        let mut sink = output::sink(format, Box::new(std::io::stdout()), limits.max_table_rows);
+        match run_statement(ctx, &st, limits, &mut *sink).await {
+            Ok(stats) => {
+                if format == OutputFormat::Table {
+                    let more = if stats.truncated {
+                        format!(
+                            " (showing the first {}; use --format csv for all)",
+                            limits.max_table_rows
+                        )
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "{} fila(s){more} en {:.3} s",
+                        stats.rows,
+                        stats.elapsed.as_secs_f64()
+                    );
+                }
+                let _ = std::io::stdout().flush();
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return false;
+            }
+        }
+    }
+    true
+}
