@@ -105,15 +105,38 @@ Examples:
         /// Write the result to a file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Memory the query's operators may use (e.g. 512MiB, 2GiB).
-        #[arg(long, default_value = "1GiB", value_parser = crate::sql::parse_bytes)]
-        memory_limit: usize,
-        /// Wall time a statement may run (e.g. 30s, 5m).
-        #[arg(long, default_value = "5m", value_parser = crate::sql::parse_duration)]
-        timeout: std::time::Duration,
-        /// Rows printed in table format (CSV, JSON and Parquet print all).
-        #[arg(long, default_value_t = 10_000)]
-        max_rows: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Run a named query of queries/ with typed parameters.
+    #[command(after_help = "\
+A named query is a .sql file of the queries folder (./queries or --queries DIR); its name is
+the file stem. Header comments describe it and declare parameters, used as $name:
+  -- description: Rejected rows of one input by reason
+  -- param: source text = interactions -- interactions, surveys or shopper
+Types: text, int, float, bool, date (YYYY-MM-DD), period (YYYY-MM).
+
+Examples:
+  momentos query --list
+  momentos query quarantine_by_reason --param source=surveys
+  momentos query quarantine_by_reason --format csv > rechazos.csv")]
+    Query {
+        /// The query's name (file stem).
+        name: Option<String>,
+        /// A parameter as key=value (repeatable).
+        #[arg(short, long = "param")]
+        params: Vec<String>,
+        /// List the queries with their description and parameters.
+        #[arg(long)]
+        list: bool,
+        /// Folder of .sql files (default ./queries).
+        #[arg(long)]
+        queries: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Generate realistic demo data for a university contact center and ingest it.
     #[command(after_help = "\
@@ -143,4 +166,28 @@ fn parse_kind(s: &str) -> Result<crate::vocabulary::SourceKind, String> {
     crate::vocabulary::SourceKind::parse(s).ok_or_else(|| {
         format!("`{s}` is not an input kind; expected interactions, surveys or shopper")
     })
+}
+
+/// Per-query limits shared by `sql` and `query`.
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Memory the query's operators may use (e.g. 512MiB, 2GiB).
+    #[arg(long, default_value = "1GiB", value_parser = crate::sql::parse_bytes)]
+    pub memory_limit: usize,
+    /// Wall time a statement may run (e.g. 30s, 5m).
+    #[arg(long, default_value = "5m", value_parser = crate::sql::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Rows printed in table format (CSV, JSON and Parquet print all).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_rows: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::sql::Limits {
+        crate::sql::Limits {
+            memory_bytes: self.memory_limit,
+            timeout: self.timeout,
+            max_table_rows: self.max_rows,
+        }
+    }
 }

@@ -58,31 +58,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             format,
             sheet,
         } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
-        Command::Sql {
-            query,
-            file,
-            format,
-            output,
-            memory_limit,
-            timeout,
-            max_rows,
-        } => {
-            let limits = momentos::sql::Limits {
-                memory_bytes: memory_limit,
-                timeout,
-                max_table_rows: max_rows,
-            };
-            commands::sql::run(
-                &lake,
-                commands::sql::SqlArgs {
-                    query,
-                    file,
-                    format,
-                    output,
-                    limits,
-                },
-            )
-            .await
+        Command::Sql { query, file, format, output, limits } => {
+            let limits = limits.limits();
+            commands::sql::run(&lake, commands::sql::SqlArgs { query, file, format, output, limits }).await
+        }
+        Command::Query { name, params, list, queries, format, limits } => {
+            let limits = limits.limits();
+            commands::query::run(&lake, commands::query::QueryArgs { name, params, list, queries, format, limits }).await
         }
         Command::Demo {
             inbox,

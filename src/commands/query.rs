@@ -1,0 +1,73 @@
+//! `momentos query NAME [--param k=v …]` and `momentos query --list`.
+
+use std::path::{Path, PathBuf};
+
+use super::ExitStatus;
+use crate::lake::Lake;
+use crate::sql::{self, named, output, Limits, OutputFormat};
+
+pub struct QueryArgs {
+    pub name: Option<String>,
+    pub params: Vec<String>,
+    pub list: bool,
+    pub queries: Option<PathBuf>,
+    pub format: OutputFormat,
+    pub limits: Limits,
+}
+
+/// The queries folder: `--queries DIR`, else `./queries`.
+fn queries_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("queries"))
+}
+
+pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
+    let dir = queries_dir(args.queries.as_deref());
+    let queries = match named::discover(&dir) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::UsageError);
+        }
+    };
+    if args.list || args.name.is_none() {
+        print!("{}", named::listing(&queries));
+        return Ok(ExitStatus::Success);
+    }
+    let name = args.name.expect("checked above");
+    let Some(q) = queries.get(&name) else {
+        eprintln!("error: no query `{name}` in {}; `momentos query --list` shows them", dir.display());
+        return Ok(ExitStatus::UsageError);
+    };
+    let params = match named::bind(q, &args.params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::UsageError);
+        }
+    };
+    match sql::parse_read_only(&q.sql) {
+        Ok(s) if s.len() == 1 => {}
+        Ok(_) => {
+            eprintln!("error: {} must hold exactly one statement", q.path.display());
+            return Ok(ExitStatus::UsageError);
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", q.path.display());
+            return Ok(ExitStatus::UsageError);
+        }
+    }
+    let ctx = sql::session_with_limits(lake, &args.limits).await?;
+    let mut sink = output::sink(args.format, Box::new(std::io::stdout()), args.limits.max_table_rows);
+    match sql::run_with_params(&ctx, &q.sql, Some(params), &args.limits, &mut *sink).await {
+        Ok(stats) => {
+            if args.format == OutputFormat::Table {
+                println!("{} fila(s) en {:.3} s", stats.rows, stats.elapsed.as_secs_f64());
+            }
+            Ok(ExitStatus::Success)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", q.path.display());
+            Ok(ExitStatus::UsageError)
+        }
+    }
+}
