@@ -22,7 +22,9 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // The daemon's log is its output: info by default.
+    let daemon = matches!(cli.command, Command::Schedule { .. });
+    init_logging(cli.verbose.max(u8::from(daemon)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,6 +45,16 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // Pipeline commands check the catalog and open their pipeline's lake themselves.
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Schedule { .. }
+            | Command::Runs { .. }
+            | Command::Check { .. }
+    ) {
+        return commands::pipelines::dispatch(cli).await;
+    }
     let catalog = match Catalog::discover(cli.catalog.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -65,5 +77,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             interactions,
             no_ingest,
         } => commands::demo::run(&lake, &catalog, &inbox, seed, interactions, no_ingest).await,
+        Command::Run { .. }
+        | Command::Schedule { .. }
+        | Command::Runs { .. }
+        | Command::Check { .. } => {
+            unreachable!("pipeline commands are dispatched above")
+        }
     }
 }

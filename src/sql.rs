@@ -25,6 +25,7 @@ pub async fn session(lake: &Lake) -> Result<SessionContext, RegisterError> {
         .with_target_partitions(num_cpus());
     let ctx = SessionContext::new_with_config(config);
     tables::register_source_tables(&ctx, lake).await?;
+    crate::pipeline::history::register_tables(&ctx, lake).await?;
     crate::score::register_reference_tables(&ctx)?;
     Ok(ctx)
 }
