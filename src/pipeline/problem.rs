@@ -89,12 +89,14 @@ pub fn key_at(text: &str, offset: usize) -> String {
 pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
     let offset = e.span().map_or(0, |s| s.start);
     let (line, column) = line_col(text, offset);
-    let message = e.message().trim().to_string();
+    let original = e.message().trim().to_string();
+    let mut message = original.clone();
     let mut key = key_at(text, offset);
     let mut fix = None;
-    if let Some(rest) = message.strip_prefix("unknown field `") {
+    if let Some(rest) = original.strip_prefix("unknown field `") {
         if let Some((unknown, expected)) = rest.split_once('`') {
             let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            message = format!("unknown key `{unknown}`");
             if !key.ends_with(unknown) {
                 key = if key.is_empty() {
                     unknown.to_string()
@@ -110,7 +112,9 @@ pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigPr
                 None => format!("known keys here: {}", known.join(", ")),
             });
         }
-    } else if message.starts_with("missing field `") {
+    } else if let Some(rest) = original.strip_prefix("missing field `") {
+        let missing = rest.split('`').next().unwrap_or_default();
+        message = format!("missing key `{missing}`");
         fix = Some("add it (see pipelines/nightly.toml for an example)".into());
     }
     ConfigProblem {

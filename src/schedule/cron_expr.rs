@@ -40,6 +40,13 @@ impl CronExpr {
         let written = text.trim().to_string();
         let fields: Vec<&str> = written.split_whitespace().collect();
         let normalized = if written.starts_with('@') {
+            const SHORTHANDS: &[&str] = &["@yearly", "@monthly", "@weekly", "@daily", "@hourly"];
+            if !SHORTHANDS.contains(&written.as_str()) {
+                return Err(CronError {
+                    message: format!("`{written}` is not a shorthand this scheduler knows"),
+                    fix: format!("one of {}, or a cron expression", SHORTHANDS.join(", ")),
+                });
+            }
             written.clone()
         } else {
             match fields.len() {
@@ -63,16 +70,25 @@ impl CronExpr {
                 }
             }
         };
-        let schedule = normalized
-            .parse::<cron::Schedule>()
-            .map_err(|e| CronError {
-                message: format!("`{written}` is not a valid cron expression ({e})"),
+        let schedule = normalized.parse::<cron::Schedule>().map_err(|e| {
+            // The crate's message echoes the expression with a caret line; keep the reason.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && *l != normalized && !l.starts_with('^'))
+                .last()
+                .unwrap_or("unreadable")
+                .to_string();
+            CronError {
+                message: format!("`{written}` is not a valid cron expression: {reason}"),
                 fix: FORMS.into(),
-            })?;
+            }
+        })?;
         if schedule.after(&Utc::now()).next().is_none() {
             return Err(CronError {
                 message: format!("`{written}` never fires again"),
-                fix: "check the year field, or drop it".into(),
+                fix: "no date matches it (e.g. 31 February, or a year in the past): check the day, month and year fields".into(),
             });
         }
         Ok(CronExpr {
