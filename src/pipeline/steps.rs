@@ -222,10 +222,9 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
                 }
                 Err(e) => {
                     failed += 1;
-                    out.errors.push(format!(
-                        "{}: {e} (nothing of this file was written)",
-                        file.path.display()
-                    ));
+                    // The error names the file already.
+                    out.errors
+                        .push(format!("{e} (nothing of this file was written)"));
                 }
             }
         }

@@ -77,7 +77,7 @@ impl CronExpr {
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && *l != normalized && !l.starts_with('^'))
-                .last()
+                .next_back()
                 .unwrap_or("unreadable")
                 .to_string();
             CronError {
