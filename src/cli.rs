@@ -79,7 +79,8 @@ Examples:
     /// Run SQL over the lake's tables (read-only).
     #[command(after_help = "\
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
-(rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100).
+(rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100),
+runs and run_steps (pipeline run history).
 
 Examples:
   momentos sql \"select channel, count(*) n from interactions group by channel order by n desc\"

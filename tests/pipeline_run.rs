@@ -348,3 +348,38 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(line), "{help}");
     }
 }
+
+#[test]
+fn sigterm_stops_a_run_between_files_and_a_rerun_finishes_the_work() {
+    let p = Project::with_nightly();
+    p.demo_inbox(40_000);
+    let run = p.spawn(&["run", "nightly"]);
+    let lock = p.path("lake/_locks/pipeline-nightly.json");
+    wait_for(Duration::from_secs(60), "the run to take its lock", || {
+        lock.exists()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&run, "TERM");
+    let out = wait_child(run, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!lock.exists(), "an interrupted run releases its lock");
+    assert_eq!(
+        p.sql_one("select status, error from runs"),
+        "interrupted,stopped by a shutdown request during step `ingest`"
+    );
+    let detail = p.sql_one("select detail from run_steps");
+    assert!(
+        detail.contains("stopped early by a shutdown request"),
+        "{detail}"
+    );
+
+    let rerun = p.run(&["run", "nightly"]);
+    assert_eq!(rerun.status.code(), Some(3), "{}", text(&rerun));
+    let counts = p.sql_one("select count(*), count(distinct interaction_id) from interactions");
+    let (total, distinct) = counts.split_once(',').unwrap();
+    assert_eq!(total, distinct);
+    assert_eq!(
+        p.sql_one("select count(distinct source_file) from shopper"),
+        "1"
+    );
+}

@@ -297,6 +297,17 @@ pub async fn run_pipeline(
                 record.rows_accepted += out.rows_accepted;
                 record.rows_quarantined += out.rows_quarantined;
                 new_batches.extend(out.new_batches);
+                if out.interrupted {
+                    row.status = RunStatus::Interrupted.code().into();
+                    row.error = Some(out.errors.join("\n")).filter(|e| !e.is_empty());
+                    errors.extend(out.errors.iter().map(|e| format!("{step}: {e}")));
+                    errors.push(format!(
+                        "stopped by a shutdown request during step `{step}`"
+                    ));
+                    status = RunStatus::Interrupted;
+                    tracing::warn!(pipeline = %pipeline.name, run_id, step = %step, detail = %out.detail, "Step stopped early by a shutdown request.");
+                    break;
+                }
                 if out.errors.is_empty() {
                     row.status = if out.rows_quarantined > 0 {
                         RunStatus::SuccessWithQuarantine.code().into()

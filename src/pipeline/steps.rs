@@ -94,8 +94,8 @@ pub struct StepOutcome {
     /// Problems that did not stop the step (one file of several unreadable): the step and
     /// the run count as failed, but the rest of the work is kept.
     pub errors: Vec<String>,
-    /// Another process held the lake for longer than the step would wait.
-    pub busy: bool,
+    /// The step stopped early, at a safe point, because the process was asked to stop.
+    pub interrupted: bool,
 }
 
 /// A step that could not do its work.
@@ -158,6 +158,7 @@ pub fn unavailable_steps(pipeline: &Pipeline) -> Vec<(StepKind, StepError)> {
 /// `ingest`: every inbox file not ingested before becomes a batch. Files whose size and
 /// modification time match what an earlier run ingested are skipped without reading them;
 /// other files are hashed, and content already in the lake is skipped by `ingest_file`.
+/// On a shutdown request it stops between two files (each file is an atomic batch).
 pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
     let lake = ctx.lake;
     let mut out = StepOutcome::default();
@@ -168,7 +169,7 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         .collect();
     let mut seen = inbox::SeenFiles::load(lake, &ctx.pipeline.name).await?;
     let (mut ingested, mut unchanged, mut failed) = (0u32, 0u32, 0u32);
-    for source in &ctx.pipeline.sources {
+    'sources: for source in &ctx.pipeline.sources {
         let table = source.kind.code();
         let files = match inbox::list(source) {
             Ok(f) => f,
@@ -181,6 +182,11 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         opts.read.format = source.format;
         opts.read.sheet = source.sheet.clone();
         for file in files {
+            // Each file is its own batch: between two files is a safe place to stop.
+            if ctx.shutdown.is_cancelled() {
+                out.interrupted = true;
+                break 'sources;
+            }
             if let Some(hash) = seen.hash_if_unchanged(&file) {
                 if known.contains(&(table.to_string(), hash.to_string())) {
                     tracing::debug!(file = %file.path.display(), "Unchanged since an earlier run; skipped.");
@@ -212,7 +218,6 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
                 }
                 Err(IngestError::Lake(LakeError::Locked(m))) => {
                     failed += 1;
-                    out.busy = true;
                     out.errors.push(format!("{}: {m}", file.path.display()));
                 }
                 Err(e @ IngestError::Lake(_)) => {
@@ -232,11 +237,16 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
     seen.save(lake).await?;
     let total = ingested + unchanged + failed;
     out.detail = format!(
-        "{total} file(s): {ingested} ingested, {unchanged} unchanged{}",
+        "{total} file(s): {ingested} ingested, {unchanged} unchanged{}{}",
         if failed > 0 {
             format!(", {failed} failed")
         } else {
             String::new()
+        },
+        if out.interrupted {
+            "; stopped early by a shutdown request"
+        } else {
+            ""
         }
     );
     Ok(out)

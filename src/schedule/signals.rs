@@ -1,5 +1,7 @@
 //! SIGTERM and SIGINT ask for a clean stop: the first cancels the shutdown token (no new
-//! run, the run in flight ends after its current step); a second one exits at once.
+//! run; the run in flight stops at its next safe point — between two steps, or between two
+//! files of `ingest` — and is recorded); a second one exits at once, which is safe too:
+//! batches are atomic and the next run takes over the lock.
 
 use tokio_util::sync::CancellationToken;
 
@@ -11,8 +13,7 @@ const FORCED_EXIT: i32 = 130;
 pub fn cancel_on_signal(token: CancellationToken) {
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::warn!("Stopping: no new runs; the run in progress ends after its current step. Signal again to stop at once.");
-        eprintln!("momentos: stopping after the current step (signal again to stop at once)");
+        tracing::warn!("Stopping: no new runs; the run in progress stops at its next safe point (between two files or steps). Signal again to stop at once.");
         token.cancel();
         wait_for_signal().await;
         eprintln!("momentos: stopped at once; the next run cleans up");
