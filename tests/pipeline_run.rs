@@ -352,7 +352,7 @@ fn help_documents_the_exit_codes() {
 #[test]
 fn sigterm_stops_a_run_between_files_and_a_rerun_finishes_the_work() {
     let p = Project::with_nightly();
-    p.demo_inbox(40_000);
+    p.demo_inbox(25_000);
     let run = p.spawn(&["run", "nightly"]);
     let lock = p.path("lake/_locks/pipeline-nightly.json");
     wait_for(Duration::from_secs(60), "the run to take its lock", || {
