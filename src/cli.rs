@@ -12,14 +12,16 @@ Exit status:
   1  the command failed (unreadable file, unreachable lake, internal error)
   2  usage or configuration error (bad flag, invalid catalog)
   3  success, but some rows were quarantined (see the `quarantine` table)
-  4  another process is writing the lake; nothing was done
+  4  busy: another process is writing the lake or running the pipeline; nothing was done
 
 Examples:
   momentos demo                                   generate realistic data and ingest it into ./lake
   momentos ingest interactions exports/*.csv      ingest interaction logs
   momentos ingest surveys respuestas.xlsx --sheet Respuestas
   momentos sql \"select unit, count(*) from interactions group by unit\"
-  momentos sql --format csv \"select * from quarantine\" > rechazos.csv";
+  momentos sql --format csv \"select * from quarantine\" > rechazos.csv
+  momentos run nightly                            one run of pipelines/nightly.toml
+  momentos schedule                               fire every pipeline on its cron schedule";
 
 #[derive(Debug, Parser)]
 #[command(name = "momentos", version, about = "Quality monitoring for university customer service (PR-ME-002): ingest, score, report.", after_help = AFTER_HELP)]
@@ -80,7 +82,8 @@ Without a query or -f, reads statements from standard input, or opens an interac
 at a terminal (line editing, history in ~/.momentos_history, \\d to list and describe tables).
 
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
-(rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100).
+(rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100),
+runs and run_steps (pipeline run history).
 Only reads run: DDL, INSERT/UPDATE/DELETE, COPY, SET and CREATE EXTERNAL TABLE are refused.
 Operators may use at most --memory-limit (no spilling to disk) and --timeout per statement.
 
@@ -160,6 +163,86 @@ Examples:
         #[arg(long)]
         no_ingest: bool,
     },
+    /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
+    #[command(after_help = "\
+Ingests the inbox files not ingested before, then runs the pipeline's other steps, and
+records the run in the `runs` and `run_steps` tables. Rerunning with nothing new changes
+no data. Two runs of one pipeline never overlap: the second waits for the first or gives
+up, per the pipeline's [overlap] policy or --overlap.
+
+Exit status:
+  0  success
+  3  success, but some rows were quarantined (see the `quarantine` table)
+  1  the run failed (unreadable file, unreachable lake, a failed step, stopped by a signal)
+  2  the pipeline file or the catalog is invalid, or names a step this build lacks
+  4  another run of this pipeline is in progress; nothing was done
+
+Examples:
+  momentos run nightly                        pipelines/nightly.toml
+  momentos run nightly --overlap skip         exit 4 at once if a run is in progress
+  momentos run /etc/momentos/nightly.toml --lake s3://bucket/lake")]
+    Run {
+        /// Pipeline name (`nightly` is `<pipelines>/nightly.toml`) or the path of a file.
+        pipeline: String,
+        /// Folder of pipeline files.
+        #[arg(long, default_value = crate::pipeline::DEFAULT_DIR)]
+        pipelines: PathBuf,
+        /// When a run of this pipeline is in progress: `wait` for it or `skip` (exit 4).
+        /// Default: the pipeline's [overlap] policy.
+        #[arg(long, value_enum)]
+        overlap: Option<crate::pipeline::OverlapPolicy>,
+        /// How long `wait` waits before exit 4, e.g. `30s`, `10m`. Default: the pipeline's.
+        #[arg(long, value_parser = parse_duration)]
+        wait_timeout: Option<std::time::Duration>,
+    },
+    /// Fire every pipeline on its cron schedule (a daemon; stop it with SIGTERM or Ctrl-C).
+    #[command(after_help = "\
+Each pipeline with a `schedule` fires in its time zone. Fires missed while the daemon was
+down are handled by the pipeline's [catch_up] policy and recorded in `runs`; failed runs
+are retried with backoff per [retry]. SIGTERM/SIGINT: no new runs; the run in progress
+finishes its current step and is recorded (a second signal stops at once). Logs go to
+stderr (info level; MOMENTOS_LOG=debug for more).
+
+Examples:
+  momentos schedule
+  momentos schedule --pipelines /etc/momentos/pipelines --lake /srv/momentos/lake")]
+    Schedule {
+        /// Folder of pipeline files.
+        #[arg(long, default_value = crate::pipeline::DEFAULT_DIR)]
+        pipelines: PathBuf,
+    },
+    /// List the run history, newest first.
+    Runs {
+        /// Only this pipeline's runs (its file's `lake` is used when it names one).
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// Folder of pipeline files (to find a pipeline's lake).
+        #[arg(long, default_value = crate::pipeline::DEFAULT_DIR)]
+        pipelines: PathBuf,
+        /// How many runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Validate the catalog and every pipeline file without running anything.
+    #[command(after_help = "\
+Prints every problem with its file, line, key and a fix. Exit status 2 if there is any.
+
+Examples:
+  momentos check
+  momentos check --pipelines deploy/pipelines --catalog deploy/catalog.toml")]
+    Check {
+        /// Folder of pipeline files (default: ./pipelines; a missing default folder is fine).
+        #[arg(long)]
+        pipelines: Option<PathBuf>,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); e.g. 30s, 10m"))
 }
 
 fn parse_kind(s: &str) -> Result<crate::vocabulary::SourceKind, String> {

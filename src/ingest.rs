@@ -91,6 +91,8 @@ pub struct IngestSummary {
     pub file: String,
     pub kind: String,
     pub described: String,
+    /// xxh3-128 of the file's bytes, hex (what the manifest records as `source_hash`).
+    pub source_hash: String,
     /// Set when the same content was ingested before: the earlier batch.
     pub already_ingested_in: Option<String>,
     pub batch_id: Option<String>,
@@ -149,6 +151,7 @@ pub async fn ingest_file(
     let mut summary = IngestSummary {
         file: path.display().to_string(),
         kind: table.to_string(),
+        source_hash: hash.clone(),
         ..Default::default()
     };
 

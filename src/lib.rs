@@ -3,7 +3,8 @@
 //!
 //! The modules follow a row's path: [`sources`] read an export → [`validate`] and
 //! [`privacy`] reject, redact and pseudonymise → [`lake`] stores Parquet batches →
-//! [`score`] runs the SQL of `queries/` → reports. [`cli`] and [`commands`] are the door.
+//! [`score`] runs the SQL of `queries/` → reports. [`pipeline`] and [`schedule`] drive it;
+//! [`cli`] and [`commands`] are the door.
 
 pub mod catalog;
 pub mod cli;
@@ -11,8 +12,10 @@ pub mod commands;
 pub mod demo;
 pub mod ingest;
 pub mod lake;
+pub mod pipeline;
 pub mod privacy;
 pub mod progress;
+pub mod schedule;
 pub mod score;
 pub mod sources;
 pub mod sql;

@@ -22,7 +22,9 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    // The daemon's log is its output: info by default.
+    let daemon = matches!(cli.command, Command::Schedule { .. });
+    init_logging(cli.verbose.max(u8::from(daemon)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,6 +45,16 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // Pipeline commands check the catalog and open their pipeline's lake themselves.
+    if matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Schedule { .. }
+            | Command::Runs { .. }
+            | Command::Check { .. }
+    ) {
+        return commands::pipelines::dispatch(cli).await;
+    }
     let catalog = match Catalog::discover(cli.catalog.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -58,13 +70,47 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             format,
             sheet,
         } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
-        Command::Sql { query, file, format, output, limits } => {
+        Command::Sql {
+            query,
+            file,
+            format,
+            output,
+            limits,
+        } => {
             let limits = limits.limits();
-            commands::sql::run(&lake, commands::sql::SqlArgs { query, file, format, output, limits }).await
+            commands::sql::run(
+                &lake,
+                commands::sql::SqlArgs {
+                    query,
+                    file,
+                    format,
+                    output,
+                    limits,
+                },
+            )
+            .await
         }
-        Command::Query { name, params, list, queries, format, limits } => {
+        Command::Query {
+            name,
+            params,
+            list,
+            queries,
+            format,
+            limits,
+        } => {
             let limits = limits.limits();
-            commands::query::run(&lake, commands::query::QueryArgs { name, params, list, queries, format, limits }).await
+            commands::query::run(
+                &lake,
+                commands::query::QueryArgs {
+                    name,
+                    params,
+                    list,
+                    queries,
+                    format,
+                    limits,
+                },
+            )
+            .await
         }
         Command::Demo {
             inbox,
@@ -72,5 +118,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             interactions,
             no_ingest,
         } => commands::demo::run(&lake, &catalog, &inbox, seed, interactions, no_ingest).await,
+        Command::Run { .. }
+        | Command::Schedule { .. }
+        | Command::Runs { .. }
+        | Command::Check { .. } => {
+            unreachable!("pipeline commands are dispatched above")
+        }
     }
 }

@@ -98,6 +98,7 @@ pub async fn session_with_limits(
         })?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     tables::register_source_tables(&ctx, lake).await?;
+    crate::pipeline::history::register_tables(&ctx, lake).await?;
     crate::score::register_reference_tables(&ctx)?;
     Ok(ctx)
 }

@@ -43,32 +43,52 @@ fn csv_json_and_parquet_outputs_read_back_equal() {
 
     let out = f.run(&["sql", "--format", "json", Q]);
     assert!(out.status.success());
-    let json: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let json: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(json.len(), 200);
 
     let pq = f.path("out.parquet");
-    let out = f.run(&["sql", "--format", "parquet", "--output", pq.to_str().unwrap(), Q]);
+    let out = f.run(&[
+        "sql",
+        "--format",
+        "parquet",
+        "--output",
+        pq.to_str().unwrap(),
+        Q,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let bytes = bytes::Bytes::from(std::fs::read(&pq).unwrap());
-    let batches: Vec<_> = datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
-        .unwrap()
-        .build()
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let batches: Vec<_> =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .build()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     assert_eq!(rows, 200);
 
     // The same rows in every format: compare ids and timestamps.
     let joined = csv_rows.join("\n");
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(joined.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(joined.as_bytes());
     let csv_records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     for (rec, obj) in csv_records.iter().zip(&json) {
         assert_eq!(rec[0], obj["interaction_id"].as_str().unwrap().to_string());
         assert_eq!(rec[3], obj["received_at"].as_str().unwrap().to_string());
     }
-    let ids = datafusion::arrow::compute::cast(batches[0].column(0), &datafusion::arrow::datatypes::DataType::Utf8).unwrap();
-    let ids = ids.as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap();
+    let ids = datafusion::arrow::compute::cast(
+        batches[0].column(0),
+        &datafusion::arrow::datatypes::DataType::Utf8,
+    )
+    .unwrap();
+    let ids = ids
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::StringArray>()
+        .unwrap();
     assert_eq!(ids.value(0), &csv_records[0][0]);
 }
 
@@ -80,7 +100,12 @@ fn csv_output_neutralises_formulas() {
         format!("{INTERACTIONS_HEADER}\nF-1,phone,admisiones,2026-03-02T09:00:00,,,,,,,,,,,,,,,,,,\"=HYPERLINK(\"\"http://evil\"\",\"\"clic\"\")\"\n"),
     );
     assert_eq!(f.ingest("interactions", &p).status.code(), Some(0));
-    let out = f.run(&["sql", "--format", "csv", "select notes, -1 as n from interactions"]);
+    let out = f.run(&[
+        "sql",
+        "--format",
+        "csv",
+        "select notes, -1 as n from interactions",
+    ]);
     let text = stdout(&out);
     assert!(text.contains("'=HYPERLINK"), "{text}");
     assert!(text.contains(",-1"), "numbers stay numbers: {text}");
@@ -104,7 +129,10 @@ fn writes_and_reads_outside_the_lake_are_refused_and_change_nothing() {
     }
     let out = f.run(&["sql", "select * from '/etc/passwd'"]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(!stdout(&out).contains("root:"), "read a file outside the lake");
+    assert!(
+        !stdout(&out).contains("root:"),
+        "read a file outside the lake"
+    );
     assert!(!std::path::Path::new("/tmp/momentos-copy-test.csv").exists());
     assert_eq!(lake_snapshot(&f), before);
 }
@@ -131,7 +159,10 @@ fn a_huge_cross_join_stops_at_the_memory_limit() {
     let max_rss_kib: u64 = lines.next().unwrap().parse().unwrap();
     let err: String = lines.collect::<Vec<_>>().join("\n");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("more memory than the limit of 512 MiB"), "{err}");
+    assert!(
+        err.contains("more memory than the limit of 512 MiB"),
+        "{err}"
+    );
     // The whole process stays under the limit.
     assert!(max_rss_kib < 512 * 1024, "peak RSS {max_rss_kib} KiB");
 }
@@ -149,7 +180,10 @@ fn the_shell_takes_multi_line_queries_describes_tables_recalls_history_and_exits
         .unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let transcript = stdout(&out);
-    assert!(transcript.contains("HMAC-SHA256 pseudonym"), "describe shows meanings: {transcript}");
+    assert!(
+        transcript.contains("HMAC-SHA256 pseudonym"),
+        "describe shows meanings: {transcript}"
+    );
     let history = std::fs::read_to_string(f.path("history")).unwrap();
     assert!(history.contains("from interactions;"), "{history}");
 }
@@ -159,11 +193,39 @@ fn named_queries_take_typed_parameters() {
     let f = demo_lake(300);
     let queries = concat!(env!("CARGO_MANIFEST_DIR"), "/queries");
     let out = f.run(&["query", "--queries", queries, "--list"]);
-    assert!(stdout(&out).contains("quarantine_by_reason"), "{}", stdout(&out));
-    let out = f.run(&["query", "--queries", queries, "quarantine_by_reason", "--param", "source=interactions", "--format", "csv"]);
+    assert!(
+        stdout(&out).contains("quarantine_by_reason"),
+        "{}",
+        stdout(&out)
+    );
+    let out = f.run(&[
+        "query",
+        "--queries",
+        queries,
+        "quarantine_by_reason",
+        "--param",
+        "source=interactions",
+        "--format",
+        "csv",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("source_file,reason_code,n_rows"), "{}", stdout(&out));
-    let out = f.run(&["query", "--queries", queries, "quarantine_by_reason", "--param", "unit=x"]);
+    assert!(
+        stdout(&out).starts_with("source_file,reason_code,n_rows"),
+        "{}",
+        stdout(&out)
+    );
+    let out = f.run(&[
+        "query",
+        "--queries",
+        queries,
+        "quarantine_by_reason",
+        "--param",
+        "unit=x",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no parameter `unit`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no parameter `unit`"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,8 +1,13 @@
 //! One module per command; each returns the process exit status.
 
+pub mod check;
 pub mod demo;
 pub mod ingest;
+pub mod pipelines;
 pub mod query;
+pub mod run;
+pub mod runs;
+pub mod schedule;
 pub mod sql;
 
 /// Exit statuses shared by every command (documented in `--help` and README).

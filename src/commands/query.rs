@@ -17,7 +17,9 @@ pub struct QueryArgs {
 
 /// The queries folder: `--queries DIR`, else `./queries`.
 fn queries_dir(explicit: Option<&Path>) -> PathBuf {
-    explicit.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("queries"))
+    explicit
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("queries"))
 }
 
 pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
@@ -35,7 +37,10 @@ pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     }
     let name = args.name.expect("checked above");
     let Some(q) = queries.get(&name) else {
-        eprintln!("error: no query `{name}` in {}; `momentos query --list` shows them", dir.display());
+        eprintln!(
+            "error: no query `{name}` in {}; `momentos query --list` shows them",
+            dir.display()
+        );
         return Ok(ExitStatus::UsageError);
     };
     let params = match named::bind(q, &args.params) {
@@ -48,7 +53,10 @@ pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     match sql::parse_read_only(&q.sql) {
         Ok(s) if s.len() == 1 => {}
         Ok(_) => {
-            eprintln!("error: {} must hold exactly one statement", q.path.display());
+            eprintln!(
+                "error: {} must hold exactly one statement",
+                q.path.display()
+            );
             return Ok(ExitStatus::UsageError);
         }
         Err(e) => {
@@ -57,11 +65,19 @@ pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let ctx = sql::session_with_limits(lake, &args.limits).await?;
-    let mut sink = output::sink(args.format, Box::new(std::io::stdout()), args.limits.max_table_rows);
+    let mut sink = output::sink(
+        args.format,
+        Box::new(std::io::stdout()),
+        args.limits.max_table_rows,
+    );
     match sql::run_with_params(&ctx, &q.sql, Some(params), &args.limits, &mut *sink).await {
         Ok(stats) => {
             if args.format == OutputFormat::Table {
-                println!("{} fila(s) en {:.3} s", stats.rows, stats.elapsed.as_secs_f64());
+                println!(
+                    "{} fila(s) en {:.3} s",
+                    stats.rows,
+                    stats.elapsed.as_secs_f64()
+                );
             }
             Ok(ExitStatus::Success)
         }

@@ -57,18 +57,27 @@ impl ParamType {
         let bad = |what: &str| format!("`{raw}` is not {what}");
         Ok(match self {
             ParamType::Text => ScalarValue::Utf8(Some(raw.to_string())),
-            ParamType::Int => ScalarValue::Int64(Some(raw.parse().map_err(|_| bad("a whole number"))?)),
-            ParamType::Float => ScalarValue::Float64(Some(raw.parse().map_err(|_| bad("a number"))?)),
+            ParamType::Int => {
+                ScalarValue::Int64(Some(raw.parse().map_err(|_| bad("a whole number"))?))
+            }
+            ParamType::Float => {
+                ScalarValue::Float64(Some(raw.parse().map_err(|_| bad("a number"))?))
+            }
             ParamType::Bool => ScalarValue::Boolean(Some(
-                crate::validate::values::parse_bool(raw).ok().flatten().ok_or_else(|| bad("true or false"))?,
+                crate::validate::values::parse_bool(raw)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| bad("true or false"))?,
             )),
             ParamType::Date => {
-                let d = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("a date YYYY-MM-DD"))?;
+                let d = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map_err(|_| bad("a date YYYY-MM-DD"))?;
                 let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
                 ScalarValue::Date32(Some((d - epoch).num_days() as i32))
             }
             ParamType::Period => {
-                chrono::NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").map_err(|_| bad("a period YYYY-MM"))?;
+                chrono::NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
+                    .map_err(|_| bad("a period YYYY-MM"))?;
                 ScalarValue::Utf8(Some(raw.to_string()))
             }
         })
@@ -94,7 +103,10 @@ pub struct NamedQuery {
 
 /// Reads the header of a query file. Errors name the file and line.
 pub fn parse(path: &Path, sql: &str) -> Result<NamedQuery, String> {
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut description = String::new();
     let mut params = Vec::new();
     for (i, line) in sql.lines().enumerate() {
@@ -137,11 +149,16 @@ fn parse_param(spec: &str) -> Result<Param, String> {
     };
     let mut words = decl.split_whitespace();
     let (Some(name), Some(ty)) = (words.next(), words.next()) else {
-        return Err("a parameter is declared as `-- param: name type [= default] [-- description]`".into());
+        return Err(
+            "a parameter is declared as `-- param: name type [= default] [-- description]`".into(),
+        );
     };
-    let ty = ParamType::parse(ty).ok_or_else(|| format!("unknown parameter type `{ty}`; use text, int, float, bool, date or period"))?;
+    let ty = ParamType::parse(ty).ok_or_else(|| {
+        format!("unknown parameter type `{ty}`; use text, int, float, bool, date or period")
+    })?;
     if let Some(d) = &default {
-        ty.value(d).map_err(|e| format!("default of `{name}`: {e}"))?;
+        ty.value(d)
+            .map_err(|e| format!("default of `{name}`: {e}"))?;
     }
     Ok(Param {
         name: name.to_string(),
@@ -165,13 +182,20 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, NamedQuery>, String> {
         Ok(())
     }
     let mut files = Vec::new();
-    walk(dir, &mut files).map_err(|e| format!("cannot read the queries folder {}: {e}", dir.display()))?;
+    walk(dir, &mut files)
+        .map_err(|e| format!("cannot read the queries folder {}: {e}", dir.display()))?;
     let mut out = BTreeMap::new();
     for f in files {
-        let sql = std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+        let sql =
+            std::fs::read_to_string(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
         let q = parse(&f, &sql)?;
         if let Some(prev) = out.insert(q.name.clone(), q) {
-            return Err(format!("two queries are named `{}`: {} and {}", prev.name, prev.path.display(), f.display()));
+            return Err(format!(
+                "two queries are named `{}`: {} and {}",
+                prev.name,
+                prev.path.display(),
+                f.display()
+            ));
         }
     }
     Ok(out)
@@ -181,13 +205,19 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, NamedQuery>, String> {
 pub fn bind(q: &NamedQuery, args: &[String]) -> Result<HashMap<String, ScalarValue>, String> {
     let mut given: HashMap<&str, &str> = HashMap::new();
     for a in args {
-        let (k, v) = a.split_once('=').ok_or_else(|| format!("`{a}`: parameters are given as key=value"))?;
+        let (k, v) = a
+            .split_once('=')
+            .ok_or_else(|| format!("`{a}`: parameters are given as key=value"))?;
         if !q.params.iter().any(|p| p.name == k) {
             let known: Vec<&str> = q.params.iter().map(|p| p.name.as_str()).collect();
             return Err(format!(
                 "query `{}` has no parameter `{k}`; it takes: {}",
                 q.name,
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ));
         }
         given.insert(k, v);
@@ -198,8 +228,20 @@ pub fn bind(q: &NamedQuery, args: &[String]) -> Result<HashMap<String, ScalarVal
             .get(p.name.as_str())
             .copied()
             .or(p.default.as_deref())
-            .ok_or_else(|| format!("query `{}` needs --param {}=… ({}: {})", q.name, p.name, p.ty.name(), p.description))?;
-        out.insert(p.name.clone(), p.ty.value(raw).map_err(|e| format!("--param {}: {e}", p.name))?);
+            .ok_or_else(|| {
+                format!(
+                    "query `{}` needs --param {}=… ({}: {})",
+                    q.name,
+                    p.name,
+                    p.ty.name(),
+                    p.description
+                )
+            })?;
+        out.insert(
+            p.name.clone(),
+            p.ty.value(raw)
+                .map_err(|e| format!("--param {}: {e}", p.name))?,
+        );
     }
     Ok(out)
 }
@@ -210,8 +252,18 @@ pub fn listing(queries: &BTreeMap<String, NamedQuery>) -> String {
     for q in queries.values() {
         s.push_str(&format!("{:<28} {}\n", q.name, q.description));
         for p in &q.params {
-            let default = p.default.as_ref().map(|d| format!(" (default {d})")).unwrap_or_default();
-            s.push_str(&format!("    --param {}=<{}>{}  {}\n", p.name, p.ty.name(), default, p.description));
+            let default = p
+                .default
+                .as_ref()
+                .map(|d| format!(" (default {d})"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "    --param {}=<{}>{}  {}\n",
+                p.name,
+                p.ty.name(),
+                default,
+                p.description
+            ));
         }
     }
     s
@@ -230,7 +282,10 @@ mod tests {
         assert_eq!(q.description, "Rejected rows by reason");
         assert_eq!(q.params.len(), 2);
         let bound = bind(&q, &["since=2026-03-01".into()]).unwrap();
-        assert_eq!(bound["source"], ScalarValue::Utf8(Some("interactions".into())));
+        assert_eq!(
+            bound["source"],
+            ScalarValue::Utf8(Some("interactions".into()))
+        );
         assert!(matches!(bound["since"], ScalarValue::Date32(Some(_))));
     }
 
@@ -238,8 +293,14 @@ mod tests {
     fn binding_errors_say_what_is_expected() {
         let q = parse(Path::new("q.sql"), Q).unwrap();
         assert!(bind(&q, &[]).unwrap_err().contains("needs --param since"));
-        assert!(bind(&q, &["since=ayer".into()]).unwrap_err().contains("YYYY-MM-DD"));
-        assert!(bind(&q, &["unit=x".into()]).unwrap_err().contains("no parameter `unit`"));
-        assert!(parse(Path::new("q.sql"), "-- param: x decimal\nselect 1").unwrap_err().contains("q.sql:1"));
+        assert!(bind(&q, &["since=ayer".into()])
+            .unwrap_err()
+            .contains("YYYY-MM-DD"));
+        assert!(bind(&q, &["unit=x".into()])
+            .unwrap_err()
+            .contains("no parameter `unit`"));
+        assert!(parse(Path::new("q.sql"), "-- param: x decimal\nselect 1")
+            .unwrap_err()
+            .contains("q.sql:1"));
     }
 }

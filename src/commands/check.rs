@@ -1,0 +1,170 @@
+//! `momentos check`: validates the project's configuration without running anything —
+//! the catalog, every pipeline file and, as they arrive, `queries/` and `dashboards/` —
+//! and prints every problem with its file and line. Exit 2 if there is any.
+//!
+//! Each kind of project file has one [`ProjectCheck`] in [`CHECKS`]; a new kind (queries,
+//! dashboards) adds its checker function there.
+
+use std::path::{Path, PathBuf};
+
+use super::ExitStatus;
+use crate::catalog::Catalog;
+use crate::pipeline::{self, Pipeline, PipelineError};
+
+/// What a check is given.
+pub struct CheckContext<'a> {
+    pub catalog_path: Option<&'a Path>,
+    pub pipelines_dir: &'a Path,
+    /// Whether `--pipelines` was given (a missing default folder is fine).
+    pub pipelines_explicit: bool,
+    /// The project folder (where `queries/` and `dashboards/` live).
+    pub project_dir: &'a Path,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Files (or things) checked, for the summary.
+    pub checked: Vec<String>,
+    /// Problems: each line names a file and line. Any problem means exit 2.
+    pub problems: Vec<String>,
+    /// Worth knowing, not wrong.
+    pub notes: Vec<String>,
+}
+
+/// One kind of project file.
+pub struct ProjectCheck {
+    pub name: &'static str,
+    /// Folder (relative to the project) this check covers, if it is a folder of files.
+    pub folder: Option<&'static str>,
+    /// `None`: this build has no checker for it yet (the folder, if present, is noted).
+    pub run: Option<fn(&CheckContext) -> CheckReport>,
+}
+
+/// Every check, in the order they print.
+pub const CHECKS: &[ProjectCheck] = &[
+    ProjectCheck {
+        name: "catalog",
+        folder: None,
+        run: Some(check_catalog),
+    },
+    ProjectCheck {
+        name: "pipelines",
+        folder: None,
+        run: Some(check_pipelines),
+    },
+    // Hook: when the SQL of `queries/` lands, set `run: Some(<its checker>)`.
+    ProjectCheck {
+        name: "queries",
+        folder: Some("queries"),
+        run: None,
+    },
+    // Hook: when `dashboards/` lands, set `run: Some(<its checker>)`.
+    ProjectCheck {
+        name: "dashboards",
+        folder: Some("dashboards"),
+        run: None,
+    },
+];
+
+fn check_catalog(ctx: &CheckContext) -> CheckReport {
+    let mut r = CheckReport::default();
+    match Catalog::discover(ctx.catalog_path) {
+        Ok(c) => r.checked.push(c.origin.to_string()),
+        Err(e) => r.problems.push(e.to_string()),
+    }
+    r
+}
+
+fn check_pipelines(ctx: &CheckContext) -> CheckReport {
+    let mut r = CheckReport::default();
+    let dir = ctx.pipelines_dir;
+    let files = match pipeline::list_files(dir) {
+        Ok(f) => f,
+        Err(e) if !ctx.pipelines_explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            r.notes
+                .push(format!("no pipelines folder {}", dir.display()));
+            return r;
+        }
+        Err(e) => {
+            r.problems.push(format!(
+                "{}: cannot read the pipelines folder: {e}",
+                dir.display()
+            ));
+            return r;
+        }
+    };
+    if files.is_empty() {
+        r.notes
+            .push(format!("no pipeline files in {}", dir.display()));
+    }
+    for f in files {
+        r.checked.push(f.display().to_string());
+        match Pipeline::load(&f) {
+            Ok(p) => {
+                r.problems
+                    .extend(p.unavailable.iter().map(|u| u.to_string()));
+                for s in &p.sources {
+                    if !s.inbox.is_dir() {
+                        r.notes.push(format!(
+                            "{}: inbox {} ({}) does not exist yet; runs fail until it does",
+                            f.display(),
+                            s.inbox.display(),
+                            s.kind
+                        ));
+                    }
+                }
+            }
+            Err(PipelineError::Invalid(problems)) => {
+                r.problems.extend(problems.iter().map(|p| p.to_string()));
+            }
+            Err(e) => r.problems.push(e.to_string()),
+        }
+    }
+    r
+}
+
+pub fn run(
+    catalog: Option<&Path>,
+    pipelines_dir: Option<PathBuf>,
+    project_dir: &Path,
+) -> ExitStatus {
+    let ctx = CheckContext {
+        catalog_path: catalog,
+        pipelines_dir: &pipelines_dir
+            .clone()
+            .unwrap_or_else(|| project_dir.join(pipeline::DEFAULT_DIR)),
+        pipelines_explicit: pipelines_dir.is_some(),
+        project_dir,
+    };
+    let mut problems = 0;
+    for check in CHECKS {
+        let report = match (check.run, check.folder) {
+            (Some(run), _) => run(&ctx),
+            (None, Some(folder)) if ctx.project_dir.join(folder).is_dir() => CheckReport {
+                notes: vec![format!(
+                    "{folder}/ is not checked by this build (no {} checker yet)",
+                    check.name
+                )],
+                ..Default::default()
+            },
+            (None, _) => continue,
+        };
+        for p in &report.problems {
+            println!("{p}");
+        }
+        for n in &report.notes {
+            println!("note: {n}");
+        }
+        if report.problems.is_empty() && !report.checked.is_empty() {
+            println!("ok: {} ({})", check.name, report.checked.join(", "));
+        }
+        problems += report.problems.len();
+    }
+    if problems > 0 {
+        println!("{problems} problem(s); nothing was run");
+        ExitStatus::UsageError
+    } else {
+        ExitStatus::Success
+    }
+}
