@@ -18,6 +18,8 @@ Examples:
   momentos demo                                   generate realistic data and ingest it into ./lake
   momentos ingest interactions exports/*.csv      ingest interaction logs
   momentos ingest surveys respuestas.xlsx --sheet Respuestas
+  momentos score                                  score every period and write the derived tables
+  momentos score --period 2026-10                 rescore one month
   momentos sql \"select unit, count(*) from interactions group by unit\"
   momentos sql --format csv \"select * from quarantine\" > rechazos.csv";
 
@@ -88,6 +90,39 @@ Examples:
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
+    },
+    /// Score kindness, information quality and timeliness per unit × channel × period.
+    #[command(after_help = "\
+Computes the derived tables of the method (docs/metodo.md) from the lake's interactions,
+surveys and shopper evaluations, and writes them into the lake, replacing the periods it
+recomputes atomically (each table all at once): interaction_facts, scores,
+scores_by_stakeholder, survey_kpis, protocol. Without --period/--from/--to every period
+is recomputed and periods without data any more disappear.
+
+Targets, weights, minimum n, pass mark, FDR q and alpha come from the catalog.
+An interaction whose SLA has not come due at --as-of (default: now) is not judged yet.
+
+Exit status: 0 done, 2 bad arguments, 4 the lake is busy, 1 anything else.
+
+Examples:
+  momentos score
+  momentos score --period 2026-10
+  momentos score --from 2026-01 --to 2026-06
+  momentos score --period 2026-10 --as-of 2026-11-01T00:00:00-05:00
+  momentos sql \"select * from scores where status = 'needs_plan'\"")]
+    Score {
+        /// Recompute one month (YYYY-MM, local time).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        period: Option<String>,
+        /// First month to recompute (YYYY-MM); default: the first with data.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month to recompute (YYYY-MM); default: the last with data.
+        #[arg(long)]
+        to: Option<String>,
+        /// Judge "not yet due" at this instant instead of now (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Generate realistic demo data for a university contact center and ingest it.
     #[command(after_help = "\

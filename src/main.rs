@@ -58,7 +58,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             format,
             sheet,
         } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
-        Command::Sql { query, format } => commands::sql::run(&lake, &query, format).await,
+        Command::Sql { query, format } => commands::sql::run(&lake, &catalog, &query, format).await,
+        Command::Score {
+            period,
+            from,
+            to,
+            as_of,
+        } => {
+            commands::score::run(
+                &lake,
+                &catalog,
+                period.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                as_of.as_deref(),
+            )
+            .await
+        }
         Command::Demo {
             inbox,
             seed,

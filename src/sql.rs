@@ -6,10 +6,13 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 
-use crate::lake::tables::{self, RegisterError};
+use crate::catalog::Catalog;
+use crate::lake::manifest;
+use crate::lake::tables;
 use crate::lake::Lake;
+use crate::score::{self, queries, ScoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -18,19 +21,36 @@ pub enum OutputFormat {
     Json,
 }
 
-/// A session over a lake with every table registered.
-pub async fn session(lake: &Lake) -> Result<SessionContext, RegisterError> {
-    let config = SessionConfig::new()
-        .with_information_schema(true)
-        .with_target_partitions(num_cpus());
-    let ctx = SessionContext::new_with_config(config);
-    tables::register_source_tables(&ctx, lake).await?;
-    crate::score::register_reference_tables(&ctx)?;
+/// A session over a lake with every table registered: the sources, `quarantine`,
+/// `holidays`, the reference tables of the scoring (as of now), and every view of
+/// `queries/`. A derived table (DESIGN §5) reads the files `momentos score` wrote; until a
+/// score run has written any, its name is the live view, so SQL works on a new lake too.
+pub async fn session(lake: &Lake, catalog: &Catalog) -> Result<SessionContext, ScoreError> {
+    let ctx = score::run::new_context();
+    let manifests = tables::register_source_tables(&ctx, lake).await?;
+    score::prepare_session(&ctx, catalog, chrono::Utc::now()).await?;
+    let all = queries::load()?;
+    queries::register_views(
+        &ctx,
+        catalog,
+        &all,
+        |_| true,
+        |q, schema| {
+            let Some(derived) = score::derived_table(&q.name) else {
+                return Ok(false);
+            };
+            let files = manifest::live_files(&manifests, derived.name);
+            if files.is_empty() {
+                return Ok(false);
+            }
+            let provider = tables::files_table(lake, schema, &files)?;
+            ctx.deregister_table(derived.name)?;
+            ctx.register_table(derived.name, provider)?;
+            Ok(true)
+        },
+    )
+    .await?;
     Ok(ctx)
-}
-
-fn num_cpus() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Read-only: no DDL, no DML, no `SET`.

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod ingest;
+pub mod score;
 pub mod sql;
 
 /// Exit statuses shared by every command (documented in `--help` and README).

@@ -1,11 +1,17 @@
 //! `momentos sql "SELECT …"`
 
 use super::ExitStatus;
+use crate::catalog::Catalog;
 use crate::lake::Lake;
 use crate::sql::{self, OutputFormat};
 
-pub async fn run(lake: &Lake, query: &str, format: OutputFormat) -> anyhow::Result<ExitStatus> {
-    let ctx = sql::session(lake).await?;
+pub async fn run(
+    lake: &Lake,
+    catalog: &Catalog,
+    query: &str,
+    format: OutputFormat,
+) -> anyhow::Result<ExitStatus> {
+    let ctx = sql::session(lake, catalog).await?;
     let started = std::time::Instant::now();
     match sql::query(&ctx, query).await {
         Ok(batches) => {
