@@ -7,7 +7,8 @@
 -- day): the position of an instant on the business clock is
 --   pos(t) = open_minutes_before(day of t) + clamp(minute of day(t) − open_minute, 0, open_minutes)
 -- and the business time between two instants is pos(to) − pos(from). Everything is counted
--- in whole microseconds (exact), and minutes are only formed at the end.
+-- in whole microseconds (exact), and minutes are only formed at the end. (CASE rather than
+-- least/greatest, which skip nulls: an instant outside the calendar must stay null.)
 -- "The n-th business day after d" is the business day whose `business_day_seq` is
 -- business_day_seq(d) + n.
 --
@@ -73,15 +74,19 @@ positioned as (
     select
         i.*,
         rd.open_minutes_before * 60000000
-            + least(
-                greatest(i.received_local_us % 86400000000 - coalesce(rd.open_minute, 0) * 60000000, 0),
-                rd.open_minutes * 60000000
-            ) as received_pos_us,
+            + case
+                when i.received_local_us % 86400000000 < coalesce(rd.open_minute, 0) * 60000000 then 0
+                when i.received_local_us % 86400000000 > (coalesce(rd.open_minute, 0) + rd.open_minutes) * 60000000
+                    then rd.open_minutes * 60000000
+                else i.received_local_us % 86400000000 - coalesce(rd.open_minute, 0) * 60000000
+            end as received_pos_us,
         fd.open_minutes_before * 60000000
-            + least(
-                greatest(i.first_response_local_us % 86400000000 - coalesce(fd.open_minute, 0) * 60000000, 0),
-                fd.open_minutes * 60000000
-            ) as first_response_pos_us,
+            + case
+                when i.first_response_local_us % 86400000000 < coalesce(fd.open_minute, 0) * 60000000 then 0
+                when i.first_response_local_us % 86400000000 > (coalesce(fd.open_minute, 0) + fd.open_minutes) * 60000000
+                    then fd.open_minutes * 60000000
+                else i.first_response_local_us % 86400000000 - coalesce(fd.open_minute, 0) * 60000000
+            end as first_response_pos_us,
         ed.business_day_seq as escalation_base_seq
     from interactions as i
     left join calendar_days as rd
@@ -112,10 +117,12 @@ as_of as (
         cast(p.as_of as bigint) as as_of_us,
         cast(p.as_of_local_at as date) as as_of_local_date,
         d.open_minutes_before * 60000000
-            + least(
-                greatest(cast(p.as_of_local_at as bigint) % 86400000000 - coalesce(d.open_minute, 0) * 60000000, 0),
-                d.open_minutes * 60000000
-            ) as as_of_pos_us
+            + case
+                when cast(p.as_of_local_at as bigint) % 86400000000 < coalesce(d.open_minute, 0) * 60000000 then 0
+                when cast(p.as_of_local_at as bigint) % 86400000000 > (coalesce(d.open_minute, 0) + d.open_minutes) * 60000000
+                    then d.open_minutes * 60000000
+                else cast(p.as_of_local_at as bigint) % 86400000000 - coalesce(d.open_minute, 0) * 60000000
+            end as as_of_pos_us
     from params as p
     cross join calendar_days as d
     where d.day_number = cast(p.as_of_local_at as bigint) / 86400000000
@@ -131,11 +138,12 @@ measured as (
         case
             when w.sla_clock = 'wall'
                 then coalesce(w.first_response_us, a.as_of_us) - w.received_us
-            else greatest(coalesce(w.first_response_pos_us, a.as_of_pos_us) - w.received_pos_us, 0)
+            when coalesce(w.first_response_pos_us, a.as_of_pos_us) < w.received_pos_us then 0
+            else coalesce(w.first_response_pos_us, a.as_of_pos_us) - w.received_pos_us
         end as elapsed_us,
         case
-            when w.first_response_us is not null
-                then greatest(w.first_response_pos_us - w.received_pos_us, 0)
+            when w.first_response_pos_us < w.received_pos_us then 0
+            else w.first_response_pos_us - w.received_pos_us
         end as first_response_business_us
     from with_due_date as w
     left join as_of as a on a.hours_profile = w.hours_profile

@@ -3,7 +3,8 @@
 --
 -- Typed interactions with local (America/Bogota, from the catalog) wall-clock times and the
 -- reporting period. `{{time_zone}}` is replaced by the catalog's `calendar.time_zone` when
--- the view is registered. Re-sent ids were already replaced on ingest (DESIGN §4), so the
+-- the view is registered. Local times stay in microseconds (`at time zone` would turn them
+-- into nanoseconds). Re-sent ids were already replaced on ingest (DESIGN §4), so the
 -- table holds one row per id.
 with source as (
     select * from interactions
@@ -26,11 +27,11 @@ final as (
         resolved_at,
         escalated_at,
         escalation_answered_at,
-        to_local_time(received_at at time zone '{{time_zone}}') as received_local_at,
-        to_local_time(first_response_at at time zone '{{time_zone}}') as first_response_local_at,
-        to_local_time(resolved_at at time zone '{{time_zone}}') as resolved_local_at,
-        to_local_time(escalated_at at time zone '{{time_zone}}') as escalated_local_at,
-        to_local_time(escalation_answered_at at time zone '{{time_zone}}') as escalation_answered_local_at,
+        to_local_time(arrow_cast(received_at, 'Timestamp(Microsecond, Some("{{time_zone}}"))')) as received_local_at,
+        to_local_time(arrow_cast(first_response_at, 'Timestamp(Microsecond, Some("{{time_zone}}"))')) as first_response_local_at,
+        to_local_time(arrow_cast(resolved_at, 'Timestamp(Microsecond, Some("{{time_zone}}"))')) as resolved_local_at,
+        to_local_time(arrow_cast(escalated_at, 'Timestamp(Microsecond, Some("{{time_zone}}"))')) as escalated_local_at,
+        to_local_time(arrow_cast(escalation_answered_at, 'Timestamp(Microsecond, Some("{{time_zone}}"))')) as escalation_answered_local_at,
         local_date,
         to_char(local_date, '%Y-%m') as period,
         habeas_data as is_habeas_data,
