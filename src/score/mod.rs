@@ -199,3 +199,22 @@ pub async fn prepare_session(
     reference::register(ctx, &tables)?;
     Ok(tables)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_recovery_covers_every_derived_folder() {
+        let covered = |dir: &str| {
+            crate::lake::commit::TABLE_DIRS
+                .iter()
+                .any(|t| dir.starts_with(t))
+        };
+        for d in DERIVED_TABLES {
+            assert!(covered(d.dir), "{} is not in commit::TABLE_DIRS", d.dir);
+            assert!(d.dir.ends_with('/'));
+        }
+        assert!(covered(REFERENCE_DIR));
+    }
+}

@@ -353,3 +353,119 @@ async fn benjamini_hochberg_cuts_where_expected_async() {
         assert_eq!(n, flagged, "q = {q}: p-values {p:?}, status {status:?}");
     }
 }
+
+/// The worked example of `docs/metodo.md`: its ```momentos-ejemplo block lists, per cell,
+/// the figures the page computes by hand; the real SQL must give the same (rounded as
+/// written).
+#[test]
+fn worked_example_of_the_method_page() {
+    block_on_big_stack(worked_example_async());
+}
+
+/// The example period: (label, unit, channel, attribute, [(source, n, k)]).
+pub const EXAMPLE: &[(&str, &str, &str, &str, &[(&str, usize, usize)])] = &[
+    (
+        "A",
+        "mercadeo_pregrado",
+        "phone",
+        "timeliness",
+        &[
+            ("interactions", 40, 26),
+            ("survey", 20, 14),
+            ("shopper", 4, 2),
+        ],
+    ),
+    (
+        "B",
+        "admisiones",
+        "email",
+        "information_quality",
+        &[("survey", 50, 36), ("shopper", 10, 7)],
+    ),
+    (
+        "C",
+        "fac_medicina",
+        "whatsapp",
+        "kindness",
+        &[("survey", 35, 27)],
+    ),
+    (
+        "D",
+        "educacion_continua",
+        "phone",
+        "kindness",
+        &[("survey", 60, 52)],
+    ),
+    (
+        "E",
+        "sede_sabaneta",
+        "in_person",
+        "kindness",
+        &[("survey", 12, 6)],
+    ),
+];
+
+async fn worked_example_async() {
+    let catalog = Catalog::embedded();
+    let mut obs = Vec::new();
+    for (_, unit, channel, attribute, sources) in EXAMPLE {
+        for (source, n, k) in *sources {
+            for i in 0..*n {
+                obs.push(Obs {
+                    period: "2026-10".into(),
+                    unit: unit.to_string(),
+                    channel: channel.to_string(),
+                    stakeholder: None,
+                    attribute: attribute_static(attribute),
+                    source: match *source {
+                        "interactions" => "interactions",
+                        "survey" => "survey",
+                        _ => "shopper",
+                    },
+                    good: i < *k,
+                });
+            }
+        }
+    }
+    let (scores, _) = score_observations(&catalog, &obs).await;
+    compare(&scores, &reference::cells(&catalog, &obs, false), 1e-9).unwrap();
+    let (unit, score, se, lower, upper, p, status) = (
+        strs(&scores, "unit"),
+        floats(&scores, "score"),
+        floats(&scores, "se"),
+        floats(&scores, "lower"),
+        floats(&scores, "upper"),
+        floats(&scores, "p_value"),
+        strs(&scores, "status"),
+    );
+    let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
+    let mut actual = Vec::new();
+    for (label, u, ..) in EXAMPLE {
+        let i = unit.iter().position(|x| x.as_deref() == Some(*u)).unwrap();
+        actual.push(format!(
+            "celda={label} score={} se={} lower={} upper={} p_value={} status={}",
+            f(score[i], 2),
+            f(se[i], 2),
+            f(lower[i], 2),
+            f(upper[i], 2),
+            f(p[i], 4),
+            status[i].as_deref().unwrap()
+        ));
+    }
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/metodo.md"),
+    )
+    .unwrap();
+    let block: Vec<&str> = doc
+        .split("```momentos-ejemplo")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .map(|b| b.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        block,
+        actual,
+        "docs/metodo.md's example block should read:\n{}",
+        actual.join("\n")
+    );
+}
