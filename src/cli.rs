@@ -80,8 +80,15 @@ Examples:
     #[command(after_help = "\
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
 (rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100).
+Scoring (docs/metodo.md): interaction_facts, scores, scores_by_stakeholder, survey_kpis,
+protocol (as `momentos score` last wrote them; the live views until it has run), the
+views of queries/ (stg_interactions, observations, cell_scores, …) and the reference
+tables calendar_days, channel_sla, unit_sla, rubric, source_weights, cell_targets,
+scoring_params (as of now).
 
 Examples:
+  momentos sql \"select * from scores where status = 'needs_plan'\"
+  momentos sql \"select * from observations where unit = 'admisiones' and attribute = 'timeliness'\"
   momentos sql \"select channel, count(*) n from interactions group by channel order by n desc\"
   momentos sql --format json \"select * from holidays where year = 2026\"")]
     Sql {
