@@ -18,6 +18,8 @@ Examples:
   momentos demo                                   generate realistic data and ingest it into ./lake
   momentos ingest interactions exports/*.csv      ingest interaction logs
   momentos ingest surveys respuestas.xlsx --sheet Respuestas
+  momentos score                                  score every period and write the derived tables
+  momentos score --period 2026-10                 rescore one month
   momentos sql \"select unit, count(*) from interactions group by unit\"
   momentos sql --format csv \"select * from quarantine\" > rechazos.csv
   momentos run nightly                            one run of pipelines/nightly.toml
@@ -84,6 +86,11 @@ at a terminal (line editing, history in ~/.momentos_history, \\d to list and des
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
 (rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100),
 runs and run_steps (pipeline run history).
+Scoring (docs/metodo.md): interaction_facts, scores, scores_by_stakeholder, survey_kpis,
+protocol (as `momentos score` last wrote them; the live views until it has run), the
+views of queries/ (stg_interactions, observations, cell_scores, …) and the reference
+tables calendar_days, channel_sla, unit_sla, rubric, source_weights, cell_targets,
+scoring_params (as of now).
 Only reads run: DDL, INSERT/UPDATE/DELETE, COPY, SET and CREATE EXTERNAL TABLE are refused.
 Operators may use at most --memory-limit (no spilling to disk) and --timeout per statement.
 
@@ -91,6 +98,8 @@ CSV output is safe to open in Excel: text starting with = + - @ (a formula to a
 spreadsheet) is prefixed with an apostrophe.
 
 Examples:
+  momentos sql \"select * from scores where status = 'needs_plan'\"
+  momentos sql \"select * from observations where unit = 'admisiones' and attribute = 'timeliness'\"
   momentos sql \"select channel, count(*) n from interactions group by channel order by n desc\"
   momentos sql --format json \"select * from holidays where year = 2026\"
   momentos sql -f consulta.sql --format csv --output resultado.csv
@@ -140,6 +149,39 @@ Examples:
         format: OutputFormat,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+    /// Score kindness, information quality and timeliness per unit × channel × period.
+    #[command(after_help = "\
+Computes the derived tables of the method (docs/metodo.md) from the lake's interactions,
+surveys and shopper evaluations, and writes them into the lake, replacing the periods it
+recomputes atomically (each table all at once): interaction_facts, scores,
+scores_by_stakeholder, survey_kpis, protocol. Without --period/--from/--to every period
+is recomputed and periods without data any more disappear.
+
+Targets, weights, minimum n, pass mark, FDR q and alpha come from the catalog.
+An interaction whose SLA has not come due at --as-of (default: now) is not judged yet.
+
+Exit status: 0 done, 2 bad arguments, 4 the lake is busy, 1 anything else.
+
+Examples:
+  momentos score
+  momentos score --period 2026-10
+  momentos score --from 2026-01 --to 2026-06
+  momentos score --period 2026-10 --as-of 2026-11-01T00:00:00-05:00
+  momentos sql \"select * from scores where status = 'needs_plan'\"")]
+    Score {
+        /// Recompute one month (YYYY-MM, local time).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        period: Option<String>,
+        /// First month to recompute (YYYY-MM); default: the first with data.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month to recompute (YYYY-MM); default: the last with data.
+        #[arg(long)]
+        to: Option<String>,
+        /// Judge "not yet due" at this instant instead of now (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Generate realistic demo data for a university contact center and ingest it.
     #[command(after_help = "\

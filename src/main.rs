@@ -25,7 +25,9 @@ fn main() -> ExitCode {
     // The daemon's log is its output: info by default.
     let daemon = matches!(cli.command, Command::Schedule { .. });
     init_logging(cli.verbose.max(u8::from(daemon)));
+    // Planning the scoring views recurses deeply; give workers the main thread's stack.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 * 1024 * 1024)
         .enable_all()
         .build()
     {
@@ -80,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let limits = limits.limits();
             commands::sql::run(
                 &lake,
+                &catalog,
                 commands::sql::SqlArgs {
                     query,
                     file,
@@ -101,6 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             let limits = limits.limits();
             commands::query::run(
                 &lake,
+                &catalog,
                 commands::query::QueryArgs {
                     name,
                     params,
@@ -109,6 +113,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     format,
                     limits,
                 },
+            )
+            .await
+        }
+        Command::Score {
+            period,
+            from,
+            to,
+            as_of,
+        } => {
+            commands::score::run(
+                &lake,
+                &catalog,
+                period.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                as_of.as_deref(),
             )
             .await
         }

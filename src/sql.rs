@@ -20,8 +20,11 @@ use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::ast::Statement as Sql;
 use futures::StreamExt;
 
-use crate::lake::tables::{self, RegisterError};
+use crate::catalog::Catalog;
+use crate::lake::manifest;
+use crate::lake::tables;
 use crate::lake::Lake;
+use crate::score::{self, queries, ScoreError};
 pub use output::OutputFormat;
 
 /// Per-query limits (memory of operators, wall time, rows printed as a table).
@@ -63,8 +66,8 @@ impl From<datafusion::arrow::error::ArrowError> for SqlError {
 }
 
 /// A session over a lake with every table registered and default limits.
-pub async fn session(lake: &Lake) -> Result<SessionContext, RegisterError> {
-    session_with_limits(lake, &Limits::default()).await
+pub async fn session(lake: &Lake, catalog: &Catalog) -> Result<SessionContext, ScoreError> {
+    session_with_limits(lake, catalog, &Limits::default()).await
 }
 
 /// Share of `--memory-limit` given to DataFusion's memory pool. The rest is headroom for
@@ -77,8 +80,9 @@ const POOL_SHARE: f64 = 0.5;
 /// spilling: a query that needs more fails with a clear error instead of filling the disk).
 pub async fn session_with_limits(
     lake: &Lake,
+    catalog: &Catalog,
     limits: &Limits,
-) -> Result<SessionContext, RegisterError> {
+) -> Result<SessionContext, ScoreError> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -92,15 +96,49 @@ pub async fn session_with_limits(
             DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
         )
         .build_arc()
-        .map_err(|source| RegisterError::DataFusion {
+        .map_err(|source| ScoreError::Run {
             table: "(session)".into(),
             source,
         })?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
-    tables::register_source_tables(&ctx, lake).await?;
-    crate::pipeline::history::register_tables(&ctx, lake).await?;
-    crate::score::register_reference_tables(&ctx)?;
+    register_everything(&ctx, lake, catalog).await?;
     Ok(ctx)
+}
+
+/// Registers the sources, `quarantine`, `runs`, `holidays`, the reference tables of the
+/// scoring (as of now) and every view of `queries/`. A derived table (DESIGN §5) reads the
+/// files `momentos score` wrote; until a score run has written any, its name is the live
+/// view, so SQL works on a new lake too.
+async fn register_everything(
+    ctx: &SessionContext,
+    lake: &Lake,
+    catalog: &Catalog,
+) -> Result<(), ScoreError> {
+    let manifests = tables::register_source_tables(ctx, lake).await?;
+    crate::pipeline::history::register_tables(ctx, lake).await?;
+    score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
+    let all = queries::load()?;
+    queries::register_views(
+        ctx,
+        catalog,
+        &all,
+        |_| true,
+        |q, schema| {
+            let Some(derived) = score::derived_table(&q.name) else {
+                return Ok(false);
+            };
+            let files = manifest::live_files(&manifests, derived.name);
+            if files.is_empty() {
+                return Ok(false);
+            }
+            let provider = tables::files_table(lake, schema, &files)?;
+            ctx.deregister_table(derived.name)?;
+            ctx.register_table(derived.name, provider)?;
+            Ok(true)
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Read-only: no DDL, no DML (COPY included), no `SET`.

@@ -485,7 +485,7 @@ async fn the_lake_works_on_an_in_memory_object_store() {
         .await
         .unwrap();
     assert!(again.already_ingested_in.is_some());
-    let ctx = momentos::sql::session(&lake).await.unwrap();
+    let ctx = momentos::sql::session(&lake, &catalog).await.unwrap();
     let mut buf = Vec::new();
     {
         let limits = momentos::sql::Limits::default();

@@ -146,7 +146,7 @@ pub struct UnitConfig {
 }
 
 fn default_escalation_days() -> u32 {
-    3
+    super::DEFAULT_ESCALATION_DAYS
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,8 @@ pub const CATALOG_ENV: &str = "MOMENTOS_CATALOG";
 
 /// Ley 1755 de 2015 art. 14: petitions are answered within 15 business days.
 pub const MAX_ESCALATION_DAYS: u32 = 15;
+/// Business days to answer an escalation when the unit does not say (DESIGN §6.2).
+pub const DEFAULT_ESCALATION_DAYS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {

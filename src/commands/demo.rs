@@ -83,7 +83,19 @@ pub async fn run(
             ),
         }
     }
+    println!("Scoring the demo data (momentos score)…");
+    let summary = crate::score::run::run(
+        lake,
+        catalog,
+        &crate::score::run::ScoreOptions::new(crate::score::run::Periods::All),
+    )
+    .await?;
+    super::score::print_summary(&summary, catalog)?;
     println!("Lake: {}", lake.url());
+    println!(
+        "Try: momentos sql --lake {} \"select * from scores where status = 'needs_plan'\"",
+        lake.url()
+    );
     println!("Try: momentos sql --lake {} \"select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10\"", lake.url());
     Ok(ExitStatus::Success)
 }

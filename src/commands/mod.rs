@@ -8,6 +8,7 @@ pub mod query;
 pub mod run;
 pub mod runs;
 pub mod schedule;
+pub mod score;
 pub mod sql;
 
 /// Exit statuses shared by every command (documented in `--help` and README).

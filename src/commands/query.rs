@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::ExitStatus;
+use crate::catalog::Catalog;
 use crate::lake::Lake;
 use crate::sql::{self, named, output, Limits, OutputFormat};
 
@@ -22,7 +23,7 @@ fn queries_dir(explicit: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("queries"))
 }
 
-pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
+pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let dir = queries_dir(args.queries.as_deref());
     let queries = match named::discover(&dir) {
         Ok(q) => q,
@@ -64,7 +65,7 @@ pub async fn run(lake: &Lake, args: QueryArgs) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::UsageError);
         }
     }
-    let ctx = sql::session_with_limits(lake, &args.limits).await?;
+    let ctx = sql::session_with_limits(lake, catalog, &args.limits).await?;
     let mut sink = output::sink(
         args.format,
         Box::new(std::io::stdout()),

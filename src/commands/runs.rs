@@ -10,7 +10,9 @@ pub async fn run(
     limit: usize,
     format: OutputFormat,
 ) -> anyhow::Result<ExitStatus> {
-    let ctx = sql::session(lake).await?;
+    // Only the history is needed: no scoring views to plan.
+    let ctx = datafusion::prelude::SessionContext::new();
+    crate::pipeline::history::register_tables(&ctx, lake).await?;
     let filter = match pipeline {
         Some(p) => format!("where pipeline = '{}'", p.replace('\'', "''")),
         None => String::new(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::ExitStatus;
+use crate::catalog::Catalog;
 use crate::lake::Lake;
 use crate::sql::{self, output, shell, Limits, OutputFormat};
 
@@ -16,8 +17,8 @@ pub struct SqlArgs {
     pub limits: Limits,
 }
 
-pub async fn run(lake: &Lake, args: SqlArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Arc::new(sql::session_with_limits(lake, &args.limits).await?);
+pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Result<ExitStatus> {
+    let ctx = Arc::new(sql::session_with_limits(lake, catalog, &args.limits).await?);
     let script = match (&args.query, &args.file) {
         (Some(q), _) => Some(q.clone()),
         (None, Some(f)) => Some(

@@ -14,8 +14,21 @@ use super::{Lake, LakeError};
 
 const STAGING_DIR: &str = "_staging/";
 
-/// Folders that hold table files (everything a manifest can reference).
-pub const TABLE_DIRS: &[&str] = &["interactions/", "surveys/", "shopper/", "quarantine/"];
+/// Folders that hold table files (everything a manifest can reference): the sources, their
+/// quarantine, and the derived and reference tables that `momentos score` writes
+/// (`crate::score::DERIVED_TABLES`, `crate::score::REFERENCE_DIR`; a test keeps them in step).
+pub const TABLE_DIRS: &[&str] = &[
+    "interactions/",
+    "surveys/",
+    "shopper/",
+    "quarantine/",
+    "facts/",
+    "scores/",
+    "scores_by_stakeholder/",
+    "survey_kpis/",
+    "protocol/",
+    "reference/",
+];
 
 /// A file of a batch, ready to upload.
 pub struct StagedFile {

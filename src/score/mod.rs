@@ -1,17 +1,33 @@
-//! Scoring (DESIGN §5–§6). For now: the business calendar and its reference tables that
-//! analysts can query; the scoring queries build on them.
+//! Scoring (DESIGN §5–§6): the SQL of `queries/` over the lake's tables.
+//!
+//! The method is SQL, layered like a dbt project (staging → facts → observations → cell
+//! scores), so an analyst can read and re-run every step with `momentos sql`, and the same
+//! files can run on a Ballista cluster. What SQL cannot say comes from Rust as tables, not
+//! code: [`reference`] turns the catalog and the business [`calendar`] into
+//! `calendar_days`, `channel_sla`, `rubric`, … ; [`udf`] holds the one function SQL lacks
+//! (the normal CDF). [`run`] materialises the derived tables of DESIGN §5 into the lake.
 
 pub mod calendar;
+pub mod queries;
+pub mod reference;
+pub mod run;
+pub mod udf;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Date32Builder, Int32Builder, RecordBatch, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use chrono::{DateTime, NaiveDate, Utc};
+use datafusion::arrow::array::{
+    Array, AsArray, Date32Builder, Int32Builder, RecordBatch, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 
+use crate::catalog::Catalog;
 use crate::lake::tables::RegisterError;
+use crate::lake::LakeError;
+use queries::QueryError;
 
 /// Every Colombian public holiday 1984–2100 as the calendar sees it.
 pub fn holidays_batch() -> RecordBatch {
@@ -48,8 +64,8 @@ pub fn holidays_batch() -> RecordBatch {
     .expect("columns follow the schema")
 }
 
-/// Registers `holidays`.
-pub fn register_reference_tables(ctx: &SessionContext) -> Result<(), RegisterError> {
+/// Registers `holidays` (DESIGN §5).
+pub fn register_holidays(ctx: &SessionContext) -> Result<(), RegisterError> {
     let wrap = |source: DataFusionError| RegisterError::DataFusion {
         table: "holidays".into(),
         source,
@@ -60,4 +76,145 @@ pub fn register_reference_tables(ctx: &SessionContext) -> Result<(), RegisterErr
     ctx.register_table("holidays", Arc::new(table))
         .map_err(wrap)?;
     Ok(())
+}
+
+/// A table of DESIGN §5 that `momentos score` writes into the lake, one folder per period.
+#[derive(Debug, Clone, Copy)]
+pub struct DerivedTable {
+    /// Table (and view) name; also the `table` of its manifests.
+    pub name: &'static str,
+    /// Lake folder, ending in '/': files are `<dir>period=YYYY-MM/<batch>.parquet`.
+    pub dir: &'static str,
+}
+
+/// The derived tables, in the order `score` computes them.
+pub const DERIVED_TABLES: &[DerivedTable] = &[
+    DerivedTable {
+        name: "interaction_facts",
+        dir: "facts/interaction_facts/",
+    },
+    DerivedTable {
+        name: "scores",
+        dir: "scores/",
+    },
+    DerivedTable {
+        name: "scores_by_stakeholder",
+        dir: "scores_by_stakeholder/",
+    },
+    DerivedTable {
+        name: "survey_kpis",
+        dir: "survey_kpis/",
+    },
+    DerivedTable {
+        name: "protocol",
+        dir: "protocol/",
+    },
+];
+
+/// Manifest table of the reference tables a score run used (`reference/<name>/<batch>.parquet`),
+/// kept in the lake so that a cluster reading it sees the same calendar and parameters.
+pub const REFERENCE_MANIFEST_TABLE: &str = "reference";
+pub const REFERENCE_DIR: &str = "reference/";
+
+pub fn derived_table(name: &str) -> Option<&'static DerivedTable> {
+    DERIVED_TABLES.iter().find(|d| d.name == name)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error("computing `{table}`: {source}")]
+    Run {
+        table: String,
+        source: DataFusionError,
+    },
+    /// A mistake in what was asked (bad period, bad as-of).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Local dates of the earliest and latest instants of the `interactions` table (any of its
+/// timestamp columns), in the catalog's time zone; `None` when the table is empty.
+pub async fn interaction_date_range(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+) -> Result<(Option<NaiveDate>, Option<NaiveDate>), DataFusionError> {
+    let batches = ctx
+        .sql(
+            "select min(received_at), max(received_at), max(first_response_at), \
+             max(resolved_at), max(escalated_at), max(escalation_answered_at) from interactions",
+        )
+        .await?
+        .collect()
+        .await?;
+    let mut values: Vec<Option<i64>> = Vec::new();
+    if let Some(b) = batches.first() {
+        for c in b.columns() {
+            let c = c.as_primitive::<TimestampMicrosecondType>();
+            values.push((!c.is_null(0)).then(|| c.value(0)));
+        }
+    }
+    let local = |us: i64| {
+        DateTime::from_timestamp_micros(us)
+            .map(|t| t.with_timezone(&catalog.time_zone).date_naive())
+    };
+    let min = values.first().copied().flatten().and_then(local);
+    let max = values
+        .iter()
+        .skip(1)
+        .flatten()
+        .copied()
+        .max()
+        .and_then(local);
+    Ok((min, max))
+}
+
+/// Makes a session ready for the queries: `holidays`, the UDFs, and the reference tables
+/// for `as_of` over a calendar that spans the `interactions` already registered.
+/// Returns the reference tables, so that a score run can store them.
+pub async fn prepare_session(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<(&'static str, RecordBatch)>, ScoreError> {
+    register_holidays(ctx)?;
+    udf::register_udfs(ctx);
+    let (min, max) = interaction_date_range(ctx, catalog)
+        .await
+        .map_err(|source| ScoreError::Run {
+            table: "interactions".into(),
+            source,
+        })?;
+    let as_of_date = as_of.with_timezone(&catalog.time_zone).date_naive();
+    let inputs = reference::ReferenceInputs {
+        as_of,
+        range: reference::CalendarRange::covering(catalog, min, max, as_of_date),
+    };
+    let tables = reference::build(catalog, &inputs);
+    reference::register(ctx, &tables)?;
+    Ok(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crash_recovery_covers_every_derived_folder() {
+        let covered = |dir: &str| {
+            crate::lake::commit::TABLE_DIRS
+                .iter()
+                .any(|t| dir.starts_with(t))
+        };
+        for d in DERIVED_TABLES {
+            assert!(covered(d.dir), "{} is not in commit::TABLE_DIRS", d.dir);
+            assert!(d.dir.ends_with('/'));
+        }
+        assert!(covered(REFERENCE_DIR));
+    }
 }

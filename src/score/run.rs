@@ -1,0 +1,605 @@
+//! A score run: computes the derived tables of DESIGN §5 for some periods and replaces
+//! those periods in the lake, one table at a time, each atomically.
+//!
+//! Under the lake lock (so no ingest rewrites a file while it is read): recover what a
+//! killed writer left, register the source tables, the reference tables for the run's
+//! as-of instant and the views of `queries/`; then for each derived table stream its rows
+//! for the chosen periods into one Parquet file per period and publish them with one
+//! manifest whose `removes` lists that table's old files of those periods. A full run (no
+//! period given) replaces every period, so periods that lost all their data disappear too.
+//! After `interaction_facts` is published the views that read it are re-registered over the
+//! new files, so the scores do not compute the facts a second time.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{cast, take_record_batch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+
+use super::{queries, DerivedTable, ScoreError, DERIVED_TABLES};
+use crate::catalog::Catalog;
+use crate::lake::commit::{self, StagedFile};
+use crate::lake::lock::LakeLock;
+use crate::lake::manifest::{self, FileEntry, Manifest};
+use crate::lake::writer::{self, PartitionedWriter};
+use crate::lake::{schema, tables, Lake, LakeError};
+
+/// Which periods a run recomputes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Periods {
+    /// Every period with data; every old file is replaced.
+    All,
+    /// `from` to `to` inclusive (`YYYY-MM`); other periods are left as they are.
+    Range { from: String, to: String },
+}
+
+impl Periods {
+    /// Checks a `YYYY-MM` period.
+    pub fn parse_period(raw: &str) -> Result<String, ScoreError> {
+        let s = raw.trim();
+        let ok = s.len() == 7
+            && s.as_bytes()[4] == b'-'
+            && s[..4].bytes().all(|b| b.is_ascii_digit())
+            && s[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
+        if ok {
+            Ok(s.to_string())
+        } else {
+            Err(ScoreError::Usage(format!(
+                "`{raw}` is not a period; expected a month as YYYY-MM (e.g. 2026-10)"
+            )))
+        }
+    }
+
+    /// From the command line: `--period P`, or `--from A --to B` (either may be missing).
+    pub fn from_args(
+        period: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Periods, ScoreError> {
+        match (period, from, to) {
+            (None, None, None) => Ok(Periods::All),
+            (Some(p), None, None) => {
+                let p = Periods::parse_period(p)?;
+                Ok(Periods::Range {
+                    from: p.clone(),
+                    to: p,
+                })
+            }
+            (Some(_), _, _) => Err(ScoreError::Usage(
+                "give either --period or --from/--to, not both".into(),
+            )),
+            (None, from, to) => {
+                let from = from
+                    .map(Periods::parse_period)
+                    .transpose()?
+                    .unwrap_or_else(|| "0000-01".into());
+                let to = to
+                    .map(Periods::parse_period)
+                    .transpose()?
+                    .unwrap_or_else(|| "9999-12".into());
+                if from > to {
+                    return Err(ScoreError::Usage(format!(
+                        "--from {from} is after --to {to}"
+                    )));
+                }
+                Ok(Periods::Range { from, to })
+            }
+        }
+    }
+
+    pub fn contains(&self, period: &str) -> bool {
+        match self {
+            Periods::All => true,
+            Periods::Range { from, to } => from.as_str() <= period && period <= to.as_str(),
+        }
+    }
+
+    fn sql_filter(&self) -> String {
+        match self {
+            Periods::All => String::new(),
+            Periods::Range { from, to } => {
+                format!(" where period >= '{from}' and period <= '{to}'")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    pub periods: Periods,
+    /// "Not yet due" is judged at this instant (default: now).
+    pub as_of: DateTime<Utc>,
+    /// How long to wait for another writer of the lake.
+    pub lock_wait: Duration,
+}
+
+impl ScoreOptions {
+    pub fn new(periods: Periods) -> Self {
+        ScoreOptions {
+            periods,
+            as_of: Utc::now(),
+            lock_wait: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What a run wrote for one table.
+#[derive(Debug, Clone)]
+pub struct TableWrite {
+    pub table: &'static str,
+    pub batch_id: Option<String>,
+    pub rows: u64,
+    pub files: usize,
+    pub files_removed: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScoreSummary {
+    pub as_of: DateTime<Utc>,
+    /// Periods with data among those recomputed, ascending.
+    pub periods: Vec<String>,
+    pub tables: Vec<TableWrite>,
+    /// The `scores` rows written (small: one per cell).
+    pub scores: Vec<RecordBatch>,
+    pub elapsed: Duration,
+}
+
+/// A DataFusion session configured like `momentos sql`'s.
+pub fn new_context() -> SessionContext {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_target_partitions(threads);
+    SessionContext::new_with_config(config)
+}
+
+/// Runs the scoring and writes the derived tables.
+pub async fn run(
+    lake: &Lake,
+    catalog: &Catalog,
+    opts: &ScoreOptions,
+) -> Result<ScoreSummary, ScoreError> {
+    let started = Instant::now();
+    let lock = LakeLock::acquire(lake, "score", opts.lock_wait).await?;
+    let result = run_locked(lake, catalog, opts).await;
+    lock.release().await?;
+    let mut summary = result?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+async fn run_locked(
+    lake: &Lake,
+    catalog: &Catalog,
+    opts: &ScoreOptions,
+) -> Result<ScoreSummary, ScoreError> {
+    commit::recover(lake).await?;
+    let ctx = new_context();
+    let manifests = tables::register_source_tables(&ctx, lake).await?;
+    let reference = super::prepare_session(&ctx, catalog, opts.as_of).await?;
+    let all_queries = queries::load()?;
+    queries::register_views(&ctx, catalog, &all_queries, |_| true, |_, _| Ok(false)).await?;
+
+    let periods = data_periods(&manifests, &opts.periods);
+    tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
+    let mut writes = Vec::new();
+    let mut scores = Vec::new();
+    for table in DERIVED_TABLES {
+        if table.name == "scores" {
+            // Both score tables select from cell_scores: compute it once.
+            cache_view(&ctx, catalog, &all_queries, "cell_scores", &opts.periods).await?;
+        }
+        let keep = table.name == "scores";
+        let (write, kept, live_after) = materialize(
+            &ctx,
+            lake,
+            &manifests,
+            table,
+            &opts.periods,
+            opts.as_of,
+            keep,
+        )
+        .await?;
+        if keep {
+            scores = kept;
+        }
+        if table.name == "interaction_facts" {
+            // Downstream views read the facts just written instead of recomputing them.
+            let (schema, files) = live_after;
+            let provider =
+                tables::files_table(lake, schema, &files).map_err(|source| ScoreError::Run {
+                    table: table.name.into(),
+                    source,
+                })?;
+            let wrap = |source| ScoreError::Run {
+                table: table.name.into(),
+                source,
+            };
+            ctx.deregister_table(table.name).map_err(wrap)?;
+            ctx.register_table(table.name, provider).map_err(wrap)?;
+            let dependents = queries::dependents(&all_queries, table.name);
+            queries::register_views(
+                &ctx,
+                catalog,
+                &all_queries,
+                |q| dependents.contains(&q.name),
+                |_, _| Ok(false),
+            )
+            .await?;
+        }
+        writes.push(write);
+    }
+    writes.push(write_reference(lake, &manifests, &reference).await?);
+    Ok(ScoreSummary {
+        as_of: opts.as_of,
+        periods,
+        tables: writes,
+        scores,
+        elapsed: Duration::ZERO,
+    })
+}
+
+/// Replaces a (small) view by its rows for the periods, held in memory, and re-registers
+/// the views that read it.
+async fn cache_view(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    all_queries: &[queries::Query],
+    name: &str,
+    periods: &Periods,
+) -> Result<(), ScoreError> {
+    let wrap = |source| ScoreError::Run {
+        table: name.into(),
+        source,
+    };
+    let df = ctx
+        .sql(&format!("select * from {name}{}", periods.sql_filter()))
+        .await
+        .map_err(wrap)?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await.map_err(wrap)?;
+    let table = datafusion::datasource::MemTable::try_new(schema, vec![batches]).map_err(wrap)?;
+    ctx.deregister_table(name).map_err(wrap)?;
+    ctx.register_table(name, Arc::new(table)).map_err(wrap)?;
+    let dependents = queries::dependents(all_queries, name);
+    queries::register_views(
+        ctx,
+        catalog,
+        all_queries,
+        |q| dependents.contains(&q.name),
+        |_, _| Ok(false),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Periods with data in any source, among the selected ones, read from the source files'
+/// `date=YYYY-MM-DD` folders (the local date every source row is partitioned by).
+fn data_periods(manifests: &[Manifest], periods: &Periods) -> Vec<String> {
+    let mut out: Vec<String> = ["interactions", "surveys", "shopper"]
+        .iter()
+        .flat_map(|t| manifest::live_files(manifests, t))
+        .filter_map(|f| {
+            f.path
+                .split('/')
+                .find_map(|seg| seg.strip_prefix("date="))
+                .and_then(|d| d.get(..7))
+                .map(str::to_string)
+        })
+        .filter(|p| periods.contains(p))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The `period=YYYY-MM` folder a derived file lives in.
+fn file_period(path: &str) -> Option<&str> {
+    path.split('/').find_map(|seg| seg.strip_prefix("period="))
+}
+
+/// Rows of a batch grouped by its `period` column.
+pub fn split_by_period(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, ScoreError> {
+    let internal = |m: String| ScoreError::Lake(LakeError::Parquet(m));
+    let col = batch
+        .column_by_name("period")
+        .ok_or_else(|| internal("internal: a derived table has no `period` column".into()))?;
+    let col = cast(col, &DataType::Utf8).map_err(|e| internal(e.to_string()))?;
+    let col = col.as_string::<i32>();
+    let mut groups: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for i in 0..col.len() {
+        let p = if col.is_null(i) {
+            "unknown"
+        } else {
+            col.value(i)
+        };
+        groups.entry(p).or_default().push(i as u32);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (p, rows) in groups {
+        let part = if rows.len() == batch.num_rows() {
+            batch.clone()
+        } else {
+            take_record_batch(batch, &UInt32Array::from(rows))
+                .map_err(|e| internal(e.to_string()))?
+        };
+        out.push((p.to_string(), part));
+    }
+    Ok(out)
+}
+
+type LiveAfter = (SchemaRef, Vec<FileEntry>);
+
+/// Computes one derived table for the periods and publishes it.
+async fn materialize(
+    ctx: &SessionContext,
+    lake: &Lake,
+    manifests: &[Manifest],
+    table: &DerivedTable,
+    periods: &Periods,
+    as_of: DateTime<Utc>,
+    keep: bool,
+) -> Result<(TableWrite, Vec<RecordBatch>, LiveAfter), ScoreError> {
+    let started = Instant::now();
+    let wrap = |source| ScoreError::Run {
+        table: table.name.into(),
+        source,
+    };
+    let sql = format!("select * from {}{}", table.name, periods.sql_filter());
+    let df = ctx.sql(&sql).await.map_err(wrap)?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let mut stream = df.execute_stream().await.map_err(wrap)?;
+    let mut writer = PartitionedWriter::new(schema.clone(), writer::DEFAULT_MEMORY_BUDGET)?;
+    let mut kept = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(wrap)?;
+        for (period, rows) in split_by_period(&batch)? {
+            writer.write(&format!("period={period}"), &rows)?;
+        }
+        if keep && batch.num_rows() > 0 {
+            kept.push(batch);
+        }
+    }
+    let (parts, _tmp) = writer.finish()?;
+
+    let batch_id = manifest::new_batch_id();
+    let mut files = Vec::with_capacity(parts.len());
+    let mut staged = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let path = format!("{}{}/{batch_id}.parquet", table.dir, part.partition);
+        let bytes = std::fs::read(&part.path).map_err(LakeError::from)?;
+        files.push(FileEntry {
+            path: path.clone(),
+            rows: part.rows,
+        });
+        staged.push(StagedFile {
+            path,
+            bytes: Bytes::from(bytes),
+        });
+    }
+    let live = manifest::live_files(manifests, table.name);
+    let (old, still_live): (Vec<FileEntry>, Vec<FileEntry>) = live
+        .into_iter()
+        .partition(|f| file_period(&f.path).is_none_or(|p| periods.contains(p)));
+    let rows: u64 = files.iter().map(|f| f.rows).sum();
+    let mut after = still_live;
+    after.extend(files.iter().cloned());
+    let write = TableWrite {
+        table: table.name,
+        batch_id: None,
+        rows,
+        files: files.len(),
+        files_removed: old.len(),
+    };
+    if files.is_empty() && old.is_empty() {
+        return Ok((write, kept, (schema, after)));
+    }
+    let manifest = Manifest {
+        batch_id: batch_id.clone(),
+        table: table.name.to_string(),
+        schema_version: schema::SCHEMA_VERSION,
+        created_at: Utc::now(),
+        source_file: None,
+        source_hash: None,
+        source_format: Some(format!(
+            "momentos score as of {}",
+            as_of.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        )),
+        key_id: None,
+        rows_read: rows,
+        rows_accepted: rows,
+        rows_replaced: old.iter().map(|f| f.rows).sum(),
+        rows_superseded_in_file: 0,
+        rows_quarantined: 0,
+        quarantine_reasons: BTreeMap::new(),
+        files,
+        quarantine_file: None,
+        removes: old.iter().map(|f| f.path.clone()).collect(),
+    };
+    commit::publish(lake, &manifest, staged).await?;
+    tracing::info!(
+        table = table.name,
+        rows,
+        files = manifest.files.len(),
+        removed = manifest.removes.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Published derived table."
+    );
+    let write = TableWrite {
+        batch_id: Some(batch_id),
+        ..write
+    };
+    Ok((write, kept, (schema, after)))
+}
+
+/// Stores the run's reference tables under `reference/<name>/`, replacing the previous ones.
+async fn write_reference(
+    lake: &Lake,
+    manifests: &[Manifest],
+    tables: &[(&'static str, RecordBatch)],
+) -> Result<TableWrite, ScoreError> {
+    let batch_id = manifest::new_batch_id();
+    let mut files = Vec::new();
+    let mut staged = Vec::new();
+    for (name, batch) in tables {
+        let path = format!("{}{name}/{batch_id}.parquet", super::REFERENCE_DIR);
+        let bytes = writer::encode(batch.schema(), std::slice::from_ref(batch))?;
+        files.push(FileEntry {
+            path: path.clone(),
+            rows: batch.num_rows() as u64,
+        });
+        staged.push(StagedFile { path, bytes });
+    }
+    let old = manifest::live_files(manifests, super::REFERENCE_MANIFEST_TABLE);
+    let rows = files.iter().map(|f| f.rows).sum();
+    let manifest = Manifest {
+        batch_id: batch_id.clone(),
+        table: super::REFERENCE_MANIFEST_TABLE.into(),
+        schema_version: schema::SCHEMA_VERSION,
+        created_at: Utc::now(),
+        source_file: None,
+        source_hash: None,
+        source_format: Some("momentos score reference tables".into()),
+        key_id: None,
+        rows_read: rows,
+        rows_accepted: rows,
+        rows_replaced: old.iter().map(|f| f.rows).sum(),
+        rows_superseded_in_file: 0,
+        rows_quarantined: 0,
+        quarantine_reasons: BTreeMap::new(),
+        files,
+        quarantine_file: None,
+        removes: old.iter().map(|f| f.path.clone()).collect(),
+    };
+    let write = TableWrite {
+        table: super::REFERENCE_MANIFEST_TABLE,
+        batch_id: Some(batch_id),
+        rows,
+        files: manifest.files.len(),
+        files_removed: manifest.removes.len(),
+    };
+    commit::publish(lake, &manifest, staged).await?;
+    Ok(write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_arguments() {
+        assert_eq!(Periods::from_args(None, None, None).unwrap(), Periods::All);
+        assert_eq!(
+            Periods::from_args(Some("2026-10"), None, None).unwrap(),
+            Periods::Range {
+                from: "2026-10".into(),
+                to: "2026-10".into()
+            }
+        );
+        assert!(Periods::from_args(Some("2026-13"), None, None).is_err());
+        assert!(Periods::from_args(Some("2026-1"), None, None).is_err());
+        assert!(Periods::from_args(None, Some("2026-05"), Some("2026-02")).is_err());
+        let r = Periods::from_args(None, Some("2026-02"), None).unwrap();
+        assert!(r.contains("2026-02") && r.contains("2030-01") && !r.contains("2026-01"));
+        assert_eq!(
+            file_period("scores/period=2026-03/b.parquet"),
+            Some("2026-03")
+        );
+    }
+}
+
+/// One row of `scores`, typed, for summaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRow {
+    pub period: String,
+    pub unit: String,
+    pub channel: String,
+    pub attribute: String,
+    pub score: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub target: f64,
+    pub p_value: Option<f64>,
+    pub status: String,
+    pub n_interactions: i64,
+    pub n_surveys: i64,
+    pub n_shopper: i64,
+    pub n_total: i64,
+}
+
+/// Reads `scores` rows (any batch with its columns).
+pub fn score_rows(batches: &[RecordBatch]) -> Result<Vec<ScoreRow>, ScoreError> {
+    use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+    let bad = |m: String| ScoreError::Lake(LakeError::Parquet(format!("internal: scores: {m}")));
+    let mut out = Vec::new();
+    for b in batches {
+        let col = |name: &str, to: &DataType| {
+            let c = b
+                .column_by_name(name)
+                .ok_or_else(|| bad(format!("no column {name}")))?;
+            cast(c, to).map_err(|e| bad(e.to_string()))
+        };
+        let text = |name: &str| col(name, &DataType::Utf8);
+        let (period, unit, channel, attribute, status) = (
+            text("period")?,
+            text("unit")?,
+            text("channel")?,
+            text("attribute")?,
+            text("status")?,
+        );
+        let float = |name: &str| col(name, &DataType::Float64);
+        let (score, lower, upper, target, p) = (
+            float("score")?,
+            float("lower")?,
+            float("upper")?,
+            float("target")?,
+            float("p_value")?,
+        );
+        let int = |name: &str| col(name, &DataType::Int64);
+        let (ni, ns, nh, nt) = (
+            int("n_interactions")?,
+            int("n_surveys")?,
+            int("n_shopper")?,
+            int("n_total")?,
+        );
+        let s = |a: &Arc<dyn Array>, i: usize| a.as_string::<i32>().value(i).to_string();
+        let f = |a: &Arc<dyn Array>, i: usize| {
+            let a = a.as_primitive::<Float64Type>();
+            (!a.is_null(i)).then(|| a.value(i))
+        };
+        let n = |a: &Arc<dyn Array>, i: usize| a.as_primitive::<Int64Type>().value(i);
+        for i in 0..b.num_rows() {
+            out.push(ScoreRow {
+                period: s(&period, i),
+                unit: s(&unit, i),
+                channel: s(&channel, i),
+                attribute: s(&attribute, i),
+                score: f(&score, i),
+                lower: f(&lower, i),
+                upper: f(&upper, i),
+                target: f(&target, i).unwrap_or(f64::NAN),
+                p_value: f(&p, i),
+                status: s(&status, i),
+                n_interactions: n(&ni, i),
+                n_surveys: n(&ns, i),
+                n_shopper: n(&nh, i),
+                n_total: n(&nt, i),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.period, &a.unit, &a.channel, &a.attribute).cmp(&(
+            &b.period,
+            &b.unit,
+            &b.channel,
+            &b.attribute,
+        ))
+    });
+    Ok(out)
+}
