@@ -12,6 +12,7 @@ pub mod commands;
 pub mod demo;
 pub mod ingest;
 pub mod lake;
+pub mod memory;
 pub mod pipeline;
 pub mod privacy;
 pub mod progress;

@@ -20,7 +20,12 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
+/// Counts live heap bytes so SQL memory limits hold for the whole process.
+#[global_allocator]
+static ALLOCATOR: momentos::memory::CountingAllocator = momentos::memory::CountingAllocator;
+
 fn main() -> ExitCode {
+    momentos::memory::CountingAllocator::activate();
     let cli = Cli::parse();
     // The daemon's log is its output: info by default.
     let daemon = matches!(cli.command, Command::Schedule { .. });

@@ -1,0 +1,134 @@
+//! Keeping a query under its memory limit. DataFusion's memory pool counts what operators
+//! reserve, but not everything they allocate (merge buffers, output batches), so a pool of
+//! N bytes alone can let the process grow well past N. Here the binary counts every live
+//! heap byte ([`CountingAllocator`], installed in `main.rs`), and [`HeapAwarePool`] refuses
+//! a reservation when the real heap is already near the limit: the query then fails with
+//! DataFusion's "resources exhausted" error instead of the process growing without bound.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use datafusion::common::{resources_datafusion_err, Result};
+use datafusion::execution::memory_pool::{
+    MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation,
+};
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator, counting live bytes. One relaxed atomic per (de)allocation.
+pub struct CountingAllocator;
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                LIVE_BYTES.fetch_add(new_size - layout.size(), Ordering::Relaxed);
+            } else {
+                LIVE_BYTES.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+impl CountingAllocator {
+    /// Marks the counter as meaningful (call once from `main` of a binary that installs it).
+    pub fn activate() {
+        COUNTING.store(1, Ordering::Relaxed);
+    }
+}
+
+/// Live heap bytes, when the counting allocator is installed.
+pub fn live_heap_bytes() -> Option<usize> {
+    (COUNTING.load(Ordering::Relaxed) == 1).then(|| LIVE_BYTES.load(Ordering::Relaxed))
+}
+
+/// A pool that grants a reservation only while both the pool's own count and the real
+/// heap (when counted) stay under their limits.
+#[derive(Debug)]
+pub struct HeapAwarePool<P: MemoryPool> {
+    inner: P,
+    heap_limit: usize,
+}
+
+impl<P: MemoryPool> HeapAwarePool<P> {
+    pub fn new(inner: P, heap_limit: usize) -> Self {
+        HeapAwarePool { inner, heap_limit }
+    }
+}
+
+impl<P: MemoryPool> MemoryPool for HeapAwarePool<P> {
+    fn name(&self) -> &str {
+        "HeapAwarePool"
+    }
+
+    fn register(&self, consumer: &MemoryConsumer) {
+        self.inner.register(consumer)
+    }
+
+    fn unregister(&self, consumer: &MemoryConsumer) {
+        self.inner.unregister(consumer)
+    }
+
+    fn grow(&self, reservation: &MemoryReservation, additional: usize) {
+        self.inner.grow(reservation, additional)
+    }
+
+    fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
+        self.inner.shrink(reservation, shrink)
+    }
+
+    fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
+        if let Some(live) = live_heap_bytes() {
+            if live.saturating_add(additional) > self.heap_limit {
+                return Err(resources_datafusion_err!(
+                    "Failed to allocate additional {additional} bytes for {}: the process already holds {live} bytes of its {} byte limit",
+                    reservation.consumer().name(),
+                    self.heap_limit
+                ));
+            }
+        }
+        self.inner.try_grow(reservation, additional)
+    }
+
+    fn reserved(&self) -> usize {
+        self.inner.reserved()
+    }
+
+    fn memory_limit(&self) -> MemoryLimit {
+        self.inner.memory_limit()
+    }
+}
+
+impl<P: MemoryPool> std::fmt::Display for HeapAwarePool<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HeapAwarePool(heap limit {} bytes, {})",
+            self.heap_limit, self.inner
+        )
+    }
+}
