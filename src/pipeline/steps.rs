@@ -133,7 +133,7 @@ macro_rules! step_fn {
 pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
     match step {
         StepKind::Ingest => Ok(step_fn!(ingest_step)),
-        StepKind::Score => unavailable(step),
+        StepKind::Score => Ok(step_fn!(score_step)),
         StepKind::Plans => unavailable(step),
         StepKind::Alerts => unavailable(step),
         StepKind::Report => unavailable(step),
@@ -250,4 +250,37 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         }
     );
     Ok(out)
+}
+
+/// `score`: recomputes the derived tables (every period) when this run committed new
+/// batches, or when the lake has never been scored; otherwise there is nothing to redo.
+pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
+    let manifests = manifest::read_all(ctx.lake).await?;
+    let scored_before = manifests.iter().any(|m| m.table == "scores");
+    if ctx.new_batches.is_empty() && scored_before {
+        return Ok(StepOutcome {
+            detail: "nothing new to score".into(),
+            ..StepOutcome::default()
+        });
+    }
+    let opts = crate::score::run::ScoreOptions::new(crate::score::run::Periods::All);
+    let summary = crate::score::run::run(ctx.lake, ctx.catalog, &opts)
+        .await
+        .map_err(|e| StepError(e.to_string()))?;
+    // Rows in/accepted count input rows; derived rows go in the detail only.
+    let rows: u64 = summary.tables.iter().map(|t| t.rows).sum();
+    Ok(StepOutcome {
+        detail: format!(
+            "{} period(s) scored, {} rows in {} tables",
+            summary.periods.len(),
+            rows,
+            summary.tables.len()
+        ),
+        new_batches: summary
+            .tables
+            .iter()
+            .filter_map(|t| t.batch_id.clone())
+            .collect(),
+        ..StepOutcome::default()
+    })
 }
