@@ -4,7 +4,7 @@
 //! Everything here is fixed (not seeded) so that the deficits planted in the
 //! data are known in advance and tests/scoring can look for them.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
 pub const CHANNELS: [&str; 7] = [
     "phone",
@@ -179,58 +179,14 @@ pub fn ymd_day((y, m, d): (i32, u32, u32)) -> i64 {
     day_number(ymd(y, m, d))
 }
 
-/// Gregorian Easter Sunday (anonymous algorithm).
-fn easter(y: i32) -> NaiveDate {
-    let a = y % 19;
-    let b = y / 100;
-    let c = y % 100;
-    let d = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    ymd(y, month as u32, day as u32)
-}
-
-/// Ley Emiliani: the holiday is observed on the following Monday.
-fn next_monday(d: NaiveDate) -> NaiveDate {
-    let wd = d.weekday().num_days_from_monday() as i64;
-    if wd == 0 {
-        d
-    } else {
-        d + Duration::days(7 - wd)
-    }
-}
-
 impl Calendar {
+    /// Closed days: the Colombian public holidays of the business calendar, so the
+    /// demo's timings follow the same law as the scoring (Ley 2578 de 2026 included).
     pub fn new(first_year: i32, last_year: i32) -> Self {
-        let mut holidays = Vec::new();
-        for y in first_year..=last_year {
-            for (m, d) in [(1, 1), (5, 1), (7, 20), (8, 7), (12, 8), (12, 25)] {
-                holidays.push(day_number(ymd(y, m, d)));
-            }
-            for (m, d) in [
-                (1, 6),
-                (3, 19),
-                (6, 29),
-                (8, 15),
-                (10, 12),
-                (11, 1),
-                (11, 11),
-            ] {
-                holidays.push(day_number(next_monday(ymd(y, m, d))));
-            }
-            let e = easter(y);
-            for off in [-3, -2, 43, 64, 71] {
-                holidays.push(day_number(e + Duration::days(off)));
-            }
-        }
+        let mut holidays: Vec<i64> = (first_year..=last_year)
+            .flat_map(crate::score::calendar::holidays_in_year)
+            .map(|h| day_number(h.date))
+            .collect();
         holidays.sort_unstable();
         holidays.dedup();
         Calendar { holidays }

@@ -8,61 +8,10 @@ use std::path::Path;
 
 use super::DemoError;
 
-pub const INTERACTION_HEADER: [&str; 22] = [
-    "interaction_id",
-    "channel",
-    "unit",
-    "received_at",
-    "first_response_at",
-    "resolved_at",
-    "direction",
-    "touchpoint",
-    "agent_id",
-    "topic",
-    "contact",
-    "stakeholder",
-    "escalated_to",
-    "escalated_at",
-    "escalation_answered_at",
-    "outcome",
-    "habeas_data",
-    "protocol_greeting",
-    "protocol_need_identified",
-    "protocol_habeas_script",
-    "protocol_request_processed",
-    "notes",
-];
-
-pub const SURVEY_HEADER: [&str; 15] = [
-    "response_id",
-    "survey",
-    "submitted_at",
-    "unit",
-    "channel",
-    "interaction_id",
-    "respondent",
-    "stakeholder",
-    "kindness",
-    "information_quality",
-    "timeliness",
-    "overall",
-    "nps",
-    "comment",
-    "habeas_data",
-];
-
-pub const SHOPPER_HEADER: [&str; 10] = [
-    "evaluation_id",
-    "evaluated_at",
-    "unit",
-    "channel",
-    "shopper_id",
-    "scenario",
-    "item",
-    "result",
-    "wait_seconds",
-    "notes",
-];
+/// The canonical columns (DESIGN §3), as the validator reads them.
+pub const INTERACTION_HEADER: &[&str] = crate::validate::INTERACTION_COLUMNS;
+pub const SURVEY_HEADER: &[&str] = crate::validate::SURVEY_COLUMNS;
+pub const SHOPPER_HEADER: &[&str] = crate::validate::SHOPPER_COLUMNS;
 
 pub type CsvOut = csv::Writer<BufWriter<File>>;
 

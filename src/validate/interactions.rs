@@ -5,7 +5,7 @@ use crate::vocabulary::{Direction, Outcome};
 
 pub struct Interactions;
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "interaction_id",
     "channel",
     "unit",

@@ -18,6 +18,11 @@ use chrono_tz::Tz;
 pub use builder::{Lineage, TableBuilder, Val};
 pub use quarantine::QuarantineBuilder;
 
+/// Canonical input columns of each source (DESIGN §3), in schema order.
+pub const INTERACTION_COLUMNS: &[&str] = interactions::COLUMNS;
+pub const SURVEY_COLUMNS: &[&str] = surveys::COLUMNS;
+pub const SHOPPER_COLUMNS: &[&str] = shopper::COLUMNS;
+
 use crate::catalog::Catalog;
 use crate::privacy::Pseudonymizer;
 use crate::sources::Record;

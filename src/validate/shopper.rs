@@ -5,7 +5,7 @@ use crate::vocabulary::ItemResult;
 
 pub struct Shopper;
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "evaluation_id",
     "evaluated_at",
     "unit",

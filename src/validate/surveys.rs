@@ -4,7 +4,7 @@ use super::*;
 
 pub struct Surveys;
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "response_id",
     "survey",
     "submitted_at",
