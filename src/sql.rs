@@ -360,6 +360,26 @@ mod tests {
         assert_eq!(human_bytes(1 << 30), "1 GiB");
     }
 
+    #[tokio::test]
+    async fn every_column_of_every_documented_table_has_a_meaning() {
+        let lake = Lake::open("memory://docs").unwrap();
+        let catalog = Catalog::embedded();
+        let ctx = session(&lake, &catalog).await.unwrap();
+        for (table, _, _) in docs::TABLES {
+            let provider = ctx
+                .table_provider(*table)
+                .await
+                .unwrap_or_else(|_| panic!("{table} is registered"));
+            for f in provider.schema().fields() {
+                assert!(
+                    docs::column(table, f.name()).is_some(),
+                    "{table}.{} has no meaning in sql/docs.rs",
+                    f.name()
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_documented_table_has_unique_columns() {
         for (table, _, cols) in docs::TABLES {
