@@ -25,7 +25,11 @@ fn queries_dir(explicit: Option<&Path>) -> PathBuf {
 
 pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Result<ExitStatus> {
     let dir = queries_dir(args.queries.as_deref());
-    let queries = match named::discover(&dir) {
+    let found = match &dir {
+        Some(d) => named::discover(d),
+        None => named::embedded(),
+    };
+    let queries = match found {
         Ok(q) => q,
         Err(e) => {
             eprintln!("error: {e}");

@@ -168,6 +168,21 @@ fn parse_param(spec: &str) -> Result<Param, String> {
     })
 }
 
+/// Named queries shipped inside the binary, used when there is no queries folder (the
+/// binary run outside the project).
+const EMBEDDED: &[(&str, &str)] = &[(
+    "queries/reports/quarantine_by_reason.sql",
+    include_str!("../../queries/reports/quarantine_by_reason.sql"),
+)];
+
+/// The shipped named queries.
+pub fn embedded() -> Result<BTreeMap<String, NamedQuery>, String> {
+    EMBEDDED
+        .iter()
+        .map(|(path, sql)| parse(Path::new(path), sql).map(|q| (q.name.clone(), q)))
+        .collect()
+}
+
 /// Every `.sql` file under the folder (recursively), by name.
 pub fn discover(dir: &Path) -> Result<BTreeMap<String, NamedQuery>, String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -287,6 +302,20 @@ mod tests {
             ScalarValue::Utf8(Some("interactions".into()))
         );
         assert!(matches!(bound["since"], ScalarValue::Date32(Some(_))));
+    }
+
+    #[test]
+    fn every_report_query_is_embedded() {
+        let on_disk = discover(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/reports"
+        )))
+        .unwrap();
+        let shipped = embedded().unwrap();
+        assert_eq!(
+            on_disk.keys().collect::<Vec<_>>(),
+            shipped.keys().collect::<Vec<_>>()
+        );
     }
 
     #[test]
