@@ -16,11 +16,11 @@ pub struct QueryArgs {
     pub limits: Limits,
 }
 
-/// The queries folder: `--queries DIR`, else `./queries`.
-fn queries_dir(explicit: Option<&Path>) -> PathBuf {
+/// The queries folder: `--queries DIR`, else `./queries` when it exists.
+fn queries_dir(explicit: Option<&Path>) -> Option<PathBuf> {
     explicit
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("queries"))
+        .or_else(|| Some(PathBuf::from("queries")).filter(|p| p.is_dir()))
 }
 
 pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Result<ExitStatus> {
