@@ -42,10 +42,10 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
     }
     let name = args.name.expect("checked above");
     let Some(q) = queries.get(&name) else {
-        eprintln!(
-            "error: no query `{name}` in {}; `momentos query --list` shows them",
-            dir.display()
-        );
+        let place = dir.map_or("the shipped queries".to_string(), |d| {
+            d.display().to_string()
+        });
+        eprintln!("error: no query `{name}` in {place}; `momentos query --list` shows them");
         return Ok(ExitStatus::UsageError);
     };
     let params = match named::bind(q, &args.params) {
