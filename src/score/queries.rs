@@ -61,6 +61,10 @@ pub const FILES: &[(&str, &str)] = &[
         "scores/protocol.sql",
         include_str!("../../queries/scores/protocol.sql"),
     ),
+    (
+        "reports/source_coverage.sql",
+        include_str!("../../queries/reports/source_coverage.sql"),
+    ),
 ];
 
 const TIME_ZONE_PLACEHOLDER: &str = "{{time_zone}}";
