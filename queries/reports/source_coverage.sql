@@ -1,32 +1,36 @@
 -- grain: one row per source, channel and local date that has records
--- depends: stg_interactions, int_survey_responses, stg_shopper
+-- depends: interactions, int_survey_responses, shopper
 --
 -- Data coverage (the report's "which export is missing" chart): how many records each
 -- source brought per channel and local day. A business day with no row here for a source
 -- and channel that usually has records is an export that did not arrive.
 -- n_records counts interactions, survey responses and shopper evaluations (not checklist
 -- rows). Survey responses whose channel is unknown count under channel 'sin_canal'.
-with interaction_records as (
-    select 'interactions' as source, channel, local_date, period, interaction_id as record_id
-    from stg_interactions
+-- (Interaction and response ids are unique in their tables; shopper rows are per item.)
+with interaction_counts as (
+    select 'interactions' as source, channel, local_date, count(*) as n_records
+    from interactions
+    group by channel, local_date
 ),
 
-survey_records as (
-    select 'surveys' as source, coalesce(channel, 'sin_canal') as channel, local_date, period, response_id as record_id
+survey_counts as (
+    select 'surveys' as source, coalesce(channel, 'sin_canal') as channel, local_date, count(*) as n_records
     from int_survey_responses
+    group by coalesce(channel, 'sin_canal'), local_date
 ),
 
-shopper_records as (
-    select 'shopper' as source, channel, local_date, period, evaluation_id as record_id
-    from stg_shopper
+shopper_counts as (
+    select 'shopper' as source, channel, local_date, count(distinct evaluation_id) as n_records
+    from shopper
+    group by channel, local_date
 ),
 
-all_records as (
-    select * from interaction_records
+all_counts as (
+    select * from interaction_counts
     union all
-    select * from survey_records
+    select * from survey_counts
     union all
-    select * from shopper_records
+    select * from shopper_counts
 ),
 
 final as (
@@ -34,10 +38,9 @@ final as (
         source,
         channel,
         local_date,
-        period,
-        count(distinct record_id) as n_records
-    from all_records
-    group by source, channel, local_date, period
+        to_char(local_date, '%Y-%m') as period,
+        n_records
+    from all_counts
 )
 
 select * from final

@@ -216,10 +216,7 @@ mod tests {
             &mut strings,
         )
         .unwrap();
-        assert!(
-            strings.contains("=HYPERLINK(&quot;http://evil&quot;"),
-            "{strings}"
-        );
+        assert!(strings.contains("=HYPERLINK(\"http://evil\""), "{strings}");
         assert!(strings.contains("&lt;script&gt;"));
     }
 }

@@ -119,7 +119,10 @@ fn facet_title(ctx: &Ctx, c: &ChartConfig, facet: &BTreeMap<String, String>) -> 
             parts.push(ctx.labels.label(k, v));
         }
     }
-    if parts.is_empty() {
+    if c.kind == ChartKind::Line && !parts.is_empty() {
+        // A trend's title is its service.
+        parts.join(" · ")
+    } else if parts.is_empty() {
         c.title.clone()
     } else {
         format!("{} · {}", c.title, parts.join(" · "))
@@ -419,7 +422,7 @@ pub fn is_business_day(labels: &Labels, d: NaiveDate) -> bool {
 
 /// A row (source × channel) "usually has records" when it had some on at least this share
 /// of the business days of the window: then an empty business day is a missing export.
-pub const DAILY_SHARE: f64 = 0.6;
+pub const DAILY_SHARE: f64 = 0.8;
 
 /// Missing exports of a coverage chart: (row label, days).
 pub fn coverage_rows(ctx: &Ctx, c: &ChartConfig, rows: &Frame) -> Vec<(String, Vec<DayMark>)> {

@@ -45,7 +45,9 @@ pub fn num(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return "–".into();
     }
-    let s = format!("{:.*}", decimals, x.abs());
+    // Half away from zero, as people round (format! rounds ties to even).
+    let f = 10f64.powi(decimals as i32);
+    let s = format!("{:.*}", decimals, (x.abs() * f).round() / f);
     let (whole, frac) = match s.split_once('.') {
         Some((w, f)) => (w, Some(f)),
         None => (s.as_str(), None),

@@ -123,7 +123,7 @@ fn flag_card(
     let mut s = String::new();
     let _ = write!(
         s,
-        "<article class=\"flag\" data-cell=\"{}\" data-plan=\"{}\">\n<h3>{}</h3>\n<p class=\"figs\">Puntaje <b>{}</b> (intervalo {} – {}), meta {}, n = {}, p = {} · <span class=\"badge s-needs_plan\">{}</span></p>\n<div class=\"cols\"><div>\n",
+        "<article class=\"flag\" data-cell=\"{}\" data-plan=\"{}\">\n<h3>{}</h3>\n<p class=\"figs\">Puntaje <b>{}</b> (intervalo {} – {}), meta {}, n = {}, p {} · <span class=\"badge s-needs_plan\">{}</span></p>\n<div class=\"cols\"><div>\n",
         esc(&cell_key(r)),
         esc(plan.map_or("", |p| p.plan_id.as_str())),
         esc(&service(&labels, &r.unit, &r.channel, &r.attribute)),
@@ -132,7 +132,7 @@ fn flag_card(
         esc(&format::score(r.upper)),
         esc(&format::num(r.target, 0)),
         esc(&format::int(r.n_total)),
-        esc(&format::p_value(r.p_value)),
+        esc(&p_text(r.p_value)),
         status_label("needs_plan"),
     );
     match plan {
@@ -156,6 +156,16 @@ fn flag_card(
     }
     s.push_str("</article>\n");
     s
+}
+
+/// "= 0,003" or "< 0,001".
+fn p_text(p: Option<f64>) -> String {
+    let s = format::p_value(p);
+    if s.starts_with('<') {
+        s
+    } else {
+        format!("= {s}")
+    }
 }
 
 fn plan_body(p: &Plan) -> String {

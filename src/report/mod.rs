@@ -119,6 +119,10 @@ pub async fn render(
     let ctx = crate::sql::session(lake, catalog)
         .await
         .map_err(ReportError::Score)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Report session ready."
+    );
     let run = |source| {
         ReportError::Score(ScoreError::Run {
             table: "scores".into(),
@@ -220,6 +224,10 @@ pub async fn render(
             })?;
         frames.insert(c.id.clone(), Frame::from_batches(&batches));
     }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Report queries done."
+    );
     let chart_err = |id: &str| {
         let id = id.to_string();
         move |e: charts::ChartError| ReportError::Chart {
@@ -271,6 +279,10 @@ pub async fn render(
             }
         }
     }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Summary charts drawn."
+    );
     let mut units: Vec<String> = catalog.units.keys().cloned().collect();
     for r in &scores {
         if !units.contains(&r.unit) {
@@ -311,6 +323,10 @@ pub async fn render(
         unit_figures.insert(u.clone(), figs);
     }
 
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Unit charts drawn."
+    );
     let data = ReportData {
         catalog,
         dashboard: &opts.dashboard,

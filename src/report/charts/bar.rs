@@ -50,7 +50,7 @@ impl Bars {
 
     fn legend_rows(&self) -> i32 {
         if self.series.len() > 1 {
-            (self.series.len() as i32 + 3) / 4
+            (self.series.len() as i32 + 2) / 3
         } else {
             0
         }
@@ -157,8 +157,8 @@ impl Chart for Bars {
         .map_err(err)?;
         if self.series.len() > 1 {
             for (i, s) in self.series.iter().enumerate() {
-                let lx = LEFT + (i as i32 % 4) * 120;
-                let ly = TOP + total + 32 + (i as i32 / 4) * 20;
+                let lx = LEFT + (i as i32 % 3) * 150;
+                let ly = TOP + total + 32 + (i as i32 / 3) * 20;
                 area.draw(&Rectangle::new(
                     [(lx, ly - 6), (lx + 12, ly + 6)],
                     series_color(i).filled(),
@@ -166,7 +166,7 @@ impl Chart for Bars {
                 .map_err(err)?;
                 text(
                     area,
-                    &super::clip(s, 16),
+                    &super::clip(s, 24),
                     (lx + 16, ly),
                     10.5,
                     false,

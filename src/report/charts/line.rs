@@ -28,13 +28,13 @@ pub struct Trend {
 
 impl Chart for Trend {
     fn size(&self) -> (u32, u32) {
-        (560, 270)
+        (600, 280)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let k = self.points.len().max(1);
         let mut chart = ChartBuilder::on(area)
-            .caption(super::clip(&self.title, 70), font(14.0, true))
+            .caption(super::clip(&self.title, 78), font(13.0, true))
             .margin(10)
             .x_label_area_size(28)
             .y_label_area_size(40)
