@@ -298,22 +298,44 @@ pub async fn refresh(
     now: DateTime<Utc>,
 ) -> Result<RefreshSummary, ScoreError> {
     let lock = LakeLock::acquire(lake, "plans", Duration::from_secs(600)).await?;
-    let result = refresh_locked(lake, catalog, now).await;
+    let result = match crate::sql::session(lake, catalog).await {
+        Ok(ctx) => refresh_locked(&ctx, lake, catalog, now).await,
+        Err(e) => Err(e),
+    };
     lock.release().await?;
     result
 }
 
-async fn refresh_locked(
+/// [`refresh`] with a session the caller already has (the report's); its `plans` table is
+/// re-registered over the new file afterwards.
+pub async fn refresh_with(
+    ctx: &datafusion::prelude::SessionContext,
     lake: &Lake,
     catalog: &Catalog,
     now: DateTime<Utc>,
 ) -> Result<RefreshSummary, ScoreError> {
-    let ctx = crate::sql::session(lake, catalog).await?;
+    let lock = LakeLock::acquire(lake, "plans", Duration::from_secs(600)).await?;
+    let result = refresh_locked(ctx, lake, catalog, now).await;
+    lock.release().await?;
+    let manifests = crate::lake::manifest::read_all(lake).await?;
+    store::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "plans".into(),
+        source,
+    })?;
+    result
+}
+
+async fn refresh_locked(
+    ctx: &datafusion::prelude::SessionContext,
+    lake: &Lake,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> Result<RefreshSummary, ScoreError> {
     let run = |source| ScoreError::Run {
         table: "plans".into(),
         source,
     };
-    let batches = causes::collect(&ctx, "select * from scores")
+    let batches = causes::collect(ctx, "select * from scores")
         .await
         .map_err(run)?;
     let scores = score_rows(&batches)?;
@@ -378,7 +400,7 @@ async fn refresh_locked(
         (Vec::new(), Vec::new(), None)
     });
     let refs: Vec<&ScoreRow> = needed.iter().collect();
-    let evidence = causes::gather(&ctx, catalog, &refs, &rates)
+    let evidence = causes::gather(ctx, catalog, &refs, &rates)
         .await
         .map_err(run)?;
     let (plans, opened) = plan_cells(catalog, existing, &scores, today, |c| {

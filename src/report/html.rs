@@ -53,6 +53,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border:1px solid #d8dde3;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef2f6}
 td.num{text-align:right;white-space:nowrap}
+td.id{font-size:12px;word-break:break-all;min-width:150px}
 ul.units{columns:3;padding-left:18px}
 footer{color:#666;font-size:13px;text-align:center;padding:20px}
 "#;
@@ -232,7 +233,7 @@ fn plans_table(d: &ReportData, plans: &[&Plan], link: bool) -> String {
         };
         let _ = writeln!(
             s,
-            "<tr data-plan=\"{}\"><td>{}</td><td>{svc}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr data-plan=\"{}\"><td class=\"id\">{}</td><td>{svc}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(&p.plan_id),
             esc(&p.plan_id),
             esc(&p.responsible),

@@ -111,14 +111,16 @@ pub async fn render(
     opts: &ReportOptions,
 ) -> Result<ReportSummary, ReportError> {
     let started = Instant::now();
-    let plans_opened = if opts.refresh_plans {
-        plans::refresh(lake, catalog, opts.now).await?.opened
-    } else {
-        0
-    };
     let ctx = crate::sql::session(lake, catalog)
         .await
         .map_err(ReportError::Score)?;
+    let plans_opened = if opts.refresh_plans {
+        plans::refresh_with(&ctx, lake, catalog, opts.now)
+            .await?
+            .opened
+    } else {
+        0
+    };
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "Report session ready."

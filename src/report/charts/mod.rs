@@ -72,7 +72,28 @@ pub fn svg<C: Chart>(chart: &C) -> Result<String, ChartError> {
         chart.draw(&root)?;
         root.present().map_err(err)?;
     }
-    Ok(out)
+    Ok(px_font_sizes(&out))
+}
+
+/// plotters' SVG backend writes `font-size` as the size divided by 1.24 (points), while it
+/// lays text out (and the PNG backend draws it) at the size in pixels: undo the division so
+/// the browser draws text at the size the layout measured.
+fn px_font_sizes(svg: &str) -> String {
+    const KEY: &str = "font-size=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(KEY) {
+        out.push_str(&rest[..i + KEY.len()]);
+        rest = &rest[i + KEY.len()..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        match rest[..end].parse::<f64>() {
+            Ok(v) => out.push_str(&format!("{:.1}", v * 1.24)),
+            Err(_) => out.push_str(&rest[..end]),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The chart as a PNG file.

@@ -182,6 +182,13 @@ fn png_renders_text_with_the_embedded_font() {
 }
 
 #[test]
+fn svg_font_sizes_are_pixels() {
+    let s = svg(&heatmap()).unwrap();
+    // The title is drawn at 17 px (plotters alone would write 13.7).
+    assert!(s.contains("font-size=\"17.0\""), "{}", &s[..600]);
+}
+
+#[test]
 fn wrapping_and_clipping() {
     assert_eq!(
         wrap("Escríbenos (portal web)", 16),
