@@ -33,7 +33,7 @@ fn a_run_ingests_once_records_itself_and_a_rerun_changes_nothing() {
         "{runs:?} vs {quarantined}"
     );
     assert_eq!(runs[1], "manual,success,0,0,0,1,true");
-    let steps = p.sql("select s.step, s.status, s.detail from run_steps s join runs r using (run_id) order by r.started_at");
+    let steps = p.sql("select s.step, s.status, s.detail from run_steps s join runs r using (run_id) where s.step = 'ingest' order by r.started_at");
     assert_eq!(
         steps,
         [
@@ -41,6 +41,18 @@ fn a_run_ingests_once_records_itself_and_a_rerun_changes_nothing() {
             "ingest,success,\"3 file(s): 0 ingested, 3 unchanged\""
         ]
     );
+    // The shipped nightly pipeline also refreshes the plans and writes the report.
+    let later = p.sql("select s.step, s.status from run_steps s join runs r using (run_id) where s.step <> 'ingest' order by r.started_at, s.position");
+    assert_eq!(
+        later,
+        [
+            "plans,success",
+            "report,success",
+            "plans,success",
+            "report,success"
+        ]
+    );
+    assert!(p.path("reports/index.html").is_file());
 
     let listed = p.run(&["runs", "--pipeline", "nightly", "--limit", "1"]);
     assert!(listed.status.success(), "{}", text(&listed));
@@ -312,22 +324,22 @@ fn a_step_missing_from_this_build_is_refused_and_recorded() {
     p.write(
         "pipelines/full.toml",
         &nightly.replace(
-            "steps = [\"ingest\"]",
-            "steps = [\"ingest\", \"score\", \"report\"]",
+            "steps = [\"ingest\", \"plans\", \"report\"]",
+            "steps = [\"ingest\", \"alerts\", \"report\"]",
         ),
     );
     let check = p.run(&["check"]);
     assert_eq!(check.status.code(), Some(2), "{}", text(&check));
     assert!(String::from_utf8_lossy(&check.stdout)
-        .contains("step `score` is not available in this build"));
+        .contains("step `alerts` is not available in this build"));
 
     let out = p.run(&["run", "full"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("step `score` is not available in this build"));
+        .contains("step `alerts` is not available in this build"));
     assert_eq!(
         p.sql("select step, status from run_steps order by position"),
-        ["ingest,not_run", "score,unavailable", "report,unavailable"]
+        ["ingest,not_run", "alerts,unavailable", "report,not_run"]
     );
     assert_eq!(p.sql_one("select status from runs"), "failed");
 }
@@ -367,7 +379,7 @@ fn sigterm_stops_a_run_between_files_and_a_rerun_finishes_the_work() {
         p.sql_one("select status, error from runs"),
         "interrupted,stopped by a shutdown request during step `ingest`"
     );
-    let detail = p.sql_one("select detail from run_steps");
+    let detail = p.sql_one("select detail from run_steps where step = 'ingest'");
     assert!(
         detail.contains("stopped early by a shutdown request"),
         "{detail}"
