@@ -87,7 +87,7 @@ at a terminal (line editing, history in ~/.momentos_history, \\d to list and des
 
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
 (rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100),
-runs and run_steps (pipeline run history).
+runs and run_steps (pipeline run history), plans (improvement plans).
 Scoring (docs/metodo.md): interaction_facts, scores, scores_by_stakeholder, survey_kpis,
 protocol (as `momentos score` last wrote them; the live views until it has run), the
 views of queries/ (stg_interactions, observations, cell_scores, …) and the reference
