@@ -1,11 +1,12 @@
 -- grain: one row per source, channel and local date that has records
--- depends: interactions, int_survey_responses, shopper
+-- depends: interactions, surveys, shopper
 --
 -- Data coverage (the report's "which export is missing" chart): how many records each
 -- source brought per channel and local day. A business day with no row here for a source
 -- and channel that usually has records is an export that did not arrive.
 -- n_records counts interactions, survey responses and shopper evaluations (not checklist
--- rows). Survey responses whose channel is unknown count under channel 'sin_canal'.
+-- rows). Survey responses count under the channel the export gave them ('sin_canal' when
+-- empty): this is about what arrived, not how it is scored.
 -- (Interaction and response ids are unique in their tables; shopper rows are per item.)
 with interaction_counts as (
     select 'interactions' as source, channel, local_date, count(*) as n_records
@@ -15,7 +16,7 @@ with interaction_counts as (
 
 survey_counts as (
     select 'surveys' as source, coalesce(channel, 'sin_canal') as channel, local_date, count(*) as n_records
-    from int_survey_responses
+    from surveys
     group by coalesce(channel, 'sin_canal'), local_date
 ),
 
