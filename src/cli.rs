@@ -20,6 +20,8 @@ Examples:
   momentos ingest surveys respuestas.xlsx --sheet Respuestas
   momentos score                                  score every period and write the derived tables
   momentos score --period 2026-10                 rescore one month
+  momentos report --out informe                   the HTML report (index.html, one page per unit)
+  momentos plans export --format xlsx --out planes.xlsx
   momentos sql \"select unit, count(*) from interactions group by unit\"
   momentos sql --format csv \"select * from quarantine\" > rechazos.csv
   momentos run nightly                            one run of pipelines/nightly.toml
@@ -85,7 +87,7 @@ at a terminal (line editing, history in ~/.momentos_history, \\d to list and des
 
 Tables: interactions, surveys, shopper (latest version of every row), quarantine
 (rejected rows with reason, file and line), holidays (Colombian public holidays 1984–2100),
-runs and run_steps (pipeline run history).
+runs and run_steps (pipeline run history), plans (improvement plans).
 Scoring (docs/metodo.md): interaction_facts, scores, scores_by_stakeholder, survey_kpis,
 protocol (as `momentos score` last wrote them; the live views until it has run), the
 views of queries/ (stg_interactions, observations, cell_scores, …) and the reference
@@ -205,6 +207,59 @@ Examples:
         #[arg(long)]
         no_ingest: bool,
     },
+    /// Write the HTML report: executive summary, one page per unit, charts.
+    #[command(after_help = "\
+Writes DIR/index.html (the executive summary in Spanish: the services that need an
+improvement plan first, with their plan, then heatmaps, funnel plots, trends, survey
+indicators, protocol compliance and data coverage), DIR/unidad-<unit>.html and
+DIR/charts/*.svg. The folder opens offline from disk: no scripts, fonts or styles from
+elsewhere. Charts come from dashboards/informe_mensual.toml (or the embedded default).
+Before rendering, improvement plans are opened and re-measured (as `momentos plans`);
+--no-plans skips that and only reads the `plans` table.
+No figure from fewer than the catalog's min_source_n observations is shown.
+
+Exit status: 0 done, 2 bad arguments or no scores for the period, 4 the lake is busy.
+
+Examples:
+  momentos report --out informe
+  momentos report --out informe --period 2026-10 --png")]
+    Report {
+        /// Output folder (created if missing).
+        #[arg(long, default_value = "report")]
+        out: PathBuf,
+        /// Month to report (YYYY-MM); default: the latest complete month with scores.
+        #[arg(long)]
+        period: Option<String>,
+        /// Also write every chart as PNG (charts/*.png).
+        #[arg(long)]
+        png: bool,
+        /// Dashboard file (default: dashboards/informe_mensual.toml, else the embedded one).
+        #[arg(long)]
+        dashboard: Option<PathBuf>,
+        /// Do not open or re-measure plans first (read-only).
+        #[arg(long)]
+        no_plans: bool,
+    },
+    /// Improvement plans: open and re-measure (default), list, export CSV/XLSX.
+    #[command(after_help = "\
+Every `needs_plan` cell of `scores` opens a plan unless one is in progress (open or
+overdue) for the same unit, channel and attribute. A plan carries the cause analysis
+drafted from the evidence, suggested actions, the responsible from the catalog and a
+commitment date (+scoring.plan_commitment_days). Each refresh re-measures every plan:
+open, overdue, effective (lower bound at target two consecutive periods after the
+commitment date) or not_effective. Query them with `momentos sql \"select * from plans\"`.
+
+Exports are safe to open in Excel: text that looks like a formula stays text.
+
+Examples:
+  momentos plans
+  momentos plans list
+  momentos plans export --format xlsx --out planes.xlsx
+  momentos plans export --format csv --out planes.csv")]
+    Plans {
+        #[command(subcommand)]
+        action: Option<crate::commands::plans::PlansAction>,
+    },
     /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
     #[command(after_help = "\
 Ingests the inbox files not ingested before, then runs the pipeline's other steps, and
@@ -268,7 +323,7 @@ Examples:
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
-    /// Validate the catalog and every pipeline file without running anything.
+    /// Validate the catalog, pipeline files and dashboards without running anything.
     #[command(after_help = "\
 Prints every problem with its file, line, key and a fix. Exit status 2 if there is any.
 

@@ -3,19 +3,22 @@
 //!
 //! The modules follow a row's path: [`sources`] read an export → [`validate`] and
 //! [`privacy`] reject, redact and pseudonymise → [`lake`] stores Parquet batches →
-//! [`score`] runs the SQL of `queries/` → reports. [`pipeline`] and [`schedule`] drive it;
+//! [`score`] runs the SQL of `queries/` → [`plans`] → [`report`] (charts of [`dashboards`]). [`pipeline`] and [`schedule`] drive it;
 //! [`cli`] and [`commands`] are the door.
 
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod dashboards;
 pub mod demo;
 pub mod ingest;
 pub mod lake;
 pub mod memory;
 pub mod pipeline;
+pub mod plans;
 pub mod privacy;
 pub mod progress;
+pub mod report;
 pub mod schedule;
 pub mod score;
 pub mod sources;

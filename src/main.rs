@@ -137,6 +137,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             )
             .await
         }
+        Command::Report {
+            out,
+            period,
+            png,
+            dashboard,
+            no_plans,
+        } => {
+            commands::report::run(
+                &lake,
+                &catalog,
+                commands::report::ReportArgs {
+                    out,
+                    period,
+                    png,
+                    dashboard,
+                    no_plans,
+                },
+            )
+            .await
+        }
+        Command::Plans { action } => commands::plans::run(&lake, &catalog, action).await,
         Command::Demo {
             inbox,
             seed,

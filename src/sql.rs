@@ -122,6 +122,10 @@ async fn register_everything(
 ) -> Result<(), ScoreError> {
     let manifests = tables::register_source_tables(ctx, lake).await?;
     crate::pipeline::history::register_tables(ctx, lake).await?;
+    crate::plans::store::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "plans".into(),
+        source,
+    })?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;
     queries::register_views(

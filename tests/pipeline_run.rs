@@ -48,6 +48,18 @@ fn a_run_ingests_once_records_itself_and_a_rerun_changes_nothing() {
             "ingest,success,\"3 file(s): 0 ingested, 3 unchanged\""
         ]
     );
+    // The shipped nightly pipeline also refreshes the plans and writes the report.
+    let later = p.sql("select s.step, s.status from run_steps s join runs r using (run_id) where s.step in ('plans', 'report') order by r.started_at, s.position");
+    assert_eq!(
+        later,
+        [
+            "plans,success",
+            "report,success",
+            "plans,success",
+            "report,success"
+        ]
+    );
+    assert!(p.path("reports/index.html").is_file());
 
     let listed = p.run(&["runs", "--pipeline", "nightly", "--limit", "1"]);
     assert!(listed.status.success(), "{}", text(&listed));
@@ -319,8 +331,8 @@ fn a_step_missing_from_this_build_is_refused_and_recorded() {
     p.write(
         "pipelines/full.toml",
         &nightly.replace(
-            "steps = [\"ingest\", \"score\"]",
-            "steps = [\"ingest\", \"score\", \"alerts\"]",
+            "steps = [\"ingest\", \"score\", \"plans\", \"report\"]",
+            "steps = [\"ingest\", \"alerts\", \"report\"]",
         ),
     );
     let check = p.run(&["check"]);
@@ -334,7 +346,7 @@ fn a_step_missing_from_this_build_is_refused_and_recorded() {
         .contains("step `alerts` is not available in this build"));
     assert_eq!(
         p.sql("select step, status from run_steps order by position"),
-        ["ingest,not_run", "score,not_run", "alerts,unavailable"]
+        ["ingest,not_run", "alerts,unavailable", "report,not_run"]
     );
     assert_eq!(p.sql_one("select status from runs"), "failed");
 }

@@ -1,5 +1,5 @@
 //! `momentos check`: validates the project's configuration without running anything —
-//! the catalog, every pipeline file and, as they arrive, `queries/` and `dashboards/` —
+//! the catalog, every pipeline file, `dashboards/` and, as it arrives, `queries/` —
 //! and prints every problem with its file and line. Exit 2 if there is any.
 //!
 //! Each kind of project file has one [`ProjectCheck`] in [`CHECKS`]; a new kind (queries,
@@ -59,13 +59,79 @@ pub const CHECKS: &[ProjectCheck] = &[
         folder: Some("queries"),
         run: None,
     },
-    // Hook: when `dashboards/` lands, set `run: Some(<its checker>)`.
     ProjectCheck {
         name: "dashboards",
         folder: Some("dashboards"),
-        run: None,
+        run: Some(check_dashboards),
     },
 ];
+
+/// Every `dashboards/*.toml`: parsed strictly, then each chart's query and columns planned
+/// against an empty lake (no data is read).
+fn check_dashboards(ctx: &CheckContext) -> CheckReport {
+    let mut r = CheckReport::default();
+    let dir = ctx.project_dir.join("dashboards");
+    let files = match crate::dashboards::list_files(&dir) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return r,
+        Err(e) => {
+            r.problems
+                .push(format!("{}: cannot read: {e}", dir.display()));
+            return r;
+        }
+    };
+    let catalog = match Catalog::discover(ctx.catalog_path) {
+        Ok(c) => c,
+        Err(_) => {
+            r.notes
+                .push("dashboards not checked: the catalog is invalid".into());
+            return r;
+        }
+    };
+    let mut parsed = Vec::new();
+    for f in &files {
+        r.checked.push(f.display().to_string());
+        match crate::dashboards::Dashboard::load(f) {
+            Ok(d) => parsed.push(d),
+            Err(crate::dashboards::DashboardError::Invalid(p)) => r.problems.extend(p),
+            Err(e) => r.problems.push(e.to_string()),
+        }
+    }
+    if parsed.is_empty() {
+        return r;
+    }
+    // Planning needs an async runtime and a deep stack; run it on a thread of its own.
+    let checked = std::thread::Builder::new()
+        .stack_size(16 * 1024 * 1024)
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let (session, relations) = crate::dashboards::known_relations(&catalog).await?;
+                let mut problems = Vec::new();
+                for d in &parsed {
+                    problems
+                        .extend(crate::dashboards::check_columns(d, &session, &relations).await);
+                }
+                Ok::<_, String>(problems)
+            })
+        })
+        .map_err(|e| e.to_string())
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| "the dashboard check panicked".to_string())
+        })
+        .and_then(|x| x);
+    match checked {
+        Ok(p) => r.problems.extend(p),
+        Err(e) => r
+            .problems
+            .push(format!("dashboards: cannot check the queries: {e}")),
+    }
+    r
+}
 
 fn check_catalog(ctx: &CheckContext) -> CheckReport {
     let mut r = CheckReport::default();

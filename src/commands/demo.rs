@@ -91,6 +91,26 @@ pub async fn run(
     )
     .await?;
     super::score::print_summary(&summary, catalog)?;
+    // The report goes next to the inbox (`./report` for the default `./inbox`).
+    let report_dir = inbox.parent().unwrap_or(Path::new("")).join("report");
+    println!(
+        "Writing the report (momentos report --out {})…",
+        report_dir.display()
+    );
+    let report = crate::report::render(
+        lake,
+        catalog,
+        &crate::report::ReportOptions {
+            out: report_dir,
+            period: None,
+            png: false,
+            dashboard: crate::dashboards::Dashboard::discover(None)?,
+            now: chrono::Utc::now(),
+            refresh_plans: true,
+        },
+    )
+    .await?;
+    super::report::print_summary(&report);
     println!("Lake: {}", lake.url());
     println!(
         "Try: momentos sql --lake {} \"select * from scores where status = 'needs_plan'\"",

@@ -27,6 +27,7 @@ pub const TABLE_DIRS: &[&str] = &[
     "scores_by_stakeholder/",
     "survey_kpis/",
     "protocol/",
+    "plans/",
     "reference/",
 ];
 

@@ -134,9 +134,9 @@ pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
     match step {
         StepKind::Ingest => Ok(step_fn!(ingest_step)),
         StepKind::Score => Ok(step_fn!(score_step)),
-        StepKind::Plans => unavailable(step),
+        StepKind::Plans => Ok(step_fn!(crate::plans::plans_step)),
         StepKind::Alerts => unavailable(step),
-        StepKind::Report => unavailable(step),
+        StepKind::Report => Ok(step_fn!(crate::report::report_step)),
     }
 }
 

@@ -15,9 +15,11 @@ use datafusion::prelude::SessionContext;
 
 use crate::catalog::Catalog;
 
-/// Folder of `queries/` with parameterised named queries, run by `momentos query` rather
-/// than registered as views.
-pub const NAMED_QUERIES_DIR: &str = "reports";
+/// A query file declaring parameters is a named query for `momentos query` (see
+/// `sql::named`), not a view.
+pub fn is_parameterised(sql: &str) -> bool {
+    sql.lines().any(|l| l.trim_start().starts_with("-- param:"))
+}
 
 /// Every view file, relative to `queries/`. A test checks this list against the folder.
 pub const FILES: &[(&str, &str)] = &[
@@ -64,6 +66,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "scores/protocol.sql",
         include_str!("../../queries/scores/protocol.sql"),
+    ),
+    (
+        "reports/source_coverage.sql",
+        include_str!("../../queries/reports/source_coverage.sql"),
     ),
 ];
 
@@ -274,13 +280,14 @@ mod tests {
         let mut on_disk = BTreeSet::new();
         for dir in std::fs::read_dir(&root).unwrap() {
             let dir = dir.unwrap().path();
-            // reports/ holds parameterised named queries (`momentos query`), not views.
-            if !dir.is_dir() || dir.ends_with(NAMED_QUERIES_DIR) {
+            if !dir.is_dir() {
                 continue;
             }
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
-                if f.extension().is_some_and(|e| e == "sql") {
+                if f.extension().is_some_and(|e| e == "sql")
+                    && !is_parameterised(&std::fs::read_to_string(&f).unwrap())
+                {
                     on_disk.insert(
                         f.strip_prefix(&root)
                             .unwrap()

@@ -1,0 +1,68 @@
+//! `momentos report`: the self-contained HTML report (index, unit pages, charts).
+
+use std::path::{Path, PathBuf};
+
+use super::ExitStatus;
+use crate::catalog::Catalog;
+use crate::dashboards::Dashboard;
+use crate::lake::Lake;
+use crate::report::{self, ReportError, ReportOptions};
+
+pub struct ReportArgs {
+    pub out: PathBuf,
+    pub period: Option<String>,
+    pub png: bool,
+    pub dashboard: Option<PathBuf>,
+    pub no_plans: bool,
+}
+
+pub async fn run(lake: &Lake, catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ExitStatus> {
+    let dashboard = match Dashboard::discover(args.dashboard.as_deref()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitStatus::UsageError);
+        }
+    };
+    let opts = ReportOptions {
+        out: args.out,
+        period: args.period,
+        png: args.png,
+        dashboard,
+        now: chrono::Utc::now(),
+        refresh_plans: !args.no_plans,
+    };
+    match report::render(lake, catalog, &opts).await {
+        Ok(s) => {
+            print_summary(&s);
+            Ok(ExitStatus::Success)
+        }
+        Err(ReportError::Usage(m)) => {
+            eprintln!("error: {m}");
+            Ok(ExitStatus::UsageError)
+        }
+        Err(ReportError::Score(e)) if crate::plans::is_busy(&e) => {
+            eprintln!("error: {e}");
+            Ok(ExitStatus::Busy)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn print_summary(s: &report::ReportSummary) {
+    println!(
+        "Informe de {}: {} página(s), {} gráfico(s); {} servicio(s) requieren plan; {} plan(es) nuevo(s)  [{:.1}s]",
+        report::format::period(&s.period),
+        s.pages,
+        s.charts,
+        s.flagged,
+        s.plans_opened,
+        s.elapsed.as_secs_f64()
+    );
+    println!("Report: {}", report::display_path(&s.index));
+}
+
+/// The output folder for a pipeline's report step (relative to the working directory).
+pub fn default_out() -> &'static Path {
+    Path::new("reports")
+}
