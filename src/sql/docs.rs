@@ -2,13 +2,11 @@
 //! README. A test checks that every registered column has one.
 
 /// (table, what one row is, [(column, meaning)])
-pub type TableDoc = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
+pub type Columns = &'static [(&'static str, &'static str)];
+/// (table, what one row is, groups of (column, meaning)); groups share common columns.
+pub type TableDoc = (&'static str, &'static str, &'static [Columns]);
 
-const LINEAGE: [(&str, &str); 5] = [
+const LINEAGE: Columns = &[
     (
         "local_date",
         "local (America/Bogota) date of the event; the partition",
@@ -22,17 +20,30 @@ const LINEAGE: [(&str, &str); 5] = [
     ("ingested_at", "when the batch was ingested (UTC)"),
 ];
 
-macro_rules! with_lineage {
-    ($($c:expr),* $(,)?) => {
-        &[$($c,)* LINEAGE[0], LINEAGE[1], LINEAGE[2], LINEAGE[3], LINEAGE[4]]
-    };
-}
+const SCORE_COLUMNS: Columns = &[
+    ("score", "0–100: weighted share of good observations of the contributing sources"),
+    ("lower", "one-sided 95% lower bound of the score (clipped to 0–100)"),
+    ("upper", "one-sided 95% upper bound of the score"),
+    ("n_interactions", "timeliness observations from interaction logs in the cell"),
+    ("n_surveys", "survey observations in the cell"),
+    ("n_shopper", "mystery-shopper evaluations in the cell"),
+    ("n_total", "observations of the contributing sources (each needs min_source_n)"),
+    ("target", "the target score of the cell (catalog)"),
+    ("p_value", "chance of a score this low if the true score were at target"),
+    ("status", "ok, watch (below target), needs_plan (significantly below, after Benjamini–Hochberg) or insufficient_data"),
+    ("se", "standard error of the score"),
+    ("interactions_score", "the interaction-log source alone (empty below 5 observations)"),
+    ("survey_score", "the survey source alone (empty below 5 observations)"),
+    ("shopper_score", "the mystery-shopper source alone (empty below 5 observations)"),
+    ("fdr_rank", "rank of the p-value in the period's family (Benjamini–Hochberg)"),
+    ("fdr_family_size", "cells of the period judged together"),
+];
 
 pub const TABLES: &[TableDoc] = &[
     (
         "interactions",
         "one contact (momento de verdad), latest version of its interaction_id",
-        with_lineage![
+        &[&[
             ("interaction_id", "id in the source system; a re-sent id replaces the older row"),
             ("channel", "phone, whatsapp, email, web_form, social, messenger, in_person"),
             ("unit", "catalog unit that owns the attention"),
@@ -55,12 +66,12 @@ pub const TABLES: &[TableDoc] = &[
             ("protocol_habeas_script", "protocol step: habeas-data script read"),
             ("protocol_request_processed", "protocol step: request processed"),
             ("notes", "free text with e-mails, phones and document numbers redacted"),
-        ],
+        ], LINEAGE],
     ),
     (
         "surveys",
         "one survey response, latest version of its response_id",
-        with_lineage![
+        &[&[
             ("response_id", "id of the response in the survey tool"),
             ("survey", "instrument: mailing_pre_pos, entrevista_facultad, educacion_continua, post_crisis, telefonica, …"),
             ("submitted_at", "when it was answered (UTC)"),
@@ -76,12 +87,12 @@ pub const TABLES: &[TableDoc] = &[
             ("nps", "likelihood to recommend, 0–10"),
             ("comment", "free text, redacted"),
             ("habeas_data", "personal-data authorisation given"),
-        ],
+        ], LINEAGE],
     ),
     (
         "shopper",
         "one mystery-shopper checklist item of one evaluation",
-        with_lineage![
+        &[&[
             ("evaluation_id", "id of the evaluation (one visit, call or chat)"),
             ("evaluated_at", "when the evaluation took place (UTC)"),
             ("unit", "catalog unit evaluated"),
@@ -92,12 +103,12 @@ pub const TABLES: &[TableDoc] = &[
             ("result", "pass, fail or na"),
             ("wait_seconds", "waiting time measured by the shopper"),
             ("notes", "the shopper's notes, redacted"),
-        ],
+        ], LINEAGE],
     ),
     (
         "quarantine",
         "one rejected input row",
-        &[
+        &[&[
             ("source", "interactions, surveys or shopper"),
             ("batch_id", "ingestion batch that rejected it"),
             ("source_file", "input file name"),
@@ -107,12 +118,12 @@ pub const TABLES: &[TableDoc] = &[
             ("column_name", "the column at fault, when one is"),
             ("raw", "the row's values as JSON, redacted; identifiers omitted"),
             ("quarantined_at", "when it was rejected (UTC)"),
-        ],
+        ]],
     ),
     (
         "plans",
         "one improvement plan (DESIGN §6.6), opened by a needs_plan cell; re-measured by every `momentos plans`",
-        &[
+        &[&[
             ("plan_id", "<opened_period>.<unit>.<channel>.<attribute>, stable across refreshes"),
             ("unit", "catalog unit of the service"),
             ("channel", "channel of the service"),
@@ -135,22 +146,22 @@ pub const TABLES: &[TableDoc] = &[
             ("last_lower", "its lower bound"),
             ("n_periods_met", "periods after the commitment date whose lower bound reached the target"),
             ("updated_at", "when the plans were last refreshed (UTC)"),
-        ],
+        ]],
     ),
     (
         "holidays",
         "one Colombian public holiday (1984–2100), as the business calendar sees it",
-        &[
+        &[&[
             ("date", "the (possibly moved) date of the holiday"),
             ("year", "calendar year"),
             ("name", "official name in Spanish"),
             ("rule", "fixed, moved_to_monday (Ley 51 de 1983) or easter_based"),
-        ],
+        ]],
     ),
     (
         "interaction_facts",
         "one interaction (latest version) with its timeliness judged (DESIGN §6.2)",
-        &[
+        &[&[
             ("interaction_id", "id of the interaction"),
             ("unit", "catalog unit"),
             ("channel", "channel"),
@@ -166,65 +177,33 @@ pub const TABLES: &[TableDoc] = &[
             ("escalation_due_date", "N-th business day after the escalation (N = SLA of the unit escalated to)"),
             ("escalation_met", "answered by the due date; null when not escalated or not yet due"),
             ("abandoned", "the caller hung up before being attended"),
-        ],
+        ]],
     ),
     (
         "scores",
         "one period × unit × channel × attribute (DESIGN §6.3–§6.4)",
-        &[
+        &[&[
             ("period", "local month YYYY-MM"),
             ("unit", "catalog unit"),
             ("channel", "channel"),
             ("attribute", "kindness, information_quality or timeliness"),
-            ("score", "0–100: weighted share of good observations of the contributing sources"),
-            ("lower", "one-sided 95% lower bound of the score (clipped to 0–100)"),
-            ("upper", "one-sided 95% upper bound of the score"),
-            ("n_interactions", "timeliness observations from interaction logs in the cell"),
-            ("n_surveys", "survey observations in the cell"),
-            ("n_shopper", "mystery-shopper evaluations in the cell"),
-            ("n_total", "observations of the contributing sources (each needs min_source_n)"),
-            ("target", "the target score of the cell (catalog)"),
-            ("p_value", "chance of a score this low if the true score were at target"),
-            ("status", "ok, watch (below target), needs_plan (significantly below, after Benjamini–Hochberg) or insufficient_data"),
-            ("se", "standard error of the score"),
-            ("interactions_score", "the interaction-log source alone (empty below 5 observations)"),
-            ("survey_score", "the survey source alone (empty below 5 observations)"),
-            ("shopper_score", "the mystery-shopper source alone (empty below 5 observations)"),
-            ("fdr_rank", "rank of the p-value in the period's family (Benjamini–Hochberg)"),
-            ("fdr_family_size", "cells of the period judged together"),
-        ],
+        ], SCORE_COLUMNS],
     ),
     (
         "scores_by_stakeholder",
         "one period × unit × channel × stakeholder × attribute",
-        &[
+        &[&[
             ("period", "local month YYYY-MM"),
             ("unit", "catalog unit"),
             ("channel", "channel"),
             ("stakeholder", "type of user"),
             ("attribute", "kindness, information_quality or timeliness"),
-            ("score", "0–100: weighted share of good observations of the contributing sources"),
-            ("lower", "one-sided 95% lower bound of the score (clipped to 0–100)"),
-            ("upper", "one-sided 95% upper bound of the score"),
-            ("n_interactions", "timeliness observations from interaction logs in the cell"),
-            ("n_surveys", "survey observations in the cell"),
-            ("n_shopper", "mystery-shopper evaluations in the cell"),
-            ("n_total", "observations of the contributing sources (each needs min_source_n)"),
-            ("target", "the target score of the cell (catalog)"),
-            ("p_value", "chance of a score this low if the true score were at target"),
-            ("status", "ok, watch (below target), needs_plan (significantly below, after Benjamini–Hochberg) or insufficient_data"),
-            ("se", "standard error of the score"),
-            ("interactions_score", "the interaction-log source alone (empty below 5 observations)"),
-            ("survey_score", "the survey source alone (empty below 5 observations)"),
-            ("shopper_score", "the mystery-shopper source alone (empty below 5 observations)"),
-            ("fdr_rank", "rank of the p-value in the period's family (Benjamini–Hochberg)"),
-            ("fdr_family_size", "cells of the period judged together"),
-        ],
+        ], SCORE_COLUMNS],
     ),
     (
         "survey_kpis",
         "one period × unit × channel (level channel) or period × unit (level unit)",
-        &[
+        &[&[
             ("period", "local month YYYY-MM"),
             ("unit", "catalog unit"),
             ("channel", "channel; empty on unit-level rows"),
@@ -242,12 +221,12 @@ pub const TABLES: &[TableDoc] = &[
             ("passives_pct", "passives as % of n_nps"),
             ("detractors_pct", "detractors as % of n_nps"),
             ("nps", "net promoter score: promoters_pct − detractors_pct"),
-        ],
+        ]],
     ),
     (
         "protocol",
         "one period × unit × channel × protocol step (DESIGN §6.5)",
-        &[
+        &[&[
             ("period", "local month YYYY-MM"),
             ("unit", "catalog unit"),
             ("channel", "channel"),
@@ -260,12 +239,12 @@ pub const TABLES: &[TableDoc] = &[
             ("n_interactions", "observations from interaction protocol flags"),
             ("shopper_compliance", "compliance among shopper observations"),
             ("interactions_compliance", "compliance among interaction flags"),
-        ],
+        ]],
     ),
     (
         "runs",
         "one pipeline run (or one record of missed scheduled fires)",
-        &[
+        &[&[
             ("run_id", "id of the run"),
             ("pipeline", "pipeline name (file stem in pipelines/)"),
             ("trigger", "manual, schedule, catch_up or retry"),
@@ -281,12 +260,12 @@ pub const TABLES: &[TableDoc] = &[
             ("note", "other information (e.g. missed fires)"),
             ("host", "machine that ran it"),
             ("pid", "process id"),
-        ],
+        ]],
     ),
     (
         "run_steps",
         "one step of one pipeline run",
-        &[
+        &[&[
             ("run_id", "the run"),
             ("pipeline", "pipeline name"),
             ("position", "order of the step in the pipeline"),
@@ -299,7 +278,7 @@ pub const TABLES: &[TableDoc] = &[
             ("rows_quarantined", "input rows quarantined"),
             ("detail", "what the step did, in one line"),
             ("error", "what went wrong"),
-        ],
+        ]],
     ),
 ];
 
@@ -311,6 +290,7 @@ pub fn column(table_name: &str, column: &str) -> Option<&'static str> {
     table(table_name)?
         .2
         .iter()
+        .flat_map(|group| group.iter())
         .find(|c| c.0 == column)
         .map(|c| c.1)
 }
