@@ -138,9 +138,9 @@ def main():
     accepted = manifest["rows_accepted"]
     duck_count = duckdb.sql(
         f"select count(*) from read_parquet('{lake}/interactions/*/*.parquet', hive_partitioning = true)"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     arrow_count = ds.dataset(str(lake / "interactions"), format="parquet", partitioning="hive").count_rows()
-    duck_written = duckdb.sql(f"select count(*) from read_parquet('{duck_out}/*/*.parquet')").fetchone()[0]
+    duck_written = duckdb.sql(f"select count(*) from read_parquet('{duck_out}/*/*.parquet')").fetchall()[0][0]
 
     print()
     print(f"rows read {manifest['rows_read']:,}; quarantined {manifest['rows_quarantined']:,}; "

@@ -203,16 +203,14 @@ pub async fn ingest_file(
 
         let mut staged = Vec::new();
         let mut files = Vec::new();
+        let mut local = Vec::with_capacity(read.parts.len());
         for part in &read.parts {
             let relative = format!("{table}/{}/{}.parquet", part.partition, part.name);
             files.push(FileEntry {
                 path: relative.clone(),
                 rows: part.rows,
             });
-            staged.push(StagedFile {
-                path: relative,
-                bytes: Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?),
-            });
+            local.push((relative, part.path.clone()));
         }
         summary.rows_accepted = files.iter().map(|f| f.rows).sum();
 
@@ -269,7 +267,7 @@ pub async fn ingest_file(
             }
             None => None,
         };
-        summary.files_written = staged.len();
+        summary.files_written = staged.len() + local.len();
         let manifest = Manifest {
             batch_id: batch_id.clone(),
             table: table.to_string(),
@@ -293,7 +291,7 @@ pub async fn ingest_file(
             quarantine_file,
             removes,
         };
-        commit::publish(lake, &manifest, staged).await?;
+        commit::publish_with_local(lake, &manifest, staged, local).await?;
         summary.batch_id = Some(batch_id);
         Ok::<(), IngestError>(())
     }

@@ -44,12 +44,29 @@ pub async fn publish(
     manifest: &Manifest,
     files: Vec<StagedFile>,
 ) -> Result<(), LakeError> {
+    publish_with_local(lake, manifest, files, Vec::new()).await
+}
+
+/// Like [`publish`], with files that are still on local disk as (lake path, local path):
+/// each is read only when uploaded, so a large batch never sits in memory whole.
+pub async fn publish_with_local(
+    lake: &Lake,
+    manifest: &Manifest,
+    files: Vec<StagedFile>,
+    local: Vec<(String, std::path::PathBuf)>,
+) -> Result<(), LakeError> {
     let staging = format!("{STAGING_DIR}{}/", manifest.batch_id);
-    let mut moves = Vec::with_capacity(files.len());
+    let mut moves = Vec::with_capacity(files.len() + local.len());
     for f in files {
         let staged = format!("{staging}{}", f.path);
         lake.put(&staged, f.bytes).await?;
         moves.push((staged, f.path));
+    }
+    for (target, from) in local {
+        let staged = format!("{staging}{target}");
+        let bytes = Bytes::from(tokio::fs::read(&from).await?);
+        lake.put(&staged, bytes).await?;
+        moves.push((staged, target));
     }
     for (staged, target) in &moves {
         lake.rename(staged, target).await?;
