@@ -49,6 +49,38 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The manifest of a derived table written by momentos itself (scores, plans,
+    /// reference tables): it adds `files` and supersedes the live files `old`.
+    pub fn derived(
+        batch_id: &str,
+        table: &str,
+        created_at: DateTime<Utc>,
+        source_format: String,
+        files: Vec<FileEntry>,
+        old: &[FileEntry],
+    ) -> Manifest {
+        let rows = files.iter().map(|f| f.rows).sum();
+        Manifest {
+            batch_id: batch_id.to_string(),
+            table: table.to_string(),
+            schema_version: super::schema::SCHEMA_VERSION,
+            created_at,
+            source_file: None,
+            source_hash: None,
+            source_format: Some(source_format),
+            key_id: None,
+            rows_read: rows,
+            rows_accepted: rows,
+            rows_replaced: old.iter().map(|f| f.rows).sum(),
+            rows_superseded_in_file: 0,
+            rows_quarantined: 0,
+            quarantine_reasons: BTreeMap::new(),
+            files,
+            quarantine_file: None,
+            removes: old.iter().map(|f| f.path.clone()).collect(),
+        }
+    }
+
     pub fn relative_path(batch_id: &str) -> String {
         format!("{BATCHES_DIR}{batch_id}.json")
     }

@@ -19,7 +19,7 @@ use datafusion::prelude::SessionContext;
 use super::{Plan, PlanStatus};
 use crate::lake::commit::{self, StagedFile};
 use crate::lake::manifest::{self, FileEntry, Manifest};
-use crate::lake::{schema, tables, writer, Lake, LakeError};
+use crate::lake::{tables, writer, Lake, LakeError};
 
 /// Manifest table and lake folder of the plans.
 pub const TABLE: &str = "plans";
@@ -230,29 +230,11 @@ pub async fn write(lake: &Lake, plans: &[Plan], now: DateTime<Utc>) -> Result<St
     let bytes: Bytes = writer::encode(plans_schema(), std::slice::from_ref(&batch))?;
     let batch_id = manifest::new_batch_id();
     let path = format!("{DIR}{batch_id}.parquet");
-    let rows = plans.len() as u64;
-    let m = Manifest {
-        batch_id: batch_id.clone(),
-        table: TABLE.into(),
-        schema_version: schema::SCHEMA_VERSION,
-        created_at: now,
-        source_file: None,
-        source_hash: None,
-        source_format: Some("momentos plans".into()),
-        key_id: None,
-        rows_read: rows,
-        rows_accepted: rows,
-        rows_replaced: old.iter().map(|f| f.rows).sum(),
-        rows_superseded_in_file: 0,
-        rows_quarantined: 0,
-        quarantine_reasons: Default::default(),
-        files: vec![FileEntry {
-            path: path.clone(),
-            rows,
-        }],
-        quarantine_file: None,
-        removes: old.iter().map(|f| f.path.clone()).collect(),
-    };
+    let files = vec![FileEntry {
+        path: path.clone(),
+        rows: plans.len() as u64,
+    }];
+    let m = Manifest::derived(&batch_id, TABLE, now, "momentos plans".into(), files, &old);
     commit::publish(lake, &m, vec![StagedFile { path, bytes }]).await?;
     Ok(batch_id)
 }

@@ -28,7 +28,7 @@ use crate::lake::commit::{self, StagedFile};
 use crate::lake::lock::LakeLock;
 use crate::lake::manifest::{self, FileEntry, Manifest};
 use crate::lake::writer::{self, PartitionedWriter};
-use crate::lake::{schema, tables, Lake, LakeError};
+use crate::lake::{tables, Lake, LakeError};
 
 /// Which periods a run recomputes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,28 +400,17 @@ async fn materialize(
     if files.is_empty() && old.is_empty() {
         return Ok((write, kept, (schema, after)));
     }
-    let manifest = Manifest {
-        batch_id: batch_id.clone(),
-        table: table.name.to_string(),
-        schema_version: schema::SCHEMA_VERSION,
-        created_at: Utc::now(),
-        source_file: None,
-        source_hash: None,
-        source_format: Some(format!(
+    let manifest = Manifest::derived(
+        &batch_id,
+        table.name,
+        Utc::now(),
+        format!(
             "momentos score as of {}",
             as_of.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        )),
-        key_id: None,
-        rows_read: rows,
-        rows_accepted: rows,
-        rows_replaced: old.iter().map(|f| f.rows).sum(),
-        rows_superseded_in_file: 0,
-        rows_quarantined: 0,
-        quarantine_reasons: BTreeMap::new(),
+        ),
         files,
-        quarantine_file: None,
-        removes: old.iter().map(|f| f.path.clone()).collect(),
-    };
+        &old,
+    );
     commit::publish(lake, &manifest, staged).await?;
     tracing::info!(
         table = table.name,
@@ -458,25 +447,14 @@ async fn write_reference(
     }
     let old = manifest::live_files(manifests, super::REFERENCE_MANIFEST_TABLE);
     let rows = files.iter().map(|f| f.rows).sum();
-    let manifest = Manifest {
-        batch_id: batch_id.clone(),
-        table: super::REFERENCE_MANIFEST_TABLE.into(),
-        schema_version: schema::SCHEMA_VERSION,
-        created_at: Utc::now(),
-        source_file: None,
-        source_hash: None,
-        source_format: Some("momentos score reference tables".into()),
-        key_id: None,
-        rows_read: rows,
-        rows_accepted: rows,
-        rows_replaced: old.iter().map(|f| f.rows).sum(),
-        rows_superseded_in_file: 0,
-        rows_quarantined: 0,
-        quarantine_reasons: BTreeMap::new(),
+    let manifest = Manifest::derived(
+        &batch_id,
+        super::REFERENCE_MANIFEST_TABLE,
+        Utc::now(),
+        "momentos score reference tables".into(),
         files,
-        quarantine_file: None,
-        removes: old.iter().map(|f| f.path.clone()).collect(),
-    };
+        &old,
+    );
     let write = TableWrite {
         table: super::REFERENCE_MANIFEST_TABLE,
         batch_id: Some(batch_id),
