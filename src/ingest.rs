@@ -1,13 +1,15 @@
 //! `momentos ingest`: one input file becomes one batch of the lake.
 //!
-//! The file is hashed first (the same content is never ingested twice), read row by row
-//! through [`crate::sources`], checked by [`crate::validate`], and written as date
-//! partitions; rejected rows go to quarantine. Re-sent ids replace older rows: inside the
-//! file the last row wins, and earlier batches' files holding those ids are rewritten
-//! without them (copy-on-write), all committed together by one manifest.
+//! A first pass hashes the file (the same content is never ingested twice) and, for CSV,
+//! finds the ids it sends more than once. Then the file is read row by row through
+//! [`crate::sources`], checked by [`crate::validate`] on worker threads, and written as
+//! date partitions; rejected rows go to quarantine. Re-sent ids replace older rows: inside
+//! the file the last row wins (rows of repeated ids are held back until every version has
+//! been seen, so earlier versions are never written), and earlier batches' files holding
+//! those ids are rewritten without them (copy-on-write), all committed together by one
+//! manifest.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ProjectionMask;
@@ -28,7 +31,7 @@ use crate::lake::manifest::{self, FileEntry, Manifest};
 use crate::lake::writer::{self, PartitionedWriter};
 use crate::lake::{schema, Lake, LakeError};
 use crate::privacy::Pseudonymizer;
-use crate::sources::{self, ReadOptions, Record, SourceError};
+use crate::sources::{self, Format, ReadOptions, Record, SourceError};
 use crate::validate::{self, builder_lineage, QuarantineBuilder, RowContext, TableBuilder};
 use crate::vocabulary::SourceKind;
 
@@ -143,10 +146,12 @@ pub async fn ingest_file(
     opts: &IngestOptions,
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
-    let owned_path = path.to_path_buf();
-    let hash = tokio::task::spawn_blocking(move || content_hash(&owned_path))
+    let (owned_path, kind, read_opts) = (path.to_path_buf(), opts.kind, opts.read.clone());
+    let prescan = tokio::task::spawn_blocking(move || prescan(&owned_path, kind, &read_opts))
         .await
         .map_err(|e| IngestError::Internal(e.to_string()))??;
+    let hash = prescan.hash.clone();
+    tracing::debug!(elapsed = ?started.elapsed(), "First pass done.");
     let table = opts.kind.code();
     let mut summary = IngestSummary {
         file: path.display().to_string(),
@@ -174,12 +179,13 @@ pub async fn ingest_file(
         let batch_id = manifest::new_batch_id();
         let ingested_at = Utc::now();
         let read = {
-            let (path, catalog, pseudo, opts, batch_id) = (
+            let (path, catalog, pseudo, opts, batch_id, repeated) = (
                 path.to_path_buf(),
                 catalog.clone(),
                 pseudonymizer.cloned(),
                 opts.clone(),
                 batch_id.clone(),
+                prescan.repeated,
             );
             tokio::task::spawn_blocking(move || {
                 read_and_validate(
@@ -189,11 +195,13 @@ pub async fn ingest_file(
                     &opts,
                     &batch_id,
                     ingested_at,
+                    repeated.as_ref(),
                 )
             })
             .await
             .map_err(|e| IngestError::Internal(e.to_string()))??
         };
+        tracing::debug!(elapsed = ?started.elapsed(), "Rows converted and written.");
         summary.described = read.described.clone();
         summary.unknown_columns = read.unknown_columns.clone();
         summary.rows_read = read.rows_read;
@@ -232,7 +240,7 @@ pub async fn ingest_file(
                         BooleanArray::from(
                             hashes
                                 .iter()
-                                .map(|h| !keys.contains_key(h))
+                                .map(|h| keys.binary_search(h).is_err())
                                 .collect::<Vec<_>>(),
                         )
                     })?;
@@ -291,6 +299,7 @@ pub async fn ingest_file(
             quarantine_file,
             removes,
         };
+        tracing::debug!(elapsed = ?started.elapsed(), "Earlier versions removed.");
         commit::publish_with_local(lake, &manifest, staged, local).await?;
         summary.batch_id = Some(batch_id);
         Ok::<(), IngestError>(())
@@ -320,10 +329,60 @@ struct ReadResult {
     parts: Vec<writer::FinishedPart>,
     _tmp: Vec<tempfile::TempDir>,
     quarantine: Option<Bytes>,
-    /// Key hash → line of the row that counts (the last one).
-    keys: HashMap<u64, u64>,
+    /// Key hashes of the rows written, sorted, each once.
+    keys: Vec<u64>,
 }
 
+/// What is known of a file before its rows are converted.
+struct Prescan {
+    /// xxh3-128 of the file's bytes, hex.
+    hash: String,
+    /// Key hashes the file holds more than once; `None` when not known (not CSV, or a key
+    /// that validation normalises): repeated ids are then found after writing.
+    repeated: Option<HashSet<u64>>,
+}
+
+/// Hashes the file and, for CSV interactions and surveys, finds the repeated ids in the
+/// same pass.
+fn prescan(path: &Path, kind: SourceKind, read: &ReadOptions) -> Result<Prescan, IngestError> {
+    let raw_key = match kind {
+        SourceKind::Interactions => Some("interaction_id"),
+        SourceKind::Surveys => Some("response_id"),
+        // The key includes the rubric item as the catalog spells it.
+        SourceKind::Shopper => None,
+    };
+    let format = read.format.or_else(|| Format::from_path(path));
+    if let (Some(Format::Csv), Some(key)) = (format, raw_key) {
+        let columns = validate::converter(kind).columns();
+        let mut hashes = Vec::new();
+        // A file the reader cannot open is reported by the reader, with its reasons.
+        if let Ok(scan) = sources::scan_csv(path, columns, &[key], &mut |v| {
+            hashes.push(validate::key_hash(v))
+        }) {
+            let repeated = scan.complete.then(|| repeated_keys(hashes));
+            return Ok(Prescan {
+                hash: scan.hash,
+                repeated,
+            });
+        }
+    }
+    Ok(Prescan {
+        hash: content_hash(path)?,
+        repeated: None,
+    })
+}
+
+/// The values that occur more than once.
+fn repeated_keys(mut hashes: Vec<u64>) -> HashSet<u64> {
+    hashes.sort_unstable();
+    hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn read_and_validate(
     path: &Path,
     catalog: &Catalog,
@@ -331,6 +390,7 @@ fn read_and_validate(
     opts: &IngestOptions,
     batch_id: &str,
     ingested_at: DateTime<Utc>,
+    repeated: Option<&HashSet<u64>>,
 ) -> Result<ReadResult, IngestError> {
     let converter = validate::converter(opts.kind);
     let columns = converter.columns();
@@ -339,6 +399,8 @@ fn read_and_validate(
     check_required_columns(path, &*source, &*converter)?;
 
     let ctx = RowContext::new(catalog, pseudonymizer, ingested_at);
+    let no_repeats = HashSet::new();
+    let repeated = repeated.unwrap_or(&no_repeats);
     let workers = opts.threads.max(1);
     let budget = opts.memory_budget / workers;
     let progress = crate::progress::rows_spinner(&format!("Ingesting {file}"));
@@ -377,7 +439,7 @@ fn read_and_validate(
                     loop {
                         let next = chunk_rx.lock().expect("chunk queue").recv();
                         let Ok(chunk) = next else { break };
-                        let result = worker.process(&chunk, converter, ctx, path);
+                        let result = worker.process(&chunk, converter, ctx, repeated, path);
                         let _ = recycle_tx.send(chunk);
                         if let Err(e) = result {
                             abort.store(true, Ordering::Relaxed);
@@ -428,44 +490,56 @@ fn read_and_validate(
     })?;
     progress.finish_and_clear();
 
-    let mut parts = Vec::new();
-    let mut tmps = Vec::new();
-    let mut keys: HashMap<u64, u64> = HashMap::new();
-    let mut superseded = 0u64;
+    let mut outputs = outputs.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut superseded = write_last_versions(&mut outputs)?;
+    let mut keys: Vec<u64> = Vec::with_capacity(outputs.iter().map(|o| o.keys.len()).sum());
     let mut quarantine_batches = Vec::new();
     let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    let mut outputs = outputs.into_iter().collect::<Result<Vec<_>, _>>()?;
-    // Merge into the largest key map; a key seen by two workers keeps its last line.
-    outputs.sort_by_key(|o| std::cmp::Reverse(o.keys.len()));
+    let mut writers = Vec::with_capacity(outputs.len());
     for out in outputs {
-        if keys.is_empty() {
-            keys = out.keys;
-        } else {
-            for (k, line) in out.keys {
-                match keys.entry(k) {
-                    Entry::Occupied(mut e) => {
-                        superseded += 1;
-                        if line > *e.get() {
-                            e.insert(line);
-                        }
-                    }
-                    Entry::Vacant(e) => {
-                        e.insert(line);
-                    }
-                }
-            }
-        }
-        superseded += out.superseded;
-        parts.extend(out.parts);
-        tmps.push(out.tmp);
+        keys.extend(out.keys);
         quarantine_batches.extend(out.quarantine);
         for (code, (n, example)) in out.reasons {
             reasons.entry(code).or_insert((0, example)).0 += n;
         }
+        writers.push((out.writer, out.part_name));
     }
-    if superseded > 0 {
-        drop_superseded_rows(&mut parts, opts.kind, &keys)?;
+    // Workers finish their last row groups side by side.
+    let finished: Vec<Result<_, LakeError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = writers
+            .into_iter()
+            .map(|(writer, name)| {
+                scope.spawn(move || {
+                    let (mut parts, tmp) = writer.finish()?;
+                    for p in &mut parts {
+                        p.name = name.clone();
+                    }
+                    Ok((parts, tmp))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("writer thread panicked"))
+            .collect()
+    });
+    let mut parts = Vec::new();
+    let mut tmps = Vec::new();
+    for f in finished {
+        let (p, tmp) = f?;
+        parts.extend(p);
+        tmps.push(tmp);
     }
+
+    // Every id written once, unless the first pass could not know the repeats (not CSV,
+    // or too many to hold): then earlier versions are removed from the written files.
+    keys.sort_unstable();
+    let written = keys.len();
+    keys.dedup();
+    if keys.len() < written {
+        superseded += drop_superseded_rows(&mut parts, opts.kind)?;
+    }
+
     let quarantine_rows = quarantine_batches
         .iter()
         .map(|b| b.num_rows() as u64)
@@ -487,6 +561,41 @@ fn read_and_validate(
         quarantine,
         keys,
     })
+}
+
+/// Writes the last version of each held-back repeated id; returns how many earlier
+/// versions were dropped.
+fn write_last_versions(outputs: &mut [WorkerOutput]) -> Result<u64, IngestError> {
+    let mut last_line: HashMap<u64, u64> = HashMap::new();
+    for out in outputs.iter() {
+        for &(key, line) in &out.held_keys {
+            let last = last_line.entry(key).or_insert(line);
+            *last = (*last).max(line);
+        }
+    }
+    let mut dropped = 0u64;
+    for out in outputs.iter_mut() {
+        let mut at = 0;
+        for batch in std::mem::take(&mut out.held) {
+            let versions = &out.held_keys[at..at + batch.num_rows()];
+            at += batch.num_rows();
+            let keep: BooleanArray = versions
+                .iter()
+                .map(|(key, line)| Some(last_line[key] == *line))
+                .collect();
+            let kept = filter_record_batch(&batch, &keep)
+                .map_err(|e| IngestError::Internal(format!("filtering re-sent rows: {e}")))?;
+            dropped += (batch.num_rows() - kept.num_rows()) as u64;
+            out.writer.write_by_date(&kept)?;
+        }
+    }
+    let last_versions = last_line.into_keys();
+    outputs
+        .first_mut()
+        .expect("at least one worker")
+        .keys
+        .extend(last_versions);
+    Ok(dropped)
 }
 
 /// Rows handed to a worker at a time.
@@ -544,6 +653,10 @@ fn check_required_columns(
     })
 }
 
+/// Rows of repeated ids one worker may hold back (about 300 bytes each); past that, it
+/// writes them and the slower removal after writing takes over.
+const MAX_HELD_ROWS: usize = 200_000;
+
 /// One validation thread: converts chunks of records and writes its own partition files.
 struct Worker {
     builder: TableBuilder,
@@ -551,18 +664,25 @@ struct Worker {
     quarantine: QuarantineBuilder,
     quarantine_batches: Vec<RecordBatch>,
     reasons: BTreeMap<String, (u64, String)>,
-    keys: HashMap<u64, u64>,
-    superseded: u64,
+    /// Keys of the rows written.
+    keys: Vec<u64>,
+    /// Rows of ids the file repeats, held back until every version has been seen.
+    held_builder: TableBuilder,
+    held: Vec<RecordBatch>,
+    /// (key, line) of each held row, in order.
+    held_keys: Vec<(u64, u64)>,
     part_name: String,
 }
 
 struct WorkerOutput {
-    parts: Vec<writer::FinishedPart>,
-    tmp: tempfile::TempDir,
+    /// Still open: the last versions of repeated ids are written after all workers end.
+    writer: PartitionedWriter,
+    part_name: String,
     quarantine: Vec<RecordBatch>,
     reasons: BTreeMap<String, (u64, String)>,
-    keys: HashMap<u64, u64>,
-    superseded: u64,
+    keys: Vec<u64>,
+    held: Vec<RecordBatch>,
+    held_keys: Vec<(u64, u64)>,
 }
 
 impl Worker {
@@ -577,8 +697,8 @@ impl Worker {
     ) -> Result<Worker, IngestError> {
         let table_schema = schema::for_source(kind);
         Ok(Worker {
-            builder: TableBuilder::new(table_schema.clone(), lineage),
-            writer: PartitionedWriter::new(table_schema, budget)?,
+            builder: TableBuilder::new(table_schema.clone(), lineage.clone()),
+            writer: PartitionedWriter::new(table_schema.clone(), budget)?,
             quarantine: QuarantineBuilder::new(
                 kind.code(),
                 batch_id,
@@ -587,8 +707,10 @@ impl Worker {
             ),
             quarantine_batches: Vec::new(),
             reasons: BTreeMap::new(),
-            keys: HashMap::new(),
-            superseded: 0,
+            keys: Vec::new(),
+            held_builder: TableBuilder::new(table_schema, lineage),
+            held: Vec::new(),
+            held_keys: Vec::new(),
             part_name: part_name.to_string(),
         })
     }
@@ -610,6 +732,7 @@ impl Worker {
         chunk: &Chunk,
         converter: &dyn validate::RowConverter,
         ctx: &RowContext,
+        repeated: &HashSet<u64>,
         path: &Path,
     ) -> Result<(), IngestError> {
         let columns = converter.columns();
@@ -626,17 +749,15 @@ impl Worker {
             match converter.convert(rec, ctx) {
                 Ok(row) => {
                     let day = local_day(row.event_at, ctx.tz);
-                    match self.keys.entry(row.key_hash) {
-                        Entry::Occupied(mut e) => {
-                            self.superseded += 1;
-                            if rec.line > *e.get() {
-                                e.insert(rec.line);
-                            }
+                    if self.held_keys.len() < MAX_HELD_ROWS && repeated.contains(&row.key_hash) {
+                        self.held_builder.append(&row.values, day, rec.line);
+                        self.held_keys.push((row.key_hash, rec.line));
+                        if self.held_builder.len() >= BATCH_ROWS {
+                            self.held.push(self.held_builder.finish());
                         }
-                        Entry::Vacant(e) => {
-                            e.insert(rec.line);
-                        }
+                        continue;
                     }
+                    self.keys.push(row.key_hash);
                     self.builder.append(&row.values, day, rec.line);
                     if self.builder.len() >= BATCH_ROWS {
                         self.writer.write_by_date(&self.builder.finish())?;
@@ -661,20 +782,20 @@ impl Worker {
         if !self.builder.is_empty() {
             self.writer.write_by_date(&self.builder.finish())?;
         }
+        if !self.held_builder.is_empty() {
+            self.held.push(self.held_builder.finish());
+        }
         if !self.quarantine.is_empty() {
             self.quarantine_batches.push(self.quarantine.finish());
         }
-        let (mut parts, tmp) = self.writer.finish()?;
-        for p in &mut parts {
-            p.name = self.part_name.clone();
-        }
         Ok(WorkerOutput {
-            parts,
-            tmp,
+            writer: self.writer,
+            part_name: self.part_name,
             quarantine: self.quarantine_batches,
             reasons: self.reasons,
             keys: self.keys,
-            superseded: self.superseded,
+            held: self.held,
+            held_keys: self.held_keys,
         })
     }
 }
@@ -686,15 +807,40 @@ fn local_day(micros: i64, tz: chrono_tz::Tz) -> i32 {
     (local - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
-/// Within one file the last row of an id counts: rewrites the partitions that hold an
-/// earlier row of a repeated id.
+/// Within one file the last row of an id counts. For files whose repeated ids were not
+/// known before writing: finds ids written more than once (reading only the key and line
+/// columns) and rewrites the partitions that hold an earlier version; returns the rows
+/// dropped.
 fn drop_superseded_rows(
     parts: &mut [writer::FinishedPart],
     kind: SourceKind,
-    keys: &HashMap<u64, u64>,
-) -> Result<(), IngestError> {
+) -> Result<u64, IngestError> {
+    let mut last_line: HashMap<u64, u64> = HashMap::new();
+    let mut seen_twice: HashSet<u64> = HashSet::new();
+    for part in parts.iter() {
+        let bytes = Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?);
+        for (key, line) in key_lines(bytes, kind)? {
+            match last_line.get_mut(&key) {
+                Some(last) => {
+                    seen_twice.insert(key);
+                    *last = (*last).max(line);
+                }
+                None => {
+                    last_line.insert(key, line);
+                }
+            }
+        }
+    }
+    last_line.retain(|k, _| seen_twice.contains(k));
+    let mut dropped = 0;
     for part in parts.iter_mut() {
         let bytes = Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?);
+        let stale = key_lines(bytes.clone(), kind)?
+            .iter()
+            .any(|(k, line)| last_line.get(k).is_some_and(|last| last != line));
+        if !stale {
+            continue;
+        }
         let (rewritten, rows) = writer::rewrite_filtered(bytes, schema::for_source(kind), |b| {
             let hashes = row_key_hashes(b, kind);
             let lines = b
@@ -706,18 +852,53 @@ fn drop_superseded_rows(
                     .iter()
                     .enumerate()
                     .map(|(i, h)| {
-                        keys.get(h)
+                        last_line
+                            .get(h)
                             .is_none_or(|last| *last == lines.value(i) as u64)
                     })
                     .collect::<Vec<_>>(),
             )
         })?;
-        if rows != part.rows {
-            std::fs::write(&part.path, &rewritten).map_err(LakeError::from)?;
-            part.rows = rows;
+        dropped += part.rows - rows;
+        std::fs::write(&part.path, &rewritten).map_err(LakeError::from)?;
+        part.rows = rows;
+    }
+    Ok(dropped)
+}
+
+/// (key hash, source line) of every row of a partition file, reading only those columns.
+fn key_lines(bytes: Bytes, kind: SourceKind) -> Result<Vec<(u64, u64)>, IngestError> {
+    let mut columns: Vec<&str> = schema::key_columns(kind).to_vec();
+    columns.push("source_line");
+    let mut out = Vec::new();
+    for batch in read_columns(bytes, &columns)? {
+        let lines = batch
+            .column_by_name("source_line")
+            .expect("projected")
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        for (i, key) in row_key_hashes(&batch, kind).into_iter().enumerate() {
+            out.push((key, lines.value(i) as u64));
         }
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The batches of a Parquet file, reading only the named columns.
+fn read_columns(bytes: Bytes, columns: &[&str]) -> Result<Vec<RecordBatch>, IngestError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .map_err(|e| LakeError::Parquet(e.to_string()))?;
+    let wanted: Vec<usize> = columns
+        .iter()
+        .filter_map(|c| builder.schema().index_of(c).ok())
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
+    let reader = builder
+        .with_projection(mask)
+        .build()
+        .map_err(|e| LakeError::Parquet(e.to_string()))?;
+    reader
+        .map(|b| b.map_err(|e| IngestError::from(LakeError::Parquet(e.to_string()))))
+        .collect()
 }
 
 /// Key hashes of every row of a batch (same hashing as validation).
@@ -755,28 +936,12 @@ fn string_values(array: &dyn Array) -> Vec<String> {
 }
 
 /// How many rows of a lake file have a key this batch re-sends (reads key columns only).
-fn count_key_hits(
-    bytes: Bytes,
-    kind: SourceKind,
-    keys: &HashMap<u64, u64>,
-) -> Result<u64, IngestError> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
-        .map_err(|e| LakeError::Parquet(e.to_string()))?;
-    let wanted: Vec<usize> = schema::key_columns(kind)
-        .iter()
-        .filter_map(|c| builder.schema().index_of(c).ok())
-        .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
-    let reader = builder
-        .with_projection(mask)
-        .build()
-        .map_err(|e| LakeError::Parquet(e.to_string()))?;
+fn count_key_hits(bytes: Bytes, kind: SourceKind, keys: &[u64]) -> Result<u64, IngestError> {
     let mut hits = 0;
-    for batch in reader {
-        let batch = batch.map_err(|e| LakeError::Parquet(e.to_string()))?;
+    for batch in read_columns(bytes, schema::key_columns(kind))? {
         hits += row_key_hashes(&batch, kind)
             .iter()
-            .filter(|h| keys.contains_key(h))
+            .filter(|h| keys.binary_search(h).is_ok())
             .count() as u64;
     }
     Ok(hits)

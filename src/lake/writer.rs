@@ -17,22 +17,46 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
 
 use super::LakeError;
 
-/// Encoded bytes all open partition writers may hold before the largest flushes.
+/// Memory all open partition writers may hold (encoded pages plus values not yet
+/// encoded) before the largest flushes its row group.
 pub const DEFAULT_MEMORY_BUDGET: usize = 192 * 1024 * 1024;
 
 fn parquet_err(e: impl std::fmt::Display) -> LakeError {
     LakeError::Parquet(format!("Parquet: {e}"))
 }
 
+/// Columns whose values are (nearly) all different. Dictionary encoding gains nothing
+/// there and costs time and memory: every open partition file would keep a dictionary of up
+/// to 1 MiB for each of them.
+const DISTINCT_COLUMNS: &[&str] = &[
+    "interaction_id",
+    "response_id",
+    "evaluation_id",
+    "contact_key",
+    "respondent_key",
+    "received_at",
+    "first_response_at",
+    "resolved_at",
+    "escalated_at",
+    "escalation_answered_at",
+    "submitted_at",
+    "evaluated_at",
+    "source_line",
+];
+
 /// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics on.
 pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(256 * 1024))
-        .build()
+        .set_max_row_group_row_count(Some(256 * 1024));
+    for column in DISTINCT_COLUMNS {
+        builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+    }
+    builder.build()
 }
 
 struct PartWriter {
@@ -80,7 +104,9 @@ impl PartitionedWriter {
                 .dir
                 .path()
                 .join(format!("part-{}.parquet", self.writers.len()));
-            let file = BufWriter::with_capacity(256 * 1024, File::create(&path)?);
+            // Pages reach the file in large writes already; a small buffer per open file
+            // keeps hundreds of partitions cheap.
+            let file = BufWriter::with_capacity(32 * 1024, File::create(&path)?);
             let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(writer_properties()))
                 .map_err(parquet_err)?;
             self.writers.insert(
@@ -107,18 +133,15 @@ impl PartitionedWriter {
     }
 
     fn enforce_budget(&mut self) -> Result<(), LakeError> {
-        let mut total: usize = self
-            .writers
-            .values()
-            .map(|w| w.writer.in_progress_size())
-            .sum();
+        // `memory_size`, not `in_progress_size`: values buffered before encoding count too.
+        let mut total: usize = self.writers.values().map(|w| w.writer.memory_size()).sum();
         while total > self.budget {
             let largest = self
                 .writers
                 .values_mut()
-                .max_by_key(|w| w.writer.in_progress_size())
+                .max_by_key(|w| w.writer.memory_size())
                 .expect("total > 0 means a writer exists");
-            let size = largest.writer.in_progress_size();
+            let size = largest.writer.memory_size();
             largest.writer.flush().map_err(parquet_err)?;
             total -= size;
         }

@@ -45,7 +45,8 @@ const SNIFF_BYTES: usize = 64 << 10;
 const BUFFER_BYTES: usize = 256 << 10;
 const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
-type Input = io::Chain<Cursor<Vec<u8>>, File>;
+/// The whole file (sniffed prefix, then the rest), or one range of it.
+type Input = Box<dyn Read + Send>;
 
 /// Wraps the input and refuses to deliver more than `allow_until` bytes in
 /// total: this bounds the memory a runaway (never-closed) quoted field can
@@ -81,17 +82,19 @@ pub struct CsvSource {
     brec: ByteRecord,
     /// Original header names (for problem messages).
     header: Vec<String>,
-    map: HeaderMap,
+    pub(super) map: HeaderMap,
     ncols: usize,
-    sep: u8,
-    bom: bool,
+    pub(super) sep: u8,
+    pub(super) bom: bool,
     /// Fields decoded as Windows-1252 so far (header included).
     cp1252_fields: u64,
     record_limit: u64,
     scratch: String,
-    cr_only: bool,
+    pub(super) cr_only: bool,
     /// Records read so far, header included.
     records: u64,
+    /// Lines before the first byte read (for a reader of a range of the file).
+    line_base: u64,
 }
 
 fn io_err(path: &Path, source: io::Error) -> SourceError {
@@ -157,9 +160,20 @@ fn count_newlines(b: &[u8]) -> u64 {
     }
 }
 
+/// The csv crate reader as every `CsvSource` configures it.
+fn csv_reader(guard: Guard, sep: u8, terminator: Terminator) -> ::csv::Reader<Guard> {
+    ReaderBuilder::new()
+        .delimiter(sep)
+        .terminator(terminator)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(BUFFER_BYTES)
+        .from_reader(guard)
+}
+
 /// Decodes one field into `out` (appending, trimmed). Returns true when it
 /// had to fall back to Windows-1252.
-fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) -> bool {
+pub(super) fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(s) => {
             out.push_str(s.trim());
@@ -182,7 +196,7 @@ fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) -> bool {
 
 /// Cuts `bytes` to at most `limit`, not splitting a UTF-8 sequence when the
 /// field is UTF-8.
-fn truncate_field(bytes: &[u8], limit: usize) -> &[u8] {
+pub(super) fn truncate_field(bytes: &[u8], limit: usize) -> &[u8] {
     if bytes.len() <= limit {
         return bytes;
     }
@@ -260,19 +274,13 @@ impl CsvSource {
         };
 
         let guard = Guard {
-            inner: Cursor::new(prefix).chain(file),
+            inner: Box::new(Cursor::new(prefix).chain(file)),
             delivered: 0,
             allow_until: u64::MAX,
             tripped: false,
             last: 0,
         };
-        let rdr = ReaderBuilder::new()
-            .delimiter(sep)
-            .terminator(terminator)
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(BUFFER_BYTES)
-            .from_reader(guard);
+        let rdr = csv_reader(guard, sep, terminator);
 
         let mut src = CsvSource {
             path: path.to_path_buf(),
@@ -288,6 +296,7 @@ impl CsvSource {
             scratch: String::new(),
             cr_only,
             records: 0,
+            line_base: 0,
         };
         if src.read_nonblank()?.is_none() {
             return Err(SourceError::Empty {
@@ -325,6 +334,47 @@ impl CsvSource {
         Ok(src)
     }
 
+    /// A reader of the records in `bytes`, a range of this file that starts at a record
+    /// after the header, on physical line `first_line`; it reads and reports like this
+    /// reader would (same header, separator, checks and line numbers). Lets several
+    /// threads parse one file whose record starts are known (see [`super::scan_csv`]).
+    pub fn range(&self, bytes: Vec<u8>, first_line: u64) -> CsvSource {
+        debug_assert!(!self.cr_only, "ranges need '\\n' line ends");
+        let guard = Guard {
+            inner: Box::new(Cursor::new(bytes)),
+            delivered: 0,
+            allow_until: u64::MAX,
+            tripped: false,
+            last: 0,
+        };
+        CsvSource {
+            path: self.path.clone(),
+            rdr: csv_reader(guard, self.sep, Terminator::Any(b'\n')),
+            brec: ByteRecord::new(),
+            header: self.header.clone(),
+            map: self.map.clone(),
+            ncols: self.ncols,
+            sep: self.sep,
+            bom: self.bom,
+            cp1252_fields: 0,
+            record_limit: self.record_limit,
+            scratch: String::new(),
+            cr_only: false,
+            records: 0,
+            line_base: first_line.saturating_sub(1),
+        }
+    }
+
+    /// Counts what range readers of this file found (for [`RecordSource::describe`]).
+    pub fn absorb(&mut self, range: &CsvSource) {
+        self.cp1252_fields += range.cp1252_fields;
+    }
+
+    /// Whether [`CsvSource::range`] readers can split this file (not for lone-CR line ends).
+    pub fn splits_by_range(&self) -> bool {
+        !self.cr_only
+    }
+
     /// Allows the reader to take at most `record_limit` more bytes before the
     /// next record must be complete.
     fn arm_guard(&mut self) {
@@ -352,12 +402,13 @@ impl CsvSource {
             return Ok(Some(self.records));
         }
         let pos = self.rdr.position();
+        let before = before + self.line_base;
         let g = self.rdr.get_ref();
         // The record ended at EOF without a newline only if everything was
         // consumed and the input's last byte is not '\n'.
         let terminated = !(pos.byte() == g.delivered && g.last != b'\n');
         let inner = count_newlines(self.brec.as_slice());
-        let consumed = pos.line().saturating_sub(before);
+        let consumed = (pos.line() + self.line_base).saturating_sub(before);
         let lead = consumed.saturating_sub(inner + terminated as u64);
         Ok(Some(before + lead))
     }
@@ -384,11 +435,11 @@ impl CsvSource {
         if self.rdr.get_ref().tripped {
             return SourceError::RecordTooLarge {
                 path: self.path.clone(),
-                line: self.rdr.position().line().max(1),
+                line: self.rdr.position().line().max(1) + self.line_base,
                 limit_mb: self.record_limit >> 20,
             };
         }
-        let line = e.position().map(|p| p.line());
+        let line = e.position().map(|p| p.line() + self.line_base);
         match e.into_kind() {
             ::csv::ErrorKind::Io(source) => io_err(&self.path, source),
             other => SourceError::Io {

@@ -17,10 +17,14 @@
 //! (Excel caps a sheet at 1,048,576 rows).
 
 mod csv;
+mod csv_scan;
 mod jsonl;
 mod xlsx;
 
 use std::fmt;
+
+pub use csv::CsvSource;
+pub use csv_scan::{scan_csv, CsvScan};
 use std::path::{Path, PathBuf};
 
 /// Input file format.
@@ -224,6 +228,7 @@ pub(crate) fn normalize_name(s: &str) -> String {
 }
 
 /// Result of matching a file's header against the wanted columns.
+#[derive(Clone)]
 pub(crate) struct HeaderMap {
     /// For each file column, the wanted column it feeds (if any).
     pub by_file_col: Vec<Option<usize>>,

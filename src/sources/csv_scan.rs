@@ -1,0 +1,400 @@
+//! A fast first pass over a CSV file, for what ingestion must know before it converts
+//! the rows: the content hash of the file and the key values of every record (to find
+//! ids the file sends more than once, so their earlier versions are never written).
+//!
+//! Records are split exactly as [`super::csv::CsvSource`] splits them (the csv crate's
+//! rules: quotes only matter at the start of a field, `""` inside quotes, `\n` ends a
+//! record): a record whose first line holds no double quote is split on the separator
+//! directly, and only records with a quote go through `csv-core`. Values are truncated,
+//! decoded and trimmed by the same functions the reader uses, so a key seen here equals the
+//! key the reader delivers; ingestion still checks that (and has a slower path if not).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+
+use super::csv::{decode_into, truncate_field, CsvSource, FIELD_LIMIT};
+use super::SourceError;
+
+/// What one pass over a CSV file found.
+#[derive(Debug)]
+pub struct CsvScan {
+    /// xxh3-128 of the file's bytes, hex (the same as a plain content hash).
+    pub hash: String,
+    /// Whether every record's values were passed on. Not for files that end lines with a
+    /// lone CR, or with a record over 64 MiB (the reader refuses those anyway).
+    pub complete: bool,
+    /// When complete: where records start, about every [`RANGE_BYTES`] from the first
+    /// record after the header, as (byte offset, physical line); with `len`, the ranges
+    /// [`super::CsvSource::range`] readers can parse side by side.
+    pub starts: Vec<(u64, u64)>,
+    /// File size in bytes.
+    pub len: u64,
+}
+
+/// Bytes of the file per range that one thread parses.
+pub const RANGE_BYTES: u64 = 4 << 20;
+
+const BLOCK_BYTES: usize = 8 << 20;
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// Reads `path` once: hashes every byte and calls `each` with the values of the `wanted`
+/// columns (names from `columns`, matched to the header as the reader matches them) for
+/// every record after the header, blank lines skipped.
+pub fn scan_csv(
+    path: &Path,
+    columns: &[&str],
+    wanted: &[&str],
+    each: &mut dyn FnMut(&[&str]),
+) -> Result<CsvScan, SourceError> {
+    scan_with_ranges(path, columns, wanted, RANGE_BYTES, each)
+}
+
+fn scan_with_ranges(
+    path: &Path,
+    columns: &[&str],
+    wanted: &[&str],
+    range_bytes: u64,
+    each: &mut dyn FnMut(&[&str]),
+) -> Result<CsvScan, SourceError> {
+    let source = CsvSource::open(path, columns)?;
+    let targets: Option<Vec<usize>> = wanted
+        .iter()
+        .map(|w| {
+            let wi = columns.iter().position(|c| c == w)?;
+            source.map.by_file_col.iter().position(|f| *f == Some(wi))
+        })
+        .collect();
+    let mut splitter = match targets {
+        Some(t) if source.splits_by_range() => Some(Splitter::new(source.sep, t, range_bytes)),
+        _ => None,
+    };
+    let bom = if source.bom { 3 } else { 0 };
+    drop(source);
+
+    let io = |e| SourceError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; BLOCK_BYTES];
+    // Unprocessed bytes are buf[start..end]; buf[0] is byte `base` of the file.
+    let (mut start, mut end, mut total, mut base) = (0usize, 0usize, 0u64, 0u64);
+    loop {
+        if start > 0 {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            base += start as u64;
+            start = 0;
+        }
+        if end == buf.len() {
+            // One record fills the buffer.
+            if buf.len() >= MAX_RECORD_BYTES {
+                splitter = None;
+                end = 0;
+            } else {
+                buf.resize(buf.len() * 2, 0);
+            }
+        }
+        let n = file.read(&mut buf[end..]).map_err(io)?;
+        hasher.update(&buf[end..end + n]);
+        if total == 0 {
+            start = bom.min(n);
+        }
+        total += n as u64;
+        end += n;
+        let eof = n == 0;
+        match splitter.as_mut() {
+            Some(s) => start += s.split(&buf[start..end], base + start as u64, eof, each),
+            None => start = end,
+        }
+        if eof {
+            break;
+        }
+    }
+    let starts = splitter.map(|s| s.starts);
+    Ok(CsvScan {
+        hash: format!("{:032x}", hasher.digest128()),
+        complete: starts.is_some(),
+        starts: starts.unwrap_or_default(),
+        len: total,
+    })
+}
+
+/// Splits records and decodes the wanted fields.
+struct Splitter {
+    sep: u8,
+    /// File column index of each wanted value.
+    targets: Vec<usize>,
+    header_seen: bool,
+    core: csv_core::Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// Field byte ranges of the current record (into the line or into `out`).
+    fields: Vec<(usize, usize)>,
+    values: Vec<String>,
+    scratch: String,
+    /// Newlines before the current position.
+    newlines: u64,
+    range_bytes: u64,
+    starts: Vec<(u64, u64)>,
+}
+
+impl Splitter {
+    fn new(sep: u8, targets: Vec<usize>, range_bytes: u64) -> Self {
+        Splitter {
+            sep,
+            values: vec![String::new(); targets.len()],
+            targets,
+            header_seen: false,
+            core: ReaderBuilder::new()
+                .delimiter(sep)
+                .terminator(Terminator::Any(b'\n'))
+                .build(),
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            fields: Vec::new(),
+            scratch: String::new(),
+            newlines: 0,
+            range_bytes,
+            starts: Vec::new(),
+        }
+    }
+
+    /// Handles every complete record at the start of `data` (all of it at end of file),
+    /// which is byte `offset` of the file; returns the bytes consumed.
+    fn split(
+        &mut self,
+        data: &[u8],
+        offset: u64,
+        eof: bool,
+        each: &mut dyn FnMut(&[&str]),
+    ) -> usize {
+        let mut p = 0;
+        while p < data.len() {
+            let rest = &data[p..];
+            let header_seen = self.header_seen;
+            // csv skips empty lines inside its next record: no range starts after one.
+            let mut empty_line = false;
+            match memchr::memchr2(b'\n', b'"', rest) {
+                Some(i) if rest[i] == b'\n' => {
+                    empty_line = i == 0;
+                    self.plain_fields(&rest[..i]);
+                    self.emit(&rest[..i], each);
+                    p += i + 1;
+                    self.newlines += 1;
+                }
+                None if eof => {
+                    self.plain_fields(rest);
+                    self.emit(rest, each);
+                    p = data.len();
+                }
+                None => break,
+                Some(_) => match self.quoted_fields(rest, eof) {
+                    Some(used) => {
+                        let out = std::mem::take(&mut self.out);
+                        self.emit(&out, each);
+                        self.out = out;
+                        let used = used.max(1);
+                        self.newlines += memchr::memchr_iter(b'\n', &rest[..used]).count() as u64;
+                        p += used;
+                    }
+                    None => break,
+                },
+            }
+            // A range starts after the header, then after the record that passes the size.
+            let at = offset + p as u64;
+            let due = match self.starts.last() {
+                None => !header_seen && self.header_seen,
+                Some(&(last, _)) => !empty_line && at - last >= self.range_bytes,
+            };
+            if due {
+                self.starts.push((at, self.newlines + 1));
+            }
+        }
+        p
+    }
+
+    /// Fields of a line without quotes: split on the separator.
+    fn plain_fields(&mut self, line: &[u8]) {
+        self.fields.clear();
+        let mut from = 0;
+        for i in memchr::memchr_iter(self.sep, line) {
+            self.fields.push((from, i));
+            from = i + 1;
+        }
+        self.fields.push((from, line.len()));
+    }
+
+    /// Fields of a record with quotes, through csv-core into `out`; `None` when the record
+    /// is not complete in `data` yet.
+    fn quoted_fields(&mut self, data: &[u8], eof: bool) -> Option<usize> {
+        self.core.reset();
+        let (mut input, mut used, mut nout, mut nend) = (data, 0usize, 0usize, 0usize);
+        loop {
+            let (res, i, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            input = &input[i..];
+            used += i;
+            nout += o;
+            nend += e;
+            match res {
+                ReadRecordResult::InputEmpty if !eof => return None,
+                // At end of file an empty input tells csv-core to finish the record.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                ReadRecordResult::Record | ReadRecordResult::End => {
+                    self.fields.clear();
+                    let mut from = 0;
+                    for &to in &self.ends[..nend] {
+                        self.fields.push((from, to));
+                        from = to;
+                    }
+                    return Some(used);
+                }
+            }
+        }
+    }
+
+    /// Passes on the wanted values of the record whose fields are ranges of `bytes`,
+    /// skipping blank records and the header (the first non-blank record).
+    fn emit(&mut self, bytes: &[u8], each: &mut dyn FnMut(&[&str])) {
+        if self.fields.is_empty() {
+            return;
+        }
+        if self.fields.len() == 1 {
+            let (a, b) = self.fields[0];
+            if bytes[a..b]
+                .iter()
+                .all(|b| b.is_ascii_whitespace() || *b == 0x1a)
+            {
+                return;
+            }
+        }
+        if !self.header_seen {
+            self.header_seen = true;
+            return;
+        }
+        for (k, &t) in self.targets.iter().enumerate() {
+            let value = &mut self.values[k];
+            value.clear();
+            if let Some(&(a, b)) = self.fields.get(t) {
+                decode_into(
+                    truncate_field(&bytes[a..b], FIELD_LIMIT),
+                    value,
+                    &mut self.scratch,
+                );
+            }
+        }
+        let refs: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        each(&refs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{Record, RecordSource};
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    /// The ids the real reader delivers, and the ids the scan passes on; checks on the
+    /// way that the hash is a plain content hash and that readers of the ranges the scan
+    /// found (one per record) deliver exactly the records of one whole-file reader.
+    fn both(bytes: &[u8]) -> (Vec<String>, Option<Vec<String>>) {
+        let f = file(bytes);
+        let cols = ["id", "note"];
+        let mut src = CsvSource::open(f.path(), &cols).unwrap();
+        let mut rec = Record::default();
+        let mut records = Vec::new();
+        while src.next_record(&mut rec).unwrap() {
+            records.push(rec.clone());
+        }
+        let real = records.iter().map(|r| r.values[0].clone()).collect();
+        let mut seen = Vec::new();
+        let scan = scan_with_ranges(f.path(), &cols, &["id"], 1, &mut |v| {
+            seen.push(v[0].to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            scan.hash,
+            crate::ingest::content_hash(f.path()).unwrap(),
+            "same hash as a plain pass"
+        );
+        assert_eq!(scan.len, bytes.len() as u64);
+        if !scan.complete {
+            return (real, None);
+        }
+        let mut ranged = Vec::new();
+        let ends = scan.starts.iter().skip(1).map(|s| s.0).chain([scan.len]);
+        for (&(from, line), to) in scan.starts.iter().zip(ends) {
+            let mut part = src.range(bytes[from as usize..to as usize].to_vec(), line);
+            while part.next_record(&mut rec).unwrap() {
+                ranged.push(rec.clone());
+            }
+        }
+        assert_eq!(
+            format!("{records:?}"),
+            format!("{ranged:?}"),
+            "ranges read like the whole file"
+        );
+        (real, Some(seen))
+    }
+
+    #[test]
+    fn quoted_fields_newlines_blank_lines_and_bom() {
+        let text = "\u{feff}note;id\r\n\"a;\n\"\"b\"\"\"; 7 \r\n\r\n\n  \nx;\"8\"\n\"unclosed;9\n";
+        let (real, scanned) = both(text.as_bytes());
+        assert_eq!(Some(real.clone()), scanned);
+        assert_eq!(real[..2], ["7".to_string(), "8".to_string()]);
+    }
+
+    #[test]
+    fn windows_1252_keys_decode_like_the_reader() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("id,note\nAÑO-1,x\n\"Ñ,2\",y\nlast,z");
+        let (real, scanned) = both(&bytes);
+        assert_eq!(real, ["AÑO-1", "Ñ,2", "last"]);
+        assert_eq!(Some(real), scanned);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// On any mix of separators, quotes, line ends and encodings the scan sees the same
+        /// keys as the reader.
+        #[test]
+        fn scan_agrees_with_the_reader(
+            body in proptest::collection::vec(
+                prop_oneof![
+                    Just(b"a".to_vec()), Just(b"1".to_vec()), Just(b",".to_vec()),
+                    Just(b"\"".to_vec()), Just(b"\n".to_vec()), Just(b"\r\n".to_vec()),
+                    Just(b" ".to_vec()), Just(vec![0xE9]), Just("é".as_bytes().to_vec()),
+                    Just(b";".to_vec()), Just(b"\"\"".to_vec()),
+                ],
+                0..120,
+            )
+        ) {
+            let mut bytes = b"id,note\n".to_vec();
+            bytes.extend(body.concat());
+            let (real, scanned) = both(&bytes);
+            prop_assert_eq!(Some(real), scanned);
+        }
+    }
+}
