@@ -10,9 +10,9 @@
 //! manifest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,7 @@ use crate::lake::manifest::{self, FileEntry, Manifest};
 use crate::lake::writer::{self, PartitionedWriter};
 use crate::lake::{schema, Lake, LakeError};
 use crate::privacy::Pseudonymizer;
-use crate::sources::{self, Format, ReadOptions, Record, SourceError};
+use crate::sources::{self, Format, ReadOptions, Record, RecordSource, SourceError};
 use crate::validate::{self, builder_lineage, QuarantineBuilder, RowContext, TableBuilder};
 use crate::vocabulary::SourceKind;
 
@@ -179,13 +179,14 @@ pub async fn ingest_file(
         let batch_id = manifest::new_batch_id();
         let ingested_at = Utc::now();
         let read = {
-            let (path, catalog, pseudo, opts, batch_id, repeated) = (
+            let (path, catalog, pseudo, opts, batch_id, repeated, ranges) = (
                 path.to_path_buf(),
                 catalog.clone(),
                 pseudonymizer.cloned(),
                 opts.clone(),
                 batch_id.clone(),
                 prescan.repeated,
+                prescan.ranges,
             );
             tokio::task::spawn_blocking(move || {
                 read_and_validate(
@@ -196,6 +197,7 @@ pub async fn ingest_file(
                     &batch_id,
                     ingested_at,
                     repeated.as_ref(),
+                    ranges.as_ref(),
                 )
             })
             .await
@@ -340,6 +342,8 @@ struct Prescan {
     /// Key hashes the file holds more than once; `None` when not known (not CSV, or a key
     /// that validation normalises): repeated ids are then found after writing.
     repeated: Option<HashSet<u64>>,
+    /// Where a CSV file's records start, so several threads can parse it.
+    ranges: Option<Ranges>,
 }
 
 /// Hashes the file and, for CSV interactions and surveys, finds the repeated ids in the
@@ -360,15 +364,21 @@ fn prescan(path: &Path, kind: SourceKind, read: &ReadOptions) -> Result<Prescan,
             hashes.push(validate::key_hash(v))
         }) {
             let repeated = scan.complete.then(|| repeated_keys(hashes));
+            let ranges = scan.complete.then_some(Ranges {
+                starts: scan.starts,
+                len: scan.len,
+            });
             return Ok(Prescan {
                 hash: scan.hash,
                 repeated,
+                ranges,
             });
         }
     }
     Ok(Prescan {
         hash: content_hash(path)?,
         repeated: None,
+        ranges: None,
     })
 }
 
@@ -391,106 +401,51 @@ fn read_and_validate(
     batch_id: &str,
     ingested_at: DateTime<Utc>,
     repeated: Option<&HashSet<u64>>,
+    ranges: Option<&Ranges>,
 ) -> Result<ReadResult, IngestError> {
     let converter = validate::converter(opts.kind);
     let columns = converter.columns();
     let file = display_name(path);
-    let mut source = sources::open(path, columns, &opts.read)?;
-    check_required_columns(path, &*source, &*converter)?;
-
     let ctx = RowContext::new(catalog, pseudonymizer, ingested_at);
     let no_repeats = HashSet::new();
-    let repeated = repeated.unwrap_or(&no_repeats);
     let workers = opts.threads.max(1);
-    let budget = opts.memory_budget / workers;
-    let progress = crate::progress::rows_spinner(&format!("Ingesting {file}"));
-    let abort = AtomicBool::new(false);
-    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
-    let chunk_rx = Mutex::new(chunk_rx);
-    let (recycle_tx, recycle_rx) = mpsc::channel::<Chunk>();
+    let conversion = Conversion {
+        path,
+        file: &file,
+        kind: opts.kind,
+        converter: &*converter,
+        ctx: &ctx,
+        repeated: repeated.unwrap_or(&no_repeats),
+        batch_id,
+        ingested_at,
+        budget: opts.memory_budget / workers,
+        abort: AtomicBool::new(false),
+        rows_read: AtomicU64::new(0),
+        progress: crate::progress::rows_spinner(&format!("Ingesting {file}")),
+    };
 
-    let (rows_read, outputs) = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let (chunk_rx, recycle_tx, ctx, converter, abort, file) = (
-                    &chunk_rx,
-                    recycle_tx.clone(),
-                    &ctx,
-                    &*converter,
-                    &abort,
-                    file.as_str(),
-                );
-                let part_name = if workers == 1 {
-                    batch_id.to_string()
-                } else {
-                    format!("{batch_id}-w{w}")
-                };
-                let lineage = builder_lineage(batch_id, file, ingested_at);
-                scope.spawn(move || {
-                    let mut worker = Worker::new(
-                        opts.kind,
-                        &part_name,
-                        lineage,
-                        budget,
-                        batch_id,
-                        file,
-                        ingested_at,
-                    )?;
-                    loop {
-                        let next = chunk_rx.lock().expect("chunk queue").recv();
-                        let Ok(chunk) = next else { break };
-                        let result = worker.process(&chunk, converter, ctx, repeated, path);
-                        let _ = recycle_tx.send(chunk);
-                        if let Err(e) = result {
-                            abort.store(true, Ordering::Relaxed);
-                            return Err(e);
-                        }
-                    }
-                    worker.finish()
-                })
-            })
-            .collect();
-        drop(recycle_tx);
-
-        // This thread reads; chunks of records are recycled so rows cost no allocation.
-        let mut rows_read = 0u64;
-        let read_result = (|| -> Result<(), IngestError> {
-            loop {
-                if abort.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let mut chunk = recycle_rx.try_recv().unwrap_or_default();
-                chunk.len = 0;
-                while chunk.len < CHUNK_ROWS {
-                    if chunk.records.len() == chunk.len {
-                        chunk.records.push(Record::default());
-                    }
-                    if !source.next_record(&mut chunk.records[chunk.len])? {
-                        break;
-                    }
-                    chunk.len += 1;
-                }
-                rows_read += chunk.len as u64;
-                progress.set_position(rows_read);
-                let last = chunk.len < CHUNK_ROWS;
-                if chunk.len > 0 && chunk_tx.send(chunk).is_err() {
-                    return Ok(());
-                }
-                if last {
-                    return Ok(());
-                }
+    let (described, unknown_columns, outputs) = match ranges {
+        // CSV whose record starts the first pass found: every worker parses its own ranges.
+        Some(ranges) => {
+            let mut csv = sources::CsvSource::open(path, columns)?;
+            check_required_columns(path, &csv, &*converter)?;
+            let outputs = conversion.ranges(&csv, ranges, workers)?;
+            for out in &outputs {
+                csv.absorb(out.cp1252_fields);
             }
-        })();
-        drop(chunk_tx);
-        let outputs: Vec<Result<WorkerOutput, IngestError>> = handles
-            .into_iter()
-            .map(|h| h.join().expect("worker thread panicked"))
-            .collect();
-        read_result.map(|()| (rows_read, outputs))
-    })?;
-    progress.finish_and_clear();
+            (csv.describe(), csv.unknown_columns().to_vec(), outputs)
+        }
+        None => {
+            let mut source = sources::open(path, columns, &opts.read)?;
+            check_required_columns(path, &*source, &*converter)?;
+            let outputs = conversion.stream(&mut *source, workers)?;
+            (source.describe(), source.unknown_columns().to_vec(), outputs)
+        }
+    };
+    conversion.progress.finish_and_clear();
+    let rows_read = conversion.rows_read.load(Ordering::Relaxed);
 
-    let mut outputs = outputs.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut outputs = outputs;
     let mut superseded = write_last_versions(&mut outputs)?;
     let mut keys: Vec<u64> = Vec::with_capacity(outputs.iter().map(|o| o.keys.len()).sum());
     let mut quarantine_batches = Vec::new();
@@ -550,8 +505,8 @@ fn read_and_validate(
         None
     };
     Ok(ReadResult {
-        described: source.describe(),
-        unknown_columns: source.unknown_columns().to_vec(),
+        described,
+        unknown_columns,
         rows_read,
         superseded,
         quarantine_rows,
@@ -561,6 +516,162 @@ fn read_and_validate(
         quarantine,
         keys,
     })
+}
+
+/// Where a CSV file's records start, from the first pass: (byte offset, line) and the
+/// file's length.
+struct Ranges {
+    starts: Vec<(u64, u64)>,
+    len: u64,
+}
+
+/// What the conversion threads of one file share.
+struct Conversion<'a> {
+    path: &'a Path,
+    file: &'a str,
+    kind: SourceKind,
+    converter: &'a (dyn validate::RowConverter + Send + Sync),
+    ctx: &'a RowContext<'a>,
+    repeated: &'a HashSet<u64>,
+    batch_id: &'a str,
+    ingested_at: DateTime<Utc>,
+    /// Writer memory per worker.
+    budget: usize,
+    /// Set by a worker that failed, so the others stop.
+    abort: AtomicBool,
+    rows_read: AtomicU64,
+    progress: indicatif::ProgressBar,
+}
+
+impl Conversion<'_> {
+    fn worker(&self, w: usize, workers: usize) -> Result<Worker, IngestError> {
+        let part_name = if workers == 1 {
+            self.batch_id.to_string()
+        } else {
+            format!("{}-w{w}", self.batch_id)
+        };
+        Worker::new(
+            self.kind,
+            &part_name,
+            builder_lineage(self.batch_id, self.file, self.ingested_at),
+            self.budget,
+            self.batch_id,
+            self.file,
+            self.ingested_at,
+        )
+    }
+
+    /// Converts a chunk, counting it; on failure tells the other threads to stop.
+    fn convert(&self, worker: &mut Worker, chunk: &Chunk) -> Result<(), IngestError> {
+        let rows = self.rows_read.fetch_add(chunk.len as u64, Ordering::Relaxed);
+        self.progress.set_position(rows + chunk.len as u64);
+        let result = worker.process(chunk, self.converter, self.ctx, self.repeated, self.path);
+        if result.is_err() {
+            self.abort.store(true, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Parallel parsing: each worker takes the next range of the file, parses it with its
+    /// own reader and converts its rows.
+    fn ranges(
+        &self,
+        csv: &sources::CsvSource,
+        ranges: &Ranges,
+        workers: usize,
+    ) -> Result<Vec<WorkerOutput>, IngestError> {
+        let next = AtomicUsize::new(0);
+        let io = |source| {
+            IngestError::Source(SourceError::Io {
+                path: self.path.to_path_buf(),
+                source,
+            })
+        };
+        let outputs = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let next = &next;
+                    scope.spawn(move || {
+                        let mut worker = self.worker(w, workers)?;
+                        let mut file = std::fs::File::open(self.path).map_err(io)?;
+                        let mut chunk = Chunk::default();
+                        let mut cp1252_fields = 0;
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= ranges.starts.len() || self.abort.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let (from, line) = ranges.starts[i];
+                            let to = ranges.starts.get(i + 1).map_or(ranges.len, |s| s.0);
+                            file.seek(SeekFrom::Start(from)).map_err(io)?;
+                            let bytes = file.try_clone().map_err(io)?.take(to - from);
+                            let mut reader = csv.range(Box::new(bytes), line);
+                            while chunk.fill(&mut reader)? {
+                                self.convert(&mut worker, &chunk)?;
+                            }
+                            cp1252_fields += reader.cp1252_fields();
+                        }
+                        let mut out = worker.finish()?;
+                        out.cp1252_fields = cp1252_fields;
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("worker thread panicked"))
+                .collect::<Vec<Result<WorkerOutput, IngestError>>>()
+        });
+        outputs.into_iter().collect()
+    }
+
+    /// One reader thread (this one) feeds chunks of records to the workers; chunks are
+    /// recycled so rows cost no allocation.
+    fn stream(
+        &self,
+        source: &mut dyn RecordSource,
+        workers: usize,
+    ) -> Result<Vec<WorkerOutput>, IngestError> {
+        let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+        let chunk_rx = Mutex::new(chunk_rx);
+        let (recycle_tx, recycle_rx) = mpsc::channel::<Chunk>();
+        let (read_result, outputs) = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (chunk_rx, recycle_tx) = (&chunk_rx, recycle_tx.clone());
+                    scope.spawn(move || {
+                        let mut worker = self.worker(w, workers)?;
+                        loop {
+                            let next = chunk_rx.lock().expect("chunk queue").recv();
+                            let Ok(chunk) = next else { break };
+                            let result = self.convert(&mut worker, &chunk);
+                            let _ = recycle_tx.send(chunk);
+                            result?;
+                        }
+                        worker.finish()
+                    })
+                })
+                .collect();
+            drop(recycle_tx);
+            let read_result = (|| -> Result<(), IngestError> {
+                while !self.abort.load(Ordering::Relaxed) {
+                    let mut chunk = recycle_rx.try_recv().unwrap_or_default();
+                    if !chunk.fill(source)? || chunk_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })();
+            drop(chunk_tx);
+            let outputs: Vec<Result<WorkerOutput, IngestError>> = handles
+                .into_iter()
+                .map(|h| h.join().expect("worker thread panicked"))
+                .collect();
+            (read_result, outputs)
+        });
+        read_result?;
+        outputs.into_iter().collect()
+    }
 }
 
 /// Writes the last version of each held-back repeated id; returns how many earlier
@@ -606,6 +717,23 @@ const CHUNK_ROWS: usize = 4096;
 struct Chunk {
     records: Vec<Record>,
     len: usize,
+}
+
+impl Chunk {
+    /// Reads up to [`CHUNK_ROWS`] records; false when there were none left.
+    fn fill(&mut self, source: &mut dyn RecordSource) -> Result<bool, IngestError> {
+        self.len = 0;
+        while self.len < CHUNK_ROWS {
+            if self.records.len() == self.len {
+                self.records.push(Record::default());
+            }
+            if !source.next_record(&mut self.records[self.len])? {
+                break;
+            }
+            self.len += 1;
+        }
+        Ok(self.len > 0)
+    }
 }
 
 fn check_required_columns(
@@ -675,6 +803,8 @@ struct Worker {
 }
 
 struct WorkerOutput {
+    /// Fields decoded as Windows-1252 by this worker's range readers.
+    cp1252_fields: u64,
     /// Still open: the last versions of repeated ids are written after all workers end.
     writer: PartitionedWriter,
     part_name: String,
@@ -789,6 +919,7 @@ impl Worker {
             self.quarantine_batches.push(self.quarantine.finish());
         }
         Ok(WorkerOutput {
+            cp1252_fields: 0,
             writer: self.writer,
             part_name: self.part_name,
             quarantine: self.quarantine_batches,

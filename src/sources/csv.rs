@@ -46,7 +46,7 @@ const BUFFER_BYTES: usize = 256 << 10;
 const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The whole file (sniffed prefix, then the rest), or one range of it.
-type Input = Box<dyn Read + Send>;
+type Input = Box<dyn Read + Send + Sync>;
 
 /// Wraps the input and refuses to deliver more than `allow_until` bytes in
 /// total: this bounds the memory a runaway (never-closed) quoted field can
@@ -334,14 +334,14 @@ impl CsvSource {
         Ok(src)
     }
 
-    /// A reader of the records in `bytes`, a range of this file that starts at a record
-    /// after the header, on physical line `first_line`; it reads and reports like this
+    /// A reader of the records in `bytes` (a range of this file that starts at a record
+    /// after the header, on physical line `first_line`); it reads and reports like this
     /// reader would (same header, separator, checks and line numbers). Lets several
     /// threads parse one file whose record starts are known (see [`super::scan_csv`]).
-    pub fn range(&self, bytes: Vec<u8>, first_line: u64) -> CsvSource {
+    pub fn range(&self, bytes: Box<dyn Read + Send + Sync>, first_line: u64) -> CsvSource {
         debug_assert!(!self.cr_only, "ranges need '\\n' line ends");
         let guard = Guard {
-            inner: Box::new(Cursor::new(bytes)),
+            inner: bytes,
             delivered: 0,
             allow_until: u64::MAX,
             tripped: false,
@@ -366,8 +366,13 @@ impl CsvSource {
     }
 
     /// Counts what range readers of this file found (for [`RecordSource::describe`]).
-    pub fn absorb(&mut self, range: &CsvSource) {
-        self.cp1252_fields += range.cp1252_fields;
+    pub fn absorb(&mut self, range_cp1252_fields: u64) {
+        self.cp1252_fields += range_cp1252_fields;
+    }
+
+    /// Fields this reader decoded as Windows-1252 (the header's included).
+    pub fn cp1252_fields(&self) -> u64 {
+        self.cp1252_fields
     }
 
     /// Whether [`CsvSource::range`] readers can split this file (not for lone-CR line ends).

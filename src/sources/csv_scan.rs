@@ -346,7 +346,8 @@ mod tests {
         let mut ranged = Vec::new();
         let ends = scan.starts.iter().skip(1).map(|s| s.0).chain([scan.len]);
         for (&(from, line), to) in scan.starts.iter().zip(ends) {
-            let mut part = src.range(bytes[from as usize..to as usize].to_vec(), line);
+            let range = bytes[from as usize..to as usize].to_vec();
+            let mut part = src.range(Box::new(std::io::Cursor::new(range)), line);
             while part.next_record(&mut rec).unwrap() {
                 ranged.push(rec.clone());
             }
