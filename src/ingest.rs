@@ -439,7 +439,11 @@ fn read_and_validate(
             let mut source = sources::open(path, columns, &opts.read)?;
             check_required_columns(path, &*source, &*converter)?;
             let outputs = conversion.stream(&mut *source, workers)?;
-            (source.describe(), source.unknown_columns().to_vec(), outputs)
+            (
+                source.describe(),
+                source.unknown_columns().to_vec(),
+                outputs,
+            )
         }
     };
     conversion.progress.finish_and_clear();
@@ -563,7 +567,9 @@ impl Conversion<'_> {
 
     /// Converts a chunk, counting it; on failure tells the other threads to stop.
     fn convert(&self, worker: &mut Worker, chunk: &Chunk) -> Result<(), IngestError> {
-        let rows = self.rows_read.fetch_add(chunk.len as u64, Ordering::Relaxed);
+        let rows = self
+            .rows_read
+            .fetch_add(chunk.len as u64, Ordering::Relaxed);
         self.progress.set_position(rows + chunk.len as u64);
         let result = worker.process(chunk, self.converter, self.ctx, self.repeated, self.path);
         if result.is_err() {
@@ -785,9 +791,16 @@ fn check_required_columns(
 /// writes them and the slower removal after writing takes over.
 const MAX_HELD_ROWS: usize = 200_000;
 
+/// Rows a worker collects (over all dates) before it hands them to its writer.
+const BUFFERED_ROWS: usize = 4 * BATCH_ROWS;
+
 /// One validation thread: converts chunks of records and writes its own partition files.
 struct Worker {
-    builder: TableBuilder,
+    /// Rows by local date (days since the epoch), so no batch has to be split by date.
+    days: HashMap<i32, TableBuilder>,
+    buffered: usize,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    lineage: validate::Lineage,
     writer: PartitionedWriter,
     quarantine: QuarantineBuilder,
     quarantine_batches: Vec<RecordBatch>,
@@ -827,7 +840,10 @@ impl Worker {
     ) -> Result<Worker, IngestError> {
         let table_schema = schema::for_source(kind);
         Ok(Worker {
-            builder: TableBuilder::new(table_schema.clone(), lineage.clone()),
+            days: HashMap::new(),
+            buffered: 0,
+            schema: table_schema.clone(),
+            lineage: lineage.clone(),
             writer: PartitionedWriter::new(table_schema.clone(), budget)?,
             quarantine: QuarantineBuilder::new(
                 kind.code(),
@@ -888,10 +904,7 @@ impl Worker {
                         continue;
                     }
                     self.keys.push(row.key_hash);
-                    self.builder.append(&row.values, day, rec.line);
-                    if self.builder.len() >= BATCH_ROWS {
-                        self.writer.write_by_date(&self.builder.finish())?;
-                    }
+                    self.append(&row.values, day, rec.line)?;
                 }
                 Err(why) if why.code == "no_pseudonym_key" => {
                     return Err(IngestError::NoKey {
@@ -908,10 +921,41 @@ impl Worker {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<WorkerOutput, IngestError> {
-        if !self.builder.is_empty() {
-            self.writer.write_by_date(&self.builder.finish())?;
+    fn append(&mut self, values: &[validate::Val], day: i32, line: u64) -> Result<(), IngestError> {
+        let (schema, lineage) = (&self.schema, &self.lineage);
+        let rows = self
+            .days
+            .entry(day)
+            .or_insert_with(|| TableBuilder::new(schema.clone(), lineage.clone()));
+        rows.append(values, day, line);
+        self.buffered += 1;
+        if rows.len() >= BATCH_ROWS {
+            let batch = rows.finish();
+            self.buffered -= batch.num_rows();
+            self.writer.write(&writer::day_partition(day), &batch)?;
+        } else if self.buffered >= BUFFERED_ROWS {
+            self.write_days()?;
         }
+        Ok(())
+    }
+
+    /// Writes every date's rows and forgets the builders (dates of an export usually come
+    /// in order: most will get no more rows).
+    fn write_days(&mut self) -> Result<(), IngestError> {
+        let mut days: Vec<_> = self.days.drain().collect();
+        days.sort_by_key(|(day, _)| *day);
+        for (day, rows) in days {
+            if !rows.is_empty() {
+                self.writer
+                    .write(&writer::day_partition(day), &rows.into_batch())?;
+            }
+        }
+        self.buffered = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<WorkerOutput, IngestError> {
+        self.write_days()?;
         if !self.held_builder.is_empty() {
             self.held.push(self.held_builder.finish());
         }

@@ -3,9 +3,17 @@
 
 /// Lowercases, strips accents and turns spaces, dots and dashes into `_`, so that
 /// "Teléfono", "padre de familia" and "Web-Form" compare with their codes.
-pub fn fold_code(raw: &str) -> String {
+pub fn fold_code(raw: &str) -> std::borrow::Cow<'_, str> {
+    let raw = fast_trim(raw);
+    // Most values are codes already: no allocation for them (ingestion folds every cell).
+    if raw
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return std::borrow::Cow::Borrowed(raw);
+    }
     let mut out = String::with_capacity(raw.len());
-    for c in raw.trim().chars() {
+    for c in raw.chars() {
         let c = match c {
             'á' | 'à' | 'ä' | 'Á' | 'À' | 'Ä' => 'a',
             'é' | 'è' | 'ë' | 'É' | 'È' | 'Ë' => 'e',
@@ -18,7 +26,18 @@ pub fn fold_code(raw: &str) -> String {
         };
         out.push(c);
     }
-    out
+    std::borrow::Cow::Owned(out)
+}
+
+/// `str::trim`, without its per-character work when both ends are plain ASCII (the
+/// common case for every cell of an export).
+pub fn fast_trim(s: &str) -> &str {
+    let solid = |b: &u8| b.is_ascii() && !b.is_ascii_whitespace();
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if solid(a) && solid(z) => s,
+        (None, _) => s,
+        _ => s.trim(),
+    }
 }
 
 macro_rules! vocabulary {
@@ -43,7 +62,7 @@ macro_rules! vocabulary {
             /// Parses a code or one of its Spanish aliases (case and accents ignored).
             pub fn parse(raw: &str) -> Option<Self> {
                 let folded = fold_code(raw);
-                match folded.as_str() {
+                match folded.as_ref() {
                     $($code $(| $alias)* => Some($name::$variant),)*
                     _ => None,
                 }

@@ -169,6 +169,12 @@ impl PartitionedWriter {
     }
 }
 
+/// The partition of a local date given as days since the Unix epoch: `date=YYYY-MM-DD`.
+pub fn day_partition(day: i32) -> String {
+    let date = chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163).expect("valid Date32");
+    format!("date={date}")
+}
+
 /// Groups rows by the `local_date` column: `date=YYYY-MM-DD` → rows.
 pub fn split_by_date(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, LakeError> {
     let dates = batch
@@ -181,14 +187,12 @@ pub fn split_by_date(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, 
     }
     let mut out = Vec::with_capacity(groups.len());
     for (day, rows) in groups {
-        let date =
-            chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163).expect("valid Date32");
         let part = if rows.len() == batch.num_rows() {
             batch.clone()
         } else {
             take_record_batch(batch, &UInt32Array::from(rows)).map_err(parquet_err)?
         };
-        out.push((format!("date={date}"), part));
+        out.push((day_partition(day), part));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)

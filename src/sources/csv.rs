@@ -153,11 +153,7 @@ fn detect_separator(line: &[u8]) -> (u8, usize) {
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
-    if b.contains(&b'\n') {
-        b.iter().filter(|&&c| c == b'\n').count() as u64
-    } else {
-        0
-    }
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// The csv crate reader as every `CsvSource` configures it.
@@ -176,7 +172,7 @@ fn csv_reader(guard: Guard, sep: u8, terminator: Terminator) -> ::csv::Reader<Gu
 pub(super) fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(s) => {
-            out.push_str(s.trim());
+            out.push_str(crate::vocabulary::fast_trim(s));
             false
         }
         Err(_) => {
@@ -188,7 +184,7 @@ pub(super) fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) 
             // Windows-1252 maps every byte, so this never fails for lack of
             // input; capacity was reserved above.
             let _ = dec.decode_to_string(bytes, scratch, true);
-            out.push_str(scratch.trim());
+            out.push_str(crate::vocabulary::fast_trim(scratch));
             true
         }
     }
@@ -539,7 +535,7 @@ impl RecordSource for CsvSource {
                 }
             }
         }
-        let nul_field = if all.contains(&0) {
+        let nul_field = if memchr::memchr(0, all).is_some() {
             self.brec.iter().position(|f| f.contains(&0))
         } else {
             None

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
-    Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+    Int64Builder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
+    TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 
@@ -32,18 +33,27 @@ enum Col {
 }
 
 impl Col {
-    fn for_type(t: &DataType) -> Col {
+    /// A builder with room for `rows` values (and `bytes` of text).
+    fn for_type(t: &DataType, rows: usize, bytes: usize) -> Col {
         match t {
-            DataType::Utf8 => Col::Text(StringBuilder::new()),
-            DataType::Timestamp(_, tz) => {
-                Col::Ts(TimestampMicrosecondBuilder::new().with_timezone_opt(tz.clone()))
-            }
-            DataType::Boolean => Col::Bool(BooleanBuilder::new()),
-            DataType::Int32 => Col::Int(Int32Builder::new()),
-            DataType::Int64 => Col::Long(Int64Builder::new()),
-            DataType::Float64 => Col::Float(Float64Builder::new()),
-            DataType::Date32 => Col::Date(Date32Builder::new()),
+            DataType::Utf8 => Col::Text(StringBuilder::with_capacity(rows, bytes)),
+            DataType::Timestamp(_, tz) => Col::Ts(
+                TimestampMicrosecondBuilder::with_capacity(rows).with_timezone_opt(tz.clone()),
+            ),
+            DataType::Boolean => Col::Bool(BooleanBuilder::with_capacity(rows)),
+            DataType::Int32 => Col::Int(Int32Builder::with_capacity(rows)),
+            DataType::Int64 => Col::Long(Int64Builder::with_capacity(rows)),
+            DataType::Float64 => Col::Float(Float64Builder::with_capacity(rows)),
+            DataType::Date32 => Col::Date(Date32Builder::with_capacity(rows)),
             other => unreachable!("lake schemas use no {other} columns"),
+        }
+    }
+
+    /// Text bytes appended so far (0 for other kinds).
+    fn text_bytes(&self) -> usize {
+        match self {
+            Col::Text(b) => b.values_slice().len(),
+            _ => 0,
         }
     }
 
@@ -101,10 +111,8 @@ pub struct TableBuilder {
     schema: SchemaRef,
     own: Vec<Col>,
     local_date: Date32Builder,
-    batch_id: StringBuilder,
-    source_file: StringBuilder,
     source_line: Int64Builder,
-    ingested_at: TimestampMicrosecondBuilder,
+    /// Batch, file and ingestion time are the same for every row: filled in by `finish`.
     lineage: Lineage,
 }
 
@@ -116,16 +124,13 @@ impl TableBuilder {
         let n = schema.fields().len() - LINEAGE_COLUMNS;
         let own = schema.fields()[..n]
             .iter()
-            .map(|f| Col::for_type(f.data_type()))
+            .map(|f| Col::for_type(f.data_type(), 0, 0))
             .collect();
         TableBuilder {
             schema,
             own,
             local_date: Date32Builder::new(),
-            batch_id: StringBuilder::new(),
-            source_file: StringBuilder::new(),
             source_line: Int64Builder::new(),
-            ingested_at: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             lineage,
         }
     }
@@ -137,10 +142,7 @@ impl TableBuilder {
             col.push(v);
         }
         self.local_date.append_value(local_date);
-        self.batch_id.append_value(&self.lineage.batch_id);
-        self.source_file.append_value(&self.lineage.source_file);
         self.source_line.append_value(line as i64);
-        self.ingested_at.append_value(self.lineage.ingested_at);
     }
 
     pub fn len(&self) -> usize {
@@ -151,13 +153,39 @@ impl TableBuilder {
         self.len() == 0
     }
 
+    /// The rows so far as a batch; the builder is then empty, with room for as many rows
+    /// again (the next batch is likely as large, and growing buffers step by step copies).
     pub fn finish(&mut self) -> RecordBatch {
-        let mut arrays: Vec<ArrayRef> = self.own.iter_mut().map(Col::finish).collect();
+        self.take_batch(true)
+    }
+
+    /// The rows so far as a batch, when no more rows will come.
+    pub fn into_batch(mut self) -> RecordBatch {
+        self.take_batch(false)
+    }
+
+    fn take_batch(&mut self, reserve: bool) -> RecordBatch {
+        let rows = self.len();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        for (col, field) in self.own.iter_mut().zip(self.schema.fields().iter()) {
+            let (rows, bytes) = if reserve {
+                (rows, col.text_bytes())
+            } else {
+                (0, 0)
+            };
+            let mut next = Col::for_type(field.data_type(), rows, bytes);
+            std::mem::swap(col, &mut next);
+            arrays.push(next.finish());
+        }
+        let repeat = |s: &str| StringArray::from_iter_values(std::iter::repeat_n(s, rows));
         arrays.push(Arc::new(self.local_date.finish()));
-        arrays.push(Arc::new(self.batch_id.finish()));
-        arrays.push(Arc::new(self.source_file.finish()));
+        arrays.push(Arc::new(repeat(&self.lineage.batch_id)));
+        arrays.push(Arc::new(repeat(&self.lineage.source_file)));
         arrays.push(Arc::new(self.source_line.finish()));
-        arrays.push(Arc::new(self.ingested_at.finish()));
+        arrays.push(Arc::new(
+            TimestampMicrosecondArray::from_value(self.lineage.ingested_at, rows)
+                .with_timezone("UTC"),
+        ));
         debug_assert!(self.own.iter().all(|c| c.len() == 0));
         RecordBatch::try_new(self.schema.clone(), arrays).expect("builders follow the schema")
     }

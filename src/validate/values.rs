@@ -182,7 +182,7 @@ pub fn parse_bool(raw: &str) -> Result<Option<bool>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    match crate::vocabulary::fold_code(s).as_str() {
+    match crate::vocabulary::fold_code(s).as_ref() {
         "true" | "t" | "si" | "s" | "yes" | "y" | "1" | "x" | "verdadero" => Ok(Some(true)),
         "false" | "f" | "no" | "n" | "0" | "falso" => Ok(Some(false)),
         _ => Err(format!(
@@ -200,7 +200,7 @@ pub fn parse_scale(raw: &str, lo: i32, hi: i32) -> Result<Option<i32>, String> {
     }
     let folded = crate::vocabulary::fold_code(s);
     if matches!(
-        folded.as_str(),
+        folded.as_ref(),
         "na" | "n_a" | "ns_nr" | "nsnr" | "no_aplica" | "ns" | "nr"
     ) {
         return Ok(None);
