@@ -29,6 +29,17 @@ pub fn fold_code(raw: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `str::trim` as a method, through [`fast_trim`].
+pub trait FastTrim {
+    fn fast_trim(&self) -> &str;
+}
+
+impl FastTrim for str {
+    fn fast_trim(&self) -> &str {
+        fast_trim(self)
+    }
+}
+
 /// `str::trim`, without its per-character work when both ends are plain ASCII (the
 /// common case for every cell of an export).
 pub fn fast_trim(s: &str) -> &str {

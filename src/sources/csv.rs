@@ -170,7 +170,7 @@ fn csv_reader(guard: Guard, sep: u8, terminator: Terminator) -> ::csv::Reader<Gu
 /// Decodes one field into `out` (appending, trimmed). Returns true when it
 /// had to fall back to Windows-1252.
 pub(super) fn decode_into(bytes: &[u8], out: &mut String, scratch: &mut String) -> bool {
-    match std::str::from_utf8(bytes) {
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => {
             out.push_str(crate::vocabulary::fast_trim(s));
             false

@@ -218,13 +218,18 @@ impl Splitter {
         p
     }
 
-    /// Fields of a line without quotes: split on the separator.
+    /// Fields of a line without quotes: split on the separator, up to the last wanted one
+    /// (a blank line stays one field).
     fn plain_fields(&mut self, line: &[u8]) {
         self.fields.clear();
+        let needed = self.targets.iter().max().map_or(0, |m| m + 1);
         let mut from = 0;
         for i in memchr::memchr_iter(self.sep, line) {
             self.fields.push((from, i));
             from = i + 1;
+            if self.fields.len() > needed {
+                return;
+            }
         }
         self.fields.push((from, line.len()));
     }

@@ -65,7 +65,7 @@ impl RowConverter for Interactions {
                 "resolution is earlier than received_at",
             ));
         }
-        let direction = match rec.values[6].trim() {
+        let direction = match rec.values[6].fast_trim() {
             "" => Direction::Inbound,
             v => Direction::parse(v).ok_or_else(|| {
                 Rejection::new(
@@ -79,7 +79,7 @@ impl RowConverter for Interactions {
             })?,
         };
         let stakeholder = stakeholder(rec, 11)?;
-        let escalated_to = match rec.values[12].trim() {
+        let escalated_to = match rec.values[12].fast_trim() {
             "" => None,
             v => Some(unit(v, "escalated_to", ctx)?),
         };
@@ -101,7 +101,7 @@ impl RowConverter for Interactions {
                 "the escalation is earlier than received_at",
             ));
         }
-        let outcome = match rec.values[15].trim() {
+        let outcome = match rec.values[15].fast_trim() {
             "" => None,
             v => Some(Outcome::parse(v).ok_or_else(|| {
                 Rejection::new(

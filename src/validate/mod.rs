@@ -26,6 +26,7 @@ pub const SHOPPER_COLUMNS: &[&str] = shopper::COLUMNS;
 use crate::catalog::Catalog;
 use crate::privacy::Pseudonymizer;
 use crate::sources::Record;
+use crate::vocabulary::FastTrim;
 use crate::vocabulary::{Channel, SourceKind, Stakeholder};
 
 /// Why a row was rejected: a stable code (for counting) and words for people.
@@ -146,7 +147,7 @@ pub(crate) fn timestamp(
             return Err(Rejection::new(
                 "future_timestamp",
                 column,
-                format!("`{}` lies in the future", rec.values[i].trim()),
+                format!("`{}` lies in the future", rec.values[i].fast_trim()),
             ));
         }
     }
@@ -168,7 +169,7 @@ pub(crate) fn channel(
     i: usize,
     column: &'static str,
 ) -> Result<Option<Channel>, Rejection> {
-    let v = rec.values[i].trim();
+    let v = rec.values[i].fast_trim();
     if v.is_empty() {
         return Ok(None);
     }
@@ -208,7 +209,7 @@ pub(crate) fn unit<'c>(
 }
 
 pub(crate) fn stakeholder(rec: &Record, i: usize) -> Result<Option<Stakeholder>, Rejection> {
-    let v = rec.values[i].trim();
+    let v = rec.values[i].fast_trim();
     if v.is_empty() {
         return Ok(None);
     }
@@ -241,7 +242,7 @@ pub(crate) fn pseudonym<'r>(
     habeas_data: Option<bool>,
     ctx: &RowContext,
 ) -> Result<Val<'r>, Rejection> {
-    let raw = rec.values[i].trim();
+    let raw = rec.values[i].fast_trim();
     if raw.is_empty() || habeas_data != Some(true) {
         return Ok(Val::Null);
     }

@@ -62,7 +62,7 @@ impl RowConverter for Surveys {
         let [k, iq, t, o, nps] = scale;
         let values = vec![
             text_val(id),
-            text_val(survey.trim()),
+            text_val(survey.fast_trim()),
             Val::Ts(submitted),
             text_val(unit_code),
             opt_code(channel, |c| c.code()),

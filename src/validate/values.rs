@@ -3,6 +3,7 @@
 //! Likert and NPS integers. Each returns `Ok(None)` for an empty cell and a plain-words
 //! error for anything else it cannot read.
 
+use crate::vocabulary::FastTrim;
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
@@ -115,7 +116,7 @@ fn parse_parts(s: &str) -> Option<Parsed> {
     }
     // D/M/YYYY [H:MM[:SS]] (Colombian day-first)
     let (date_part, time_part) = match s.split_once(' ') {
-        Some((d, t)) => (d, Some(t.trim())),
+        Some((d, t)) => (d, Some(t.fast_trim())),
         None => (s, None),
     };
     let mut f = date_part.split('/');
@@ -141,7 +142,7 @@ fn parse_parts(s: &str) -> Option<Parsed> {
 
 /// Parses a timestamp; without an offset it is local time in `tz`.
 pub fn parse_timestamp(raw: &str, tz: Tz) -> Result<Option<Micros>, String> {
-    let s = raw.trim();
+    let s = raw.fast_trim();
     if s.is_empty() {
         return Ok(None);
     }
@@ -178,7 +179,7 @@ pub fn parse_timestamp(raw: &str, tz: Tz) -> Result<Option<Micros>, String> {
 
 /// Booleans: true/false, sí/si/no, yes/no, 1/0, x/empty.
 pub fn parse_bool(raw: &str) -> Result<Option<bool>, String> {
-    let s = raw.trim();
+    let s = raw.fast_trim();
     if s.is_empty() {
         return Ok(None);
     }
@@ -194,7 +195,7 @@ pub fn parse_bool(raw: &str) -> Result<Option<bool>, String> {
 
 /// An integer in `lo..=hi`; empty and N/A-like answers are `None`.
 pub fn parse_scale(raw: &str, lo: i32, hi: i32) -> Result<Option<i32>, String> {
-    let s = raw.trim();
+    let s = raw.fast_trim();
     if s.is_empty() {
         return Ok(None);
     }
@@ -220,7 +221,7 @@ pub fn parse_scale(raw: &str, lo: i32, hi: i32) -> Result<Option<i32>, String> {
 
 /// A non-negative decimal number (comma or dot as the decimal mark).
 pub fn parse_non_negative(raw: &str) -> Result<Option<f64>, String> {
-    let s = raw.trim();
+    let s = raw.fast_trim();
     if s.is_empty() {
         return Ok(None);
     }
