@@ -72,6 +72,9 @@ pub struct IngestOptions {
     pub lock_wait: Duration,
     /// Validation threads (each writes its own file per date).
     pub threads: usize,
+    /// Rows of repeated ids one worker may hold back (about 300 bytes each) until every
+    /// version is seen; past that it writes them and removes earlier versions afterwards.
+    pub max_held_rows: usize,
 }
 
 impl IngestOptions {
@@ -84,6 +87,7 @@ impl IngestOptions {
             threads: std::thread::available_parallelism()
                 .map_or(2, |n| n.get())
                 .min(8),
+            max_held_rows: 200_000,
         }
     }
 }
@@ -416,6 +420,7 @@ fn read_and_validate(
         converter: &*converter,
         ctx: &ctx,
         repeated: repeated.unwrap_or(&no_repeats),
+        max_held_rows: opts.max_held_rows,
         batch_id,
         ingested_at,
         budget: opts.memory_budget / workers,
@@ -537,6 +542,7 @@ struct Conversion<'a> {
     converter: &'a (dyn validate::RowConverter + Send + Sync),
     ctx: &'a RowContext<'a>,
     repeated: &'a HashSet<u64>,
+    max_held_rows: usize,
     batch_id: &'a str,
     ingested_at: DateTime<Utc>,
     /// Writer memory per worker.
@@ -571,7 +577,14 @@ impl Conversion<'_> {
             .rows_read
             .fetch_add(chunk.len as u64, Ordering::Relaxed);
         self.progress.set_position(rows + chunk.len as u64);
-        let result = worker.process(chunk, self.converter, self.ctx, self.repeated, self.path);
+        let result = worker.process(
+            chunk,
+            self.converter,
+            self.ctx,
+            self.repeated,
+            self.max_held_rows,
+            self.path,
+        );
         if result.is_err() {
             self.abort.store(true, Ordering::Relaxed);
         }
@@ -787,10 +800,6 @@ fn check_required_columns(
     })
 }
 
-/// Rows of repeated ids one worker may hold back (about 300 bytes each); past that, it
-/// writes them and the slower removal after writing takes over.
-const MAX_HELD_ROWS: usize = 200_000;
-
 /// Rows a worker collects (over all dates) before it hands them to its writer.
 const BUFFERED_ROWS: usize = 4 * BATCH_ROWS;
 
@@ -879,6 +888,7 @@ impl Worker {
         converter: &dyn validate::RowConverter,
         ctx: &RowContext,
         repeated: &HashSet<u64>,
+        max_held: usize,
         path: &Path,
     ) -> Result<(), IngestError> {
         let columns = converter.columns();
@@ -895,7 +905,7 @@ impl Worker {
             match converter.convert(rec, ctx) {
                 Ok(row) => {
                     let day = local_day(row.event_at, ctx.tz);
-                    if self.held_keys.len() < MAX_HELD_ROWS && repeated.contains(&row.key_hash) {
+                    if self.held_keys.len() < max_held && repeated.contains(&row.key_hash) {
                         self.held_builder.append(&row.values, day, rec.line);
                         self.held_keys.push((row.key_hash, rec.line));
                         if self.held_builder.len() >= BATCH_ROWS {

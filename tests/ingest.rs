@@ -502,3 +502,103 @@ async fn the_lake_works_on_an_in_memory_object_store() {
     }
     assert_eq!(String::from_utf8(buf).unwrap().lines().nth(1), Some("3"));
 }
+
+/// Within one file the last *valid* version of an id counts, whichever way the repeats
+/// are found: known from the first pass (CSV), found after writing (JSON Lines), or both
+/// (more repeats than a worker may hold back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_ids_keep_the_last_valid_version_on_every_path() {
+    use momentos::ingest::{ingest_file, IngestOptions};
+    use momentos::vocabulary::SourceKind;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        "R-1,phone,admisiones,2026-03-02T09:00:00,,,,,,,,,,,,pending,,,,,,first",
+        "R-2,phone,admisiones,2026-03-02T09:05:00,,,,,,,,,,,,resolved,,,,,,only",
+        "R-1,phone,admisiones,2026-03-04T09:00:00,,,,,,,,,,,,resolved,,,,,,second",
+        "R-3,email,admisiones,2026-03-03T09:00:00,,,,,,,,,,,,resolved,,,,,,valid",
+        // The last version of R-3 is invalid: it goes to quarantine, the valid one stays.
+        "R-3,fax,admisiones,2026-03-03T09:00:00,,,,,,,,,,,,resolved,,,,,,invalid",
+        "R-1,phone,admisiones,2026-03-05T09:00:00,,,,,,,,,,,,resolved,,,,,,third",
+    ];
+    let csv = dir.path().join("repeats.csv");
+    std::fs::write(
+        &csv,
+        format!("{INTERACTIONS_HEADER}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    let header: Vec<&str> = INTERACTIONS_HEADER.split(',').collect();
+    let jsonl = dir.path().join("repeats.jsonl");
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let obj: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r.split(','))
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+                .collect();
+            serde_json::Value::Object(obj).to_string()
+        })
+        .collect();
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+
+    let catalog = momentos::catalog::Catalog::embedded();
+    for (n, (file, max_held_rows)) in [(&csv, 200_000), (&jsonl, 200_000), (&csv, 1)]
+        .into_iter()
+        .enumerate()
+    {
+        let lake =
+            momentos::lake::Lake::open(dir.path().join(format!("lake{n}")).to_str().unwrap())
+                .unwrap();
+        let mut opts = IngestOptions::new(SourceKind::Interactions);
+        opts.max_held_rows = max_held_rows;
+        let s = ingest_file(&lake, &catalog, None, file, &opts)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                s.rows_read,
+                s.rows_accepted,
+                s.rows_superseded_in_file,
+                s.rows_quarantined
+            ),
+            (6, 3, 2, 1),
+            "{file:?} holding {max_held_rows}"
+        );
+        let ctx = momentos::sql::session(&lake, &catalog).await.unwrap();
+        let batches = ctx
+            .sql("select interaction_id, notes from interactions order by 1")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let mut pairs = Vec::new();
+        for batch in &batches {
+            let col = |name: &str| {
+                datafusion::arrow::compute::cast(
+                    batch.column_by_name(name).unwrap(),
+                    &datafusion::arrow::datatypes::DataType::Utf8,
+                )
+                .unwrap()
+            };
+            let (ids, notes) = (col("interaction_id"), col("notes"));
+            let ids = ids
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .unwrap();
+            let notes = notes
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .unwrap();
+            for i in 0..batch.num_rows() {
+                pairs.push(format!("{}:{}", ids.value(i), notes.value(i)));
+            }
+        }
+        assert_eq!(
+            pairs,
+            ["R-1:third", "R-2:only", "R-3:valid"],
+            "{file:?} holding {max_held_rows}"
+        );
+    }
+}
