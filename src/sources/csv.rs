@@ -408,8 +408,14 @@ impl CsvSource {
         // The record ended at EOF without a newline only if everything was
         // consumed and the input's last byte is not '\n'.
         let terminated = !(pos.byte() == g.delivered && g.last != b'\n');
-        let inner = count_newlines(self.brec.as_slice());
         let consumed = (pos.line() + self.line_base).saturating_sub(before);
+        // One line consumed by a terminated record: no blank lines before it, and no
+        // newline inside it to count (the common case; counting scans the record).
+        let inner = if consumed <= terminated as u64 {
+            0
+        } else {
+            count_newlines(self.brec.as_slice())
+        };
         let lead = consumed.saturating_sub(inner + terminated as u64);
         Ok(Some(before + lead))
     }
