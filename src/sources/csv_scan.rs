@@ -67,7 +67,7 @@ fn scan_with_ranges(
             source.map.by_file_col.iter().position(|f| *f == Some(wi))
         })
         .collect();
-    let mut splitter = match targets {
+    let splitter = match targets {
         Some(t) if source.splits_by_range() => Some(Splitter::new(source.sep, t, range_bytes)),
         _ => None,
     };
@@ -78,8 +78,93 @@ fn scan_with_ranges(
         path: path.to_path_buf(),
         source: e,
     };
-    let mut file = File::open(path).map_err(io)?;
+    let file = File::open(path).map_err(io)?;
+    // A second thread reads and hashes while this one splits.
+    let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel(8);
+    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel();
+    let (hash, scanned) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || read_ahead(file, blocks_tx, recycle_rx));
+        let mut input = ReadAhead {
+            blocks: blocks_rx,
+            recycle: recycle_tx,
+            current: Vec::new(),
+            pos: 0,
+        };
+        let scanned = split_all(&mut input, bom, splitter, each).map_err(io);
+        // Dropping the queues stops the reader if splitting failed early.
+        drop(input);
+        let hash = hashing
+            .join()
+            .expect("read-ahead thread panicked")
+            .map_err(io);
+        (hash, scanned)
+    });
+    let (starts, total) = scanned?;
+    Ok(CsvScan {
+        hash: hash?,
+        complete: starts.is_some(),
+        starts: starts.unwrap_or_default(),
+        len: total,
+    })
+}
+
+/// Reads the file in blocks for [`ReadAhead`], hashing them on the way; returns the hash.
+fn read_ahead(
+    mut file: File,
+    blocks: std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
+) -> std::io::Result<String> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    loop {
+        let mut block = recycled.try_recv().unwrap_or_default();
+        block.resize(READ_BYTES, 0);
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(format!("{:032x}", hasher.digest128()));
+        }
+        block.truncate(n);
+        hasher.update(&block);
+        if blocks.send(block).is_err() {
+            return Ok(format!("{:032x}", hasher.digest128()));
+        }
+    }
+}
+
+const READ_BYTES: usize = 1 << 20;
+
+/// The blocks [`read_ahead`] sends, as one stream.
+struct ReadAhead {
+    blocks: std::sync::mpsc::Receiver<Vec<u8>>,
+    recycle: std::sync::mpsc::Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.current.len() {
+            let Ok(next) = self.blocks.recv() else {
+                return Ok(0);
+            };
+            let used = std::mem::replace(&mut self.current, next);
+            let _ = self.recycle.send(used);
+            self.pos = 0;
+        }
+        let n = out.len().min(self.current.len() - self.pos);
+        out[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Splits every record of `input` (after a BOM of `bom` bytes); returns the record starts
+/// (None when the values could not all be passed on) and the bytes read.
+fn split_all(
+    input: &mut impl Read,
+    bom: usize,
+    mut splitter: Option<Splitter>,
+    each: &mut dyn FnMut(&[&str]),
+) -> std::io::Result<(Option<Vec<(u64, u64)>>, u64)> {
     let mut buf = vec![0u8; BLOCK_BYTES];
     // Unprocessed bytes are buf[start..end]; buf[0] is byte `base` of the file.
     let (mut start, mut end, mut total, mut base) = (0usize, 0usize, 0u64, 0u64);
@@ -99,8 +184,7 @@ fn scan_with_ranges(
                 buf.resize(buf.len() * 2, 0);
             }
         }
-        let n = file.read(&mut buf[end..]).map_err(io)?;
-        hasher.update(&buf[end..end + n]);
+        let n = input.read(&mut buf[end..])?;
         if total == 0 {
             start = bom.min(n);
         }
@@ -112,16 +196,9 @@ fn scan_with_ranges(
             None => start = end,
         }
         if eof {
-            break;
+            return Ok((splitter.map(|s| s.starts), total));
         }
     }
-    let starts = splitter.map(|s| s.starts);
-    Ok(CsvScan {
-        hash: format!("{:032x}", hasher.digest128()),
-        complete: starts.is_some(),
-        starts: starts.unwrap_or_default(),
-        len: total,
-    })
 }
 
 /// Splits records and decodes the wanted fields.
@@ -325,6 +402,10 @@ mod tests {
     /// way that the hash is a plain content hash and that readers of the ranges the scan
     /// found (one per record) deliver exactly the records of one whole-file reader.
     fn both(bytes: &[u8]) -> (Vec<String>, Option<Vec<String>>) {
+        both_in_ranges(bytes, 1)
+    }
+
+    fn both_in_ranges(bytes: &[u8], range_bytes: u64) -> (Vec<String>, Option<Vec<String>>) {
         let f = file(bytes);
         let cols = ["id", "note"];
         let mut src = CsvSource::open(f.path(), &cols).unwrap();
@@ -335,7 +416,7 @@ mod tests {
         }
         let real = records.iter().map(|r| r.values[0].clone()).collect();
         let mut seen = Vec::new();
-        let scan = scan_with_ranges(f.path(), &cols, &["id"], 1, &mut |v| {
+        let scan = scan_with_ranges(f.path(), &cols, &["id"], range_bytes, &mut |v| {
             seen.push(v[0].to_string())
         })
         .unwrap();
@@ -371,6 +452,22 @@ mod tests {
         let (real, scanned) = both(text.as_bytes());
         assert_eq!(Some(real.clone()), scanned);
         assert_eq!(real[..2], ["7".to_string(), "8".to_string()]);
+    }
+
+    #[test]
+    fn records_across_read_blocks() {
+        let mut text = String::from("id,note\n");
+        for i in 0..100_000 {
+            match i % 7 {
+                0 => text.push_str(&format!("{i},\"línea uno\nlínea, dos\"\n")),
+                1 => text.push_str(&format!("\"{i}\",plain note\r\n")),
+                _ => text.push_str(&format!("{i},some note without quotes\n")),
+            }
+        }
+        assert!(text.len() > 2 * READ_BYTES);
+        let (real, scanned) = both_in_ranges(text.as_bytes(), 100_000);
+        assert_eq!(real.len(), 100_000);
+        assert_eq!(Some(real), scanned);
     }
 
     #[test]
