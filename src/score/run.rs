@@ -153,9 +153,15 @@ pub struct ScoreSummary {
 /// A DataFusion session configured like `momentos sql`'s.
 pub fn new_context() -> SessionContext {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let config = SessionConfig::new()
+    let mut config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(threads);
+    // Join sides by the statistics registry's estimates: without distinct counts it
+    // assumes the larger Cartesian product rather than a key join, so a join of the
+    // interactions with a small reference table (`channel_sla`, `calendar_days`) builds
+    // its hash table on the reference table. The default estimate takes the interactions'
+    // `channel` for unique and puts the 10 million rows on the build side.
+    config.options_mut().optimizer.use_statistics_registry = true;
     SessionContext::new_with_config(config)
 }
 
