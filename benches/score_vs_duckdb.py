@@ -9,7 +9,8 @@ queries/ files over the lake's live source files and the reference tables that m
 stored under `reference/` during its run (calendar_days, channel_sla, …, scoring_params
 with the run's as-of instant), and writes the same five tables as Parquet, partitioned by
 period. Like momentos, it writes interaction_facts first and reads the facts back from
-those files for the scores, and computes cell_scores once for both score tables.
+those files for the scores, and holds int_survey_responses and cell_scores in memory
+(temporary tables) so that each is computed once.
 
 "Equivalent SQL" means the files of queries/ themselves, loaded from this checkout, with
 these textual rewrites only (see DUCKDB_REWRITES):
@@ -26,7 +27,7 @@ interaction_facts. It exits with status 1 on any mismatch.
 
 Usage (from the crate root):
     cargo build --release
-    pip install duckdb pyarrow
+    pip install duckdb pyarrow numpy   # DuckDB's Python functions need numpy
     python3 benches/score_vs_duckdb.py                          # 10 million interactions
     python3 benches/score_vs_duckdb.py --rows 300000            # a quicker run
     python3 benches/score_vs_duckdb.py --keep-data              # reuse inbox and ingested lake
@@ -38,7 +39,6 @@ the process's maximum RSS.
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import re
@@ -48,6 +48,9 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benches"))
+# Wall time and peak RSS of a command, measured as the ingest benchmark measures them.
+from ingest_vs_duckdb import measured  # noqa: E402
 KEY = "bench-key-0123456789abcdef0123456789"
 
 # The derived tables momentos writes, in its order, and where (relative to the lake).
@@ -136,11 +139,11 @@ def write(name):
     timings[name] = time.perf_counter() - t
 
 for name, sql in cfg["views"]:
-    if name == "cell_scores":
-        # Computed once for both score tables (momentos holds it in memory too).
+    if name in ("int_survey_responses", "cell_scores"):
+        # Computed once for the tables that read them (momentos holds them in memory too).
         t = time.perf_counter()
-        con.execute(f"CREATE TEMP TABLE cell_scores AS {sql}")
-        timings["cell_scores"] = time.perf_counter() - t
+        con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+        timings[name] = time.perf_counter() - t
         continue
     con.execute(f"CREATE VIEW {name} AS {sql}")
     if name == "interaction_facts":
@@ -152,26 +155,6 @@ for name, sql in cfg["views"]:
         write(name)
 print(json.dumps(timings))
 """
-
-
-def measured(cmd, env=None):
-    """Runs `cmd`; returns (seconds, peak RSS in MiB, stdout). A tiny wrapper process
-    reports the command's own peak RSS (RUSAGE_CHILDREN of a process with one child)."""
-    wrapper = (
-        "import os, resource, subprocess, sys, json;"
-        "p = subprocess.run(sys.argv[1:]);"
-        "r = resource.getrusage(resource.RUSAGE_CHILDREN);"
-        "print(json.dumps({'rc': p.returncode, 'maxrss_kib': r.ru_maxrss}), file=sys.stderr)"
-    )
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, env=env, text=True)
-    elapsed = time.perf_counter() - start
-    out, err = proc.stdout, proc.stderr
-    last = err.strip().splitlines()[-1]
-    info = json.loads(last)
-    if info["rc"] != 0:
-        sys.exit(f"command failed ({info['rc']}): {' '.join(cmd)}\n{out}\n{err}")
-    return elapsed, info["maxrss_kib"] / 1024, out
 
 
 def live_files(lake, table):

@@ -198,8 +198,12 @@ async fn run_locked(
     let mut scores = Vec::new();
     for table in DERIVED_TABLES {
         if table.name == "scores" {
-            // Both score tables select from cell_scores: compute it once.
-            cache_view(&ctx, catalog, &all_queries, "cell_scores", &opts.periods).await?;
+            // The survey responses with their interaction's channel feed both the
+            // observations and survey_kpis, and both score tables select from cell_scores:
+            // compute each once (the first is a join with every interaction).
+            for view in ["int_survey_responses", "cell_scores"] {
+                cache_view(&ctx, catalog, &all_queries, view, &opts.periods).await?;
+            }
         }
         let keep = table.name == "scores";
         let (write, kept, live_after) = materialize(
@@ -251,8 +255,8 @@ async fn run_locked(
     })
 }
 
-/// Replaces a (small) view by its rows for the periods, held in memory, and re-registers
-/// the views that read it.
+/// Replaces a view by its rows for the periods, held in memory, and re-registers the views
+/// that read it (small views only: one row per survey response at most).
 async fn cache_view(
     ctx: &SessionContext,
     catalog: &Catalog,
