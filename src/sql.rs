@@ -86,9 +86,12 @@ pub async fn session_with_limits(
     catalog: &Catalog,
     limits: &Limits,
 ) -> Result<SessionContext, ScoreError> {
-    let config = SessionConfig::new()
+    let mut config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // As in `momentos score` (see `score::run::new_context`): small reference tables on
+    // the build side of joins with the sources.
+    config.options_mut().optimizer.use_statistics_registry = true;
     let pool = crate::memory::HeapAwarePool::new(
         TrackConsumersPool::new(
             GreedyMemoryPool::new((limits.memory_bytes as f64 * POOL_SHARE) as usize),

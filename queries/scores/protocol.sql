@@ -8,59 +8,80 @@
 --                 need_identified, habeas_script, request_processed), for the steps that
 --                 are in that channel's protocol; empty flags are not evidence.
 -- compliance = 100 · compliant / n, overall and per source.
+-- Evidence is counted per cell, step and source first (the interactions in one pass, a
+-- column per flag, then a row per flag), so the steps are joined to counts, not to rows.
 with steps as (
     select channel, item as step, is_critical
     from rubric
     where is_protocol_step
 ),
 
-shopper_evidence as (
+shopper_counts as (
     select
-        s.period,
-        s.unit,
-        s.channel,
-        s.item as step,
+        period,
+        unit,
+        channel,
+        item as step,
         'shopper' as source,
-        s.result = 'pass' as is_compliant
-    from stg_shopper as s
-    where s.result <> 'na'
+        count(*) as n,
+        sum(case when result = 'pass' then 1 else 0 end) as n_compliant
+    from stg_shopper
+    where result <> 'na'
+    group by period, unit, channel, item
+),
+
+interaction_cells as (
+    select
+        period,
+        unit,
+        channel,
+        count(protocol_greeting) as n_greeting,
+        sum(case when protocol_greeting then 1 else 0 end) as k_greeting,
+        count(protocol_need_identified) as n_need_identified,
+        sum(case when protocol_need_identified then 1 else 0 end) as k_need_identified,
+        count(protocol_habeas_script) as n_habeas_script,
+        sum(case when protocol_habeas_script then 1 else 0 end) as k_habeas_script,
+        count(protocol_request_processed) as n_request_processed,
+        sum(case when protocol_request_processed then 1 else 0 end) as k_request_processed
+    from stg_interactions
+    group by period, unit, channel
 ),
 
 interaction_flags as (
-    -- One row per interaction and flag (the two unnests zip).
+    -- One row per cell and flag (the unnests zip).
     select
         period,
         unit,
         channel,
         unnest(make_array('greeting', 'need_identified', 'habeas_script', 'request_processed')) as step,
-        unnest(make_array(
-            protocol_greeting, protocol_need_identified, protocol_habeas_script, protocol_request_processed
-        )) as flag
-    from stg_interactions
+        unnest(make_array(n_greeting, n_need_identified, n_habeas_script, n_request_processed)) as n,
+        unnest(make_array(k_greeting, k_need_identified, k_habeas_script, k_request_processed)) as n_compliant
+    from interaction_cells
 ),
 
-interaction_evidence as (
+interaction_counts as (
     select
         period,
         unit,
         channel,
         step,
         'interactions' as source,
-        flag as is_compliant
+        n,
+        n_compliant
     from interaction_flags
-    where flag is not null
+    where n > 0
 ),
 
-all_evidence as (
-    select * from shopper_evidence
+all_counts as (
+    select * from shopper_counts
     union all
-    select * from interaction_evidence
+    select * from interaction_counts
 ),
 
 evidence as (
-    select e.*, st.is_critical
-    from all_evidence as e
-    inner join steps as st on st.channel = e.channel and st.step = e.step
+    select c.*, st.is_critical
+    from all_counts as c
+    inner join steps as st on st.channel = c.channel and st.step = c.step
 ),
 
 final as (
@@ -70,15 +91,15 @@ final as (
         channel,
         step,
         bool_or(is_critical) as is_critical,
-        count(*) as n,
-        sum(case when is_compliant then 1 else 0 end) as n_compliant,
-        100.0 * sum(case when is_compliant then 1 else 0 end) / count(*) as compliance,
-        sum(case when source = 'shopper' then 1 else 0 end) as n_shopper,
-        sum(case when source = 'interactions' then 1 else 0 end) as n_interactions,
-        100.0 * sum(case when source = 'shopper' and is_compliant then 1 else 0 end)
-            / nullif(sum(case when source = 'shopper' then 1 else 0 end), 0) as shopper_compliance,
-        100.0 * sum(case when source = 'interactions' and is_compliant then 1 else 0 end)
-            / nullif(sum(case when source = 'interactions' then 1 else 0 end), 0) as interactions_compliance
+        sum(n) as n,
+        sum(n_compliant) as n_compliant,
+        100.0 * sum(n_compliant) / sum(n) as compliance,
+        sum(case when source = 'shopper' then n else 0 end) as n_shopper,
+        sum(case when source = 'interactions' then n else 0 end) as n_interactions,
+        100.0 * sum(case when source = 'shopper' then n_compliant else 0 end)
+            / nullif(sum(case when source = 'shopper' then n else 0 end), 0) as shopper_compliance,
+        100.0 * sum(case when source = 'interactions' then n_compliant else 0 end)
+            / nullif(sum(case when source = 'interactions' then n else 0 end), 0) as interactions_compliance
     from evidence
     group by period, unit, channel, step
 )

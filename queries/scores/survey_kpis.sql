@@ -10,31 +10,14 @@ with responses as (
     select * from int_survey_responses
 ),
 
-by_channel as (
+-- One pass over the responses for both levels (grouping sets): the channel level keeps
+-- the groups with a channel, the unit level counts every response.
+grouped as (
     select
+        case when grouping(channel) = 1 then 'unit' else 'channel' end as level,
         period,
         unit,
         channel,
-        'channel' as level,
-        count(*) as n_responses,
-        cast(0 as bigint) as n_without_channel,
-        count(overall) as n_overall,
-        sum(case when overall >= 4 then 1 else 0 end) as n_overall_top2,
-        count(nps) as n_nps,
-        sum(case when nps >= 9 then 1 else 0 end) as n_promoters,
-        sum(case when nps between 7 and 8 then 1 else 0 end) as n_passives,
-        sum(case when nps <= 6 then 1 else 0 end) as n_detractors
-    from responses
-    where channel is not null
-    group by period, unit, channel
-),
-
-by_unit as (
-    select
-        period,
-        unit,
-        cast(null as varchar) as channel,
-        'unit' as level,
         count(*) as n_responses,
         sum(case when channel is null then 1 else 0 end) as n_without_channel,
         count(overall) as n_overall,
@@ -44,13 +27,12 @@ by_unit as (
         sum(case when nps between 7 and 8 then 1 else 0 end) as n_passives,
         sum(case when nps <= 6 then 1 else 0 end) as n_detractors
     from responses
-    group by period, unit
+    group by grouping sets ((period, unit, channel), (period, unit))
 ),
 
 counts as (
-    select * from by_channel
-    union all
-    select * from by_unit
+    select * from grouped
+    where level = 'unit' or channel is not null
 ),
 
 final as (

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -73,11 +73,35 @@ pub async fn register_source_tables(
     ] {
         let table = kind.code();
         let files = manifest::live_files(&manifests, table);
-        register(ctx, lake, table, schema::for_source(kind), &files)?;
+        register(
+            ctx,
+            lake,
+            table,
+            text_as_views(&schema::for_source(kind)),
+            &files,
+        )?;
         quarantined.extend(manifest::quarantine_files(&manifests, table));
     }
     register(ctx, lake, "quarantine", schema::quarantine(), &quarantined)?;
     Ok(manifests)
+}
+
+/// The schema with its text columns as `Utf8View`, the type DataFusion reads Parquet text
+/// as by default: joins, filters and aggregations over millions of source rows then move
+/// 16-byte views instead of copying every string (`momentos score` joins the interactions
+/// with several reference tables).
+fn text_as_views(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => {
+                f.as_ref().clone().with_data_type(DataType::Utf8View)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 fn register(

@@ -153,9 +153,15 @@ pub struct ScoreSummary {
 /// A DataFusion session configured like `momentos sql`'s.
 pub fn new_context() -> SessionContext {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let config = SessionConfig::new()
+    let mut config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(threads);
+    // Join sides by the statistics registry's estimates: without distinct counts it
+    // assumes the larger Cartesian product rather than a key join, so a join of the
+    // interactions with a small reference table (`channel_sla`, `calendar_days`) builds
+    // its hash table on the reference table. The default estimate takes the interactions'
+    // `channel` for unique and puts the 10 million rows on the build side.
+    config.options_mut().optimizer.use_statistics_registry = true;
     SessionContext::new_with_config(config)
 }
 
@@ -192,8 +198,12 @@ async fn run_locked(
     let mut scores = Vec::new();
     for table in DERIVED_TABLES {
         if table.name == "scores" {
-            // Both score tables select from cell_scores: compute it once.
-            cache_view(&ctx, catalog, &all_queries, "cell_scores", &opts.periods).await?;
+            // The survey responses with their interaction's channel feed both the
+            // observations and survey_kpis, and both score tables select from cell_scores:
+            // compute each once (the first is a join with every interaction).
+            for view in ["int_survey_responses", "cell_scores"] {
+                cache_view(&ctx, catalog, &all_queries, view, &opts.periods).await?;
+            }
         }
         let keep = table.name == "scores";
         let (write, kept, live_after) = materialize(
@@ -245,8 +255,8 @@ async fn run_locked(
     })
 }
 
-/// Replaces a (small) view by its rows for the periods, held in memory, and re-registers
-/// the views that read it.
+/// Replaces a view by its rows for the periods, held in memory, and re-registers the views
+/// that read it (small views only: one row per survey response at most).
 async fn cache_view(
     ctx: &SessionContext,
     catalog: &Catalog,
