@@ -5,9 +5,7 @@
 //! a reservation when the real heap is already near the limit: the query then fails with
 //! DataFusion's "resources exhausted" error instead of the process growing without bound.
 
-use std::alloc::{GlobalAlloc, Layout};
-
-use mimalloc::MiMalloc;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::common::{resources_datafusion_err, Result};
@@ -18,12 +16,12 @@ use datafusion::execution::memory_pool::{
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static COUNTING: AtomicUsize = AtomicUsize::new(0);
 
-/// mimalloc, counting live bytes. One relaxed atomic per (de)allocation.
+/// The system allocator, counting live bytes. One relaxed atomic per (de)allocation.
 pub struct CountingAllocator;
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = MiMalloc.alloc(layout);
+        let p = System.alloc(layout);
         if !p.is_null() {
             LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -31,7 +29,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = MiMalloc.alloc_zeroed(layout);
+        let p = System.alloc_zeroed(layout);
         if !p.is_null() {
             LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -39,12 +37,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        MiMalloc.dealloc(ptr, layout);
+        System.dealloc(ptr, layout);
         LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = MiMalloc.realloc(ptr, layout, new_size);
+        let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
             if new_size >= layout.size() {
                 LIVE_BYTES.fetch_add(new_size - layout.size(), Ordering::Relaxed);
@@ -56,20 +54,10 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); the Rust bindings have no constant.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 impl CountingAllocator {
     /// Marks the counter as meaningful (call once from `main` of a binary that installs it).
-    ///
-    /// Also lets mimalloc keep freed memory for a second before returning it to the
-    /// system (default 10 ms): ingestion frees and allocates batch buffers continuously,
-    /// and fresh pages from the kernel cost a page fault and zeroing each (a fifth of
-    /// ingestion's system time in profiles).
     pub fn activate() {
         COUNTING.store(1, Ordering::Relaxed);
-        // SAFETY: setting an option is a plain store in mimalloc; any value is valid.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
     }
 }
 
