@@ -11,11 +11,14 @@ pub(super) fn drop_superseded_rows(
     parts: &mut [writer::FinishedPart],
     kind: SourceKind,
 ) -> Result<u64, IngestError> {
+    // One read of each part's key and line columns serves both passes.
+    let mut rows_of_parts = Vec::with_capacity(parts.len());
     let mut last_line: HashMap<u64, u64> = HashMap::new();
     let mut seen_twice: HashSet<u64> = HashSet::new();
     for part in parts.iter() {
         let bytes = Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?);
-        for (key, line) in key_lines(bytes, kind)? {
+        let rows = key_lines(bytes, kind)?;
+        for &(key, line) in &rows {
             match last_line.get_mut(&key) {
                 Some(last) => {
                     seen_twice.insert(key);
@@ -26,34 +29,25 @@ pub(super) fn drop_superseded_rows(
                 }
             }
         }
+        rows_of_parts.push(rows);
     }
     last_line.retain(|k, _| seen_twice.contains(k));
     let mut dropped = 0;
-    for part in parts.iter_mut() {
-        let bytes = Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?);
-        let stale = key_lines(bytes.clone(), kind)?
+    for (part, rows) in parts.iter_mut().zip(rows_of_parts) {
+        let keep: Vec<bool> = rows
             .iter()
-            .any(|(k, line)| last_line.get(k).is_some_and(|last| last != line));
-        if !stale {
+            .map(|(k, line)| last_line.get(k).is_none_or(|last| last == line))
+            .collect();
+        if keep.iter().all(|k| *k) {
             continue;
         }
+        let bytes = Bytes::from(std::fs::read(&part.path).map_err(LakeError::from)?);
+        // Batches come back in file order: the rows' keep flags follow them.
+        let mut at = 0;
         let (rewritten, rows) = writer::rewrite_filtered(bytes, schema::for_source(kind), |b| {
-            let hashes = row_key_hashes(b, kind);
-            let lines = b
-                .column_by_name("source_line")
-                .expect("lineage")
-                .as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-            BooleanArray::from(
-                hashes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| {
-                        last_line
-                            .get(h)
-                            .is_none_or(|last| *last == lines.value(i) as u64)
-                    })
-                    .collect::<Vec<_>>(),
-            )
+            let mask = BooleanArray::from(keep[at..at + b.num_rows()].to_vec());
+            at += b.num_rows();
+            mask
         })?;
         dropped += part.rows - rows;
         std::fs::write(&part.path, &rewritten).map_err(LakeError::from)?;

@@ -47,7 +47,7 @@ pub fn scan_csv(
     path: &Path,
     columns: &[&str],
     wanted: &[&str],
-    each: &mut dyn FnMut(&[&str]),
+    each: &mut dyn FnMut(&[String]),
 ) -> Result<CsvScan, SourceError> {
     scan_with_ranges(path, columns, wanted, RANGE_BYTES, each)
 }
@@ -57,7 +57,7 @@ fn scan_with_ranges(
     columns: &[&str],
     wanted: &[&str],
     range_bytes: u64,
-    each: &mut dyn FnMut(&[&str]),
+    each: &mut dyn FnMut(&[String]),
 ) -> Result<CsvScan, SourceError> {
     let source = CsvSource::open(path, columns)?;
     let targets: Option<Vec<usize>> = wanted
@@ -119,12 +119,10 @@ fn read_ahead(
         let mut block = recycled.try_recv().unwrap_or_default();
         block.resize(READ_BYTES, 0);
         let n = file.read(&mut block)?;
-        if n == 0 {
-            return Ok(format!("{:032x}", hasher.digest128()));
-        }
         block.truncate(n);
         hasher.update(&block);
-        if blocks.send(block).is_err() {
+        // End of file, or the splitter stopped (its error is what gets reported).
+        if n == 0 || blocks.send(block).is_err() {
             return Ok(format!("{:032x}", hasher.digest128()));
         }
     }
@@ -163,7 +161,7 @@ fn split_all(
     input: &mut impl Read,
     bom: usize,
     mut splitter: Option<Splitter>,
-    each: &mut dyn FnMut(&[&str]),
+    each: &mut dyn FnMut(&[String]),
 ) -> std::io::Result<(Option<Vec<(u64, u64)>>, u64)> {
     let mut buf = vec![0u8; BLOCK_BYTES];
     // Unprocessed bytes are buf[start..end]; buf[0] is byte `base` of the file.
@@ -248,7 +246,7 @@ impl Splitter {
         data: &[u8],
         offset: u64,
         eof: bool,
-        each: &mut dyn FnMut(&[&str]),
+        each: &mut dyn FnMut(&[String]),
     ) -> usize {
         let mut p = 0;
         while p < data.len() {
@@ -351,7 +349,7 @@ impl Splitter {
 
     /// Passes on the wanted values of the record whose fields are ranges of `bytes`,
     /// skipping blank records and the header (the first non-blank record).
-    fn emit(&mut self, bytes: &[u8], each: &mut dyn FnMut(&[&str])) {
+    fn emit(&mut self, bytes: &[u8], each: &mut dyn FnMut(&[String])) {
         if self.fields.is_empty() {
             return;
         }
@@ -379,8 +377,7 @@ impl Splitter {
                 );
             }
         }
-        let refs: Vec<&str> = self.values.iter().map(String::as_str).collect();
-        each(&refs);
+        each(&self.values);
     }
 }
 

@@ -259,10 +259,10 @@ pub(crate) fn pseudonym<'r>(
     }
 }
 
-pub(crate) fn key_hash(parts: &[&str]) -> u64 {
+pub(crate) fn key_hash(parts: &[impl AsRef<str>]) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for p in parts {
-        h.update(p.as_bytes());
+        h.update(p.as_ref().as_bytes());
         h.update(&[0]);
     }
     h.digest()
