@@ -295,6 +295,17 @@ fn key(period: &str, unit: &str, channel: &str) -> String {
     format!("{period}|{unit}|{channel}")
 }
 
+/// The cell key (`period|unit|channel`) of every row of a batch.
+fn cell_keys(b: &RecordBatch) -> Vec<String> {
+    let (p, u, c) = (texts(b, "period"), texts(b, "unit"), texts(b, "channel"));
+    fn text(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("")
+    }
+    (0..b.num_rows())
+        .map(|i| key(text(&p[i]), text(&u[i]), text(&c[i])))
+        .collect()
+}
+
 fn texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let Some(c) = b.column_by_name(name) else {
         return vec![None; b.num_rows()];
@@ -361,26 +372,14 @@ pub async fn gather(
     .await?;
     let mut by_cell_items: HashMap<String, Vec<(String, i64, i64)>> = HashMap::new();
     for b in &items {
-        let (p, u, c, it) = (
-            texts(b, "period"),
-            texts(b, "unit"),
-            texts(b, "channel"),
-            texts(b, "item"),
-        );
+        let (keys, it) = (cell_keys(b), texts(b, "item"));
         let (n, f) = (ints(b, "n"), ints(b, "n_failed"));
-        for i in 0..b.num_rows() {
-            by_cell_items
-                .entry(key(
-                    p[i].as_deref().unwrap_or(""),
-                    u[i].as_deref().unwrap_or(""),
-                    c[i].as_deref().unwrap_or(""),
-                ))
-                .or_default()
-                .push((
-                    it[i].clone().unwrap_or_default(),
-                    n[i].unwrap_or(0),
-                    f[i].unwrap_or(0),
-                ));
+        for (i, k) in keys.into_iter().enumerate() {
+            by_cell_items.entry(k).or_default().push((
+                it[i].clone().unwrap_or_default(),
+                n[i].unwrap_or(0),
+                f[i].unwrap_or(0),
+            ));
         }
     }
     // Shopper notes on failed items.
@@ -396,19 +395,8 @@ pub async fn gather(
     .await?;
     let mut note_of: HashMap<(String, String), String> = HashMap::new();
     for b in &notes {
-        let (p, u, c, it, t) = (
-            texts(b, "period"),
-            texts(b, "unit"),
-            texts(b, "channel"),
-            texts(b, "item"),
-            texts(b, "notes"),
-        );
-        for i in 0..b.num_rows() {
-            let k = key(
-                p[i].as_deref().unwrap_or(""),
-                u[i].as_deref().unwrap_or(""),
-                c[i].as_deref().unwrap_or(""),
-            );
+        let (keys, it, t) = (cell_keys(b), texts(b, "item"), texts(b, "notes"));
+        for (i, k) in keys.into_iter().enumerate() {
             note_of
                 .entry((k, it[i].clone().unwrap_or_default()))
                 .or_insert_with(|| t[i].clone().unwrap_or_default());
@@ -432,18 +420,8 @@ pub async fn gather(
         .collect();
     let mut comment_stats: HashMap<String, (i64, BTreeMap<String, i64>)> = HashMap::new();
     for b in &comments {
-        let (p, u, c, t) = (
-            texts(b, "period"),
-            texts(b, "unit"),
-            texts(b, "channel"),
-            texts(b, "comment"),
-        );
-        for i in 0..b.num_rows() {
-            let k = key(
-                p[i].as_deref().unwrap_or(""),
-                u[i].as_deref().unwrap_or(""),
-                c[i].as_deref().unwrap_or(""),
-            );
+        let (keys, t) = (cell_keys(b), texts(b, "comment"));
+        for (i, k) in keys.into_iter().enumerate() {
             let entry = comment_stats.entry(k).or_default();
             entry.0 += 1;
             if let Some(text) = &t[i] {
@@ -474,21 +452,11 @@ pub async fn gather(
     .await?;
     let mut sla_stats: HashMap<String, SlaMisses> = HashMap::new();
     for b in &sla {
-        let (p, u, c, esc) = (
-            texts(b, "period"),
-            texts(b, "unit"),
-            texts(b, "channel"),
-            texts(b, "escalated_to"),
-        );
+        let (keys, esc) = (cell_keys(b), texts(b, "escalated_to"));
         let (hour, dow, n) = (ints(b, "hour"), ints(b, "dow"), ints(b, "n"));
         let met = texts(b, "escalation_met");
         let within = texts(b, "within_sla");
-        for i in 0..b.num_rows() {
-            let k = key(
-                p[i].as_deref().unwrap_or(""),
-                u[i].as_deref().unwrap_or(""),
-                c[i].as_deref().unwrap_or(""),
-            );
+        for (i, k) in keys.into_iter().enumerate() {
             let s = sla_stats.entry(k).or_default();
             let n = n[i].unwrap_or(0);
             s.judged += n;
