@@ -14,6 +14,7 @@ pub(super) fn read_and_validate(
     ingested_at: DateTime<Utc>,
     repeated: Option<&HashSet<u64>>,
     ranges: Option<&Ranges>,
+    scratch: Option<&Path>,
 ) -> Result<ReadResult, IngestError> {
     let converter = validate::converter(opts.kind);
     let columns = converter.columns();
@@ -32,6 +33,7 @@ pub(super) fn read_and_validate(
         batch_id,
         ingested_at,
         budget: opts.memory_budget / workers,
+        scratch,
         abort: AtomicBool::new(false),
         rows_read: AtomicU64::new(0),
         progress: crate::progress::rows_spinner(&format!("Ingesting {file}")),
@@ -148,6 +150,8 @@ struct Conversion<'a> {
     ingested_at: DateTime<Utc>,
     /// Writer memory per worker.
     budget: usize,
+    /// Where writers put their files (see `commit::local_scratch`).
+    scratch: Option<&'a Path>,
     /// Set by a worker that failed, so the others stop.
     abort: AtomicBool,
     rows_read: AtomicU64,
@@ -166,6 +170,7 @@ impl Conversion<'_> {
             &part_name,
             builder_lineage(self.batch_id, self.file, self.ingested_at),
             self.budget,
+            self.scratch,
             self.batch_id,
             self.file,
             self.ingested_at,
@@ -201,19 +206,18 @@ impl Conversion<'_> {
         workers: usize,
     ) -> Result<Vec<WorkerOutput>, IngestError> {
         let next = AtomicUsize::new(0);
-        let io = |source| {
+        let mapped = sources::MappedFile::open(self.path).map_err(|source| {
             IngestError::Source(SourceError::Io {
                 path: self.path.to_path_buf(),
                 source,
             })
-        };
+        })?;
         let outputs = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
-                    let next = &next;
+                    let (next, mapped) = (&next, &mapped);
                     scope.spawn(move || {
                         let mut worker = self.worker(w, workers)?;
-                        let mut file = std::fs::File::open(self.path).map_err(io)?;
                         let mut chunk = Chunk::default();
                         let mut cp1252_fields = 0;
                         loop {
@@ -223,9 +227,7 @@ impl Conversion<'_> {
                             }
                             let (from, line) = ranges.starts[i];
                             let to = ranges.starts.get(i + 1).map_or(ranges.len, |s| s.0);
-                            file.seek(SeekFrom::Start(from)).map_err(io)?;
-                            let bytes = file.try_clone().map_err(io)?.take(to - from);
-                            let mut reader = csv.range(Box::new(bytes), line);
+                            let mut reader = csv.range(Box::new(mapped.range(from, to)), line);
                             while chunk.fill(&mut reader)? {
                                 self.convert(&mut worker, &chunk)?;
                             }
@@ -444,6 +446,7 @@ impl Worker {
         part_name: &str,
         lineage: validate::Lineage,
         budget: usize,
+        scratch: Option<&Path>,
         batch_id: &str,
         file: &str,
         ingested_at: DateTime<Utc>,
@@ -454,7 +457,7 @@ impl Worker {
             buffered: 0,
             schema: table_schema.clone(),
             lineage: lineage.clone(),
-            writer: PartitionedWriter::new(table_schema.clone(), budget)?,
+            writer: PartitionedWriter::new_in(table_schema.clone(), budget, scratch)?,
             quarantine: QuarantineBuilder::new(
                 kind.code(),
                 batch_id,

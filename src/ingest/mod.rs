@@ -10,7 +10,7 @@
 //! manifest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -200,6 +200,7 @@ pub async fn ingest_file(
                 prescan.repeated,
                 prescan.ranges,
             );
+            let scratch = commit::local_scratch(lake);
             tokio::task::spawn_blocking(move || {
                 read_and_validate(
                     &path,
@@ -210,6 +211,7 @@ pub async fn ingest_file(
                     ingested_at,
                     repeated.as_ref(),
                     ranges.as_ref(),
+                    scratch.as_deref(),
                 )
             })
             .await

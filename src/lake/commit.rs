@@ -64,8 +64,10 @@ pub async fn publish_with_local(
     }
     for (target, from) in local {
         let staged = format!("{staging}{target}");
-        let bytes = Bytes::from(tokio::fs::read(&from).await?);
-        lake.put(&staged, bytes).await?;
+        if !move_into_local_lake(lake, &from, &staged).await {
+            let bytes = Bytes::from(tokio::fs::read(&from).await?);
+            lake.put(&staged, bytes).await?;
+        }
         moves.push((staged, target));
     }
     for (staged, target) in &moves {
@@ -81,6 +83,29 @@ pub async fn publish_with_local(
         lake.delete(old).await?;
     }
     Ok(())
+}
+
+/// Moves a finished local file to a lake-relative path when the lake is a local folder on
+/// the same file system (no copy of the bytes); false when it must be uploaded instead.
+async fn move_into_local_lake(lake: &Lake, from: &std::path::Path, relative: &str) -> bool {
+    let Some(to) = lake.local_path(relative) else {
+        return false;
+    };
+    if let Some(dir) = to.parent() {
+        if tokio::fs::create_dir_all(dir).await.is_err() {
+            return false;
+        }
+    }
+    tokio::fs::rename(from, &to).await.is_ok()
+}
+
+/// Where writers of a batch may put their files so that [`publish_with_local`] can move
+/// them into the lake: its staging folder when the lake is a local folder (and the system's
+/// temporary folder otherwise). A crashed batch's files there are removed by [`recover`].
+pub fn local_scratch(lake: &Lake) -> Option<std::path::PathBuf> {
+    let dir = lake.local_path(STAGING_DIR)?;
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
 }
 
 /// What [`recover`] removed.

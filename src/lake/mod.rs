@@ -59,6 +59,8 @@ pub struct Lake {
     /// URL of the lake root, always ending in '/'.
     root: Url,
     prefix: ObjectPath,
+    /// The lake's folder when the store is the local file system.
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Lake {
@@ -100,6 +102,7 @@ impl Lake {
                     store: Arc::new(object_store::local::LocalFileSystem::new()),
                     root,
                     prefix,
+                    local_root: Some(dir),
                 })
             }
             "memory" => Ok(Lake::with_store(
@@ -123,6 +126,7 @@ impl Lake {
             store,
             root: url,
             prefix,
+            local_root: None,
         }
     }
 
@@ -159,6 +163,12 @@ impl Lake {
                     .join("/")
             })
             .unwrap_or_else(|| path.to_string())
+    }
+
+    /// The local file of a lake-relative path, when the lake is a local folder: files
+    /// written there can be moved into the lake instead of copied.
+    pub fn local_path(&self, relative: &str) -> Option<std::path::PathBuf> {
+        self.local_root.as_ref().map(|root| root.join(relative))
     }
 
     /// Full URL of a lake-relative path, for DataFusion listing tables.

@@ -84,10 +84,23 @@ pub struct PartitionedWriter {
 
 impl PartitionedWriter {
     pub fn new(schema: SchemaRef, budget: usize) -> Result<Self, LakeError> {
+        Self::new_in(schema, budget, None)
+    }
+
+    /// A writer whose files go to a new folder inside `parent` (the system's temporary
+    /// folder when None).
+    pub fn new_in(
+        schema: SchemaRef,
+        budget: usize,
+        parent: Option<&std::path::Path>,
+    ) -> Result<Self, LakeError> {
+        let mut dir = tempfile::Builder::new();
+        dir.prefix("momentos-batch-");
         Ok(PartitionedWriter {
-            dir: tempfile::Builder::new()
-                .prefix("momentos-batch-")
-                .tempdir()?,
+            dir: match parent {
+                Some(parent) => dir.tempdir_in(parent)?,
+                None => dir.tempdir()?,
+            },
             schema,
             writers: HashMap::new(),
             budget,

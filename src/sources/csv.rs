@@ -507,8 +507,20 @@ impl RecordSource for CsvSource {
 
         let n = self.brec.len();
         let h = self.header.len();
+        // One UTF-8 check of the whole record instead of one per field (SIMD needs
+        // longer inputs than most fields are); fields it cannot vouch for are decoded one
+        // by one.
+        let text = simdutf8::basic::from_utf8(self.brec.as_slice()).ok();
         for (i, field) in self.brec.iter().take(h).enumerate() {
             if let Some(w) = self.map.by_file_col[i] {
+                let checked = text
+                    .zip(self.brec.range(i))
+                    .and_then(|(t, r)| t.get(r))
+                    .filter(|f| f.len() <= FIELD_LIMIT);
+                if let Some(f) = checked {
+                    rec.values[w].push_str(crate::vocabulary::fast_trim(f));
+                    continue;
+                }
                 let bytes = truncate_field(field, FIELD_LIMIT);
                 if decode_into(bytes, &mut rec.values[w], &mut self.scratch) {
                     self.cp1252_fields += 1;
@@ -619,6 +631,15 @@ mod tests {
         let f = write(&bytes, ".csv");
         let (_, recs) = read_all(f.path(), &["a", "b"]);
         assert_eq!(recs[0].values, vec!["ñandú", "piña"]);
+    }
+
+    #[test]
+    fn fields_that_are_utf8_only_together_decode_one_by_one() {
+        // "é" is C3 A9 in UTF-8; split over two fields, each byte is Windows-1252.
+        let f = write(b"a,b\n\xc3,\xa9\n", ".csv");
+        let (src, recs) = read_all(f.path(), &["a", "b"]);
+        assert_eq!(recs[0].values, vec!["Ã", "©"]);
+        assert!(src.describe().contains("windows-1252"));
     }
 
     #[test]

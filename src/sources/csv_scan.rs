@@ -9,13 +9,12 @@
 //! decoded and trimmed by the same functions the reader uses, so a key seen here equals the
 //! key the reader delivers; ingestion still checks that (and has a slower path if not).
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
 
 use super::csv::{decode_into, truncate_field, CsvSource, FIELD_LIMIT};
+use super::mapped::MappedFile;
 use super::SourceError;
 
 /// What one pass over a CSV file found.
@@ -37,7 +36,6 @@ pub struct CsvScan {
 /// Bytes of the file per range that one thread parses.
 pub const RANGE_BYTES: u64 = 4 << 20;
 
-const BLOCK_BYTES: usize = 8 << 20;
 const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// Reads `path` once: hashes every byte and calls `each` with the values of the `wanted`
@@ -78,124 +76,65 @@ fn scan_with_ranges(
         path: path.to_path_buf(),
         source: e,
     };
-    let file = File::open(path).map_err(io)?;
-    // A second thread reads and hashes while this one splits.
-    let (blocks_tx, blocks_rx) = std::sync::mpsc::sync_channel(8);
-    let (recycle_tx, recycle_rx) = std::sync::mpsc::channel();
-    let (hash, scanned) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(move || read_ahead(file, blocks_tx, recycle_rx));
-        let mut input = ReadAhead {
-            blocks: blocks_rx,
-            recycle: recycle_tx,
-            current: Vec::new(),
-            pos: 0,
-        };
-        let scanned = split_all(&mut input, bom, splitter, each).map_err(io);
-        // Dropping the queues stops the reader if splitting failed early.
-        drop(input);
-        let hash = hashing
-            .join()
-            .expect("read-ahead thread panicked")
-            .map_err(io);
-        (hash, scanned)
+    let file = MappedFile::open(path).map_err(io)?;
+    // A second thread hashes while this one splits; both read mapped pages in place.
+    let (hash, starts) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| hash_file(&file));
+        let starts = split_all(&file, bom, splitter, each);
+        (hashing.join().expect("hashing thread panicked"), starts)
     });
-    let (starts, total) = scanned?;
+    let starts = starts.map_err(io)?;
     Ok(CsvScan {
-        hash: hash?,
+        hash: hash.map_err(io)?,
         complete: starts.is_some(),
         starts: starts.unwrap_or_default(),
-        len: total,
+        len: file.len(),
     })
 }
 
-/// Reads the file in blocks for [`ReadAhead`], hashing them on the way; returns the hash.
-fn read_ahead(
-    mut file: File,
-    blocks: std::sync::mpsc::SyncSender<Vec<u8>>,
-    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
-) -> std::io::Result<String> {
+/// Bytes mapped at a time; the splitter's window doubles while one record does not fit.
+const WINDOW_BYTES: usize = 1 << 20;
+
+/// xxh3-128 of the file's bytes, hex.
+fn hash_file(file: &MappedFile) -> std::io::Result<String> {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    loop {
-        let mut block = recycled.try_recv().unwrap_or_default();
-        block.resize(READ_BYTES, 0);
-        let n = file.read(&mut block)?;
-        block.truncate(n);
-        hasher.update(&block);
-        // End of file, or the splitter stopped (its error is what gets reported).
-        if n == 0 || blocks.send(block).is_err() {
-            return Ok(format!("{:032x}", hasher.digest128()));
-        }
+    let mut at = 0;
+    while at < file.len() {
+        let window = file.window(at, 16 * WINDOW_BYTES)?;
+        hasher.update(window.bytes());
+        at += window.bytes().len() as u64;
     }
+    Ok(format!("{:032x}", hasher.digest128()))
 }
 
-const READ_BYTES: usize = 1 << 20;
-
-/// The blocks [`read_ahead`] sends, as one stream.
-struct ReadAhead {
-    blocks: std::sync::mpsc::Receiver<Vec<u8>>,
-    recycle: std::sync::mpsc::Sender<Vec<u8>>,
-    current: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ReadAhead {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos == self.current.len() {
-            let Ok(next) = self.blocks.recv() else {
-                return Ok(0);
-            };
-            let used = std::mem::replace(&mut self.current, next);
-            let _ = self.recycle.send(used);
-            self.pos = 0;
-        }
-        let n = out.len().min(self.current.len() - self.pos);
-        out[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// Splits every record of `input` (after a BOM of `bom` bytes); returns the record starts
-/// (None when the values could not all be passed on) and the bytes read.
+/// Splits every record of the file (after a BOM of `bom` bytes); returns the record
+/// starts, or None when the values could not all be passed on.
 fn split_all(
-    input: &mut impl Read,
+    file: &MappedFile,
     bom: usize,
     mut splitter: Option<Splitter>,
     each: &mut dyn FnMut(&[String]),
-) -> std::io::Result<(Option<Vec<(u64, u64)>>, u64)> {
-    let mut buf = vec![0u8; BLOCK_BYTES];
-    // Unprocessed bytes are buf[start..end]; buf[0] is byte `base` of the file.
-    let (mut start, mut end, mut total, mut base) = (0usize, 0usize, 0u64, 0u64);
+) -> std::io::Result<Option<Vec<(u64, u64)>>> {
+    let Some(s) = splitter.as_mut() else {
+        return Ok(None);
+    };
+    let (mut start, mut window) = ((bom as u64).min(file.len()), WINDOW_BYTES);
     loop {
-        if start > 0 {
-            buf.copy_within(start..end, 0);
-            end -= start;
-            base += start as u64;
-            start = 0;
-        }
-        if end == buf.len() {
-            // One record fills the buffer.
-            if buf.len() >= MAX_RECORD_BYTES {
-                splitter = None;
-                end = 0;
-            } else {
-                buf.resize(buf.len() * 2, 0);
-            }
-        }
-        let n = input.read(&mut buf[end..])?;
-        if total == 0 {
-            start = bom.min(n);
-        }
-        total += n as u64;
-        end += n;
-        let eof = n == 0;
-        match splitter.as_mut() {
-            Some(s) => start += s.split(&buf[start..end], base + start as u64, eof, each),
-            None => start = end,
-        }
+        let data = file.window(start, window)?;
+        let data = data.bytes();
+        let eof = start + data.len() as u64 == file.len();
+        let used = s.split(data, start, eof, each);
         if eof {
-            return Ok((splitter.map(|s| s.starts), total));
+            return Ok(splitter.map(|s| s.starts));
         }
+        if used == 0 {
+            // One record fills the window.
+            if window >= MAX_RECORD_BYTES {
+                return Ok(None);
+            }
+            window *= 2;
+        }
+        start += used as u64;
     }
 }
 
@@ -427,10 +366,10 @@ mod tests {
             return (real, None);
         }
         let mut ranged = Vec::new();
+        let mapped = MappedFile::open(f.path()).unwrap();
         let ends = scan.starts.iter().skip(1).map(|s| s.0).chain([scan.len]);
         for (&(from, line), to) in scan.starts.iter().zip(ends) {
-            let range = bytes[from as usize..to as usize].to_vec();
-            let mut part = src.range(Box::new(std::io::Cursor::new(range)), line);
+            let mut part = src.range(Box::new(mapped.range(from, to)), line);
             while part.next_record(&mut rec).unwrap() {
                 ranged.push(rec.clone());
             }
@@ -461,7 +400,7 @@ mod tests {
                 _ => text.push_str(&format!("{i},some note without quotes\n")),
             }
         }
-        assert!(text.len() > 2 * READ_BYTES);
+        assert!(text.len() > 2 * WINDOW_BYTES);
         let (real, scanned) = both_in_ranges(text.as_bytes(), 100_000);
         assert_eq!(real.len(), 100_000);
         assert_eq!(Some(real), scanned);

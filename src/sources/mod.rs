@@ -19,12 +19,14 @@
 mod csv;
 mod csv_scan;
 mod jsonl;
+mod mapped;
 mod xlsx;
 
 use std::fmt;
 
 pub use csv::CsvSource;
 pub use csv_scan::{scan_csv, CsvScan};
+pub use mapped::MappedFile;
 use std::path::{Path, PathBuf};
 
 /// Input file format.
