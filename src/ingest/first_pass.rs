@@ -30,12 +30,9 @@ pub(super) fn prescan(
     let format = read.format.or_else(|| Format::from_path(path));
     if let (Some(Format::Csv), Some(key)) = (format, raw_key) {
         let columns = validate::converter(kind).columns();
-        let mut hashes = Vec::new();
         // A file the reader cannot open is reported by the reader, with its reasons.
-        if let Ok(scan) = sources::scan_csv(path, columns, &[key], &mut |v| {
-            hashes.push(validate::key_hash(v))
-        }) {
-            let repeated = scan.complete.then(|| repeated_keys(hashes));
+        if let Ok(scan) = sources::scan_csv(path, columns, &[key], &|v| validate::key_hash(v)) {
+            let repeated = scan.complete.then(|| repeated_keys(scan.keys));
             let ranges = scan.complete.then_some(Ranges {
                 starts: scan.starts,
                 len: scan.len,
@@ -56,12 +53,32 @@ pub(super) fn prescan(
 
 /// The values that occur more than once.
 fn repeated_keys(mut hashes: Vec<u64>) -> HashSet<u64> {
-    hashes.sort_unstable();
-    hashes
+    // Each half is sorted on its own thread, then the two are walked together.
+    let half = hashes.len() / 2;
+    let (a, b) = hashes.split_at_mut(half);
+    std::thread::scope(|scope| {
+        scope.spawn(|| a.sort_unstable());
+        b.sort_unstable();
+    });
+    let (a, b) = hashes.split_at(half);
+    let mut repeated: HashSet<u64> = a
         .windows(2)
+        .chain(b.windows(2))
         .filter(|w| w[0] == w[1])
         .map(|w| w[0])
-        .collect()
+        .collect();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                repeated.insert(a[i]);
+                i += 1;
+            }
+        }
+    }
+    repeated
 }
 
 /// Where a CSV file's records start, from the first pass: (byte offset, line) and the
@@ -69,4 +86,20 @@ fn repeated_keys(mut hashes: Vec<u64>) -> HashSet<u64> {
 pub(super) struct Ranges {
     pub(super) starts: Vec<(u64, u64)>,
     pub(super) len: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_keys_within_and_across_halves() {
+        let mut got: Vec<u64> = repeated_keys(vec![5, 1, 9, 1, 7, 3, 9, 4, 3, 3, 8])
+            .into_iter()
+            .collect();
+        got.sort();
+        assert_eq!(got, [1, 3, 9]);
+        assert!(repeated_keys(vec![]).is_empty());
+        assert!(repeated_keys(vec![2]).is_empty());
+    }
 }

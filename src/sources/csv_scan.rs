@@ -29,6 +29,8 @@ pub struct CsvScan {
     /// record after the header, as (byte offset, physical line); with `len`, the ranges
     /// [`super::CsvSource::range`] readers can parse side by side.
     pub starts: Vec<(u64, u64)>,
+    /// When complete: the key of every record after the header, in file order.
+    pub keys: Vec<u64>,
     /// File size in bytes.
     pub len: u64,
 }
@@ -38,24 +40,27 @@ pub const RANGE_BYTES: u64 = 4 << 20;
 
 const MAX_RECORD_BYTES: usize = 64 << 20;
 
-/// Reads `path` once: hashes every byte and calls `each` with the values of the `wanted`
-/// columns (names from `columns`, matched to the header as the reader matches them) for
+/// Reads `path` once: hashes every byte and computes `key` of the values of the `wanted`
+/// columns (names from `columns`, matched to the header as the reader matches them) of
 /// every record after the header, blank lines skipped.
 pub fn scan_csv(
     path: &Path,
     columns: &[&str],
     wanted: &[&str],
-    each: &mut dyn FnMut(&[String]),
+    key: &KeyFn<'_>,
 ) -> Result<CsvScan, SourceError> {
-    scan_with_ranges(path, columns, wanted, RANGE_BYTES, each)
+    scan_with_ranges(path, columns, wanted, RANGE_BYTES, key)
 }
+
+/// What [`scan_csv`] computes of each record's wanted values (called from several threads).
+pub type KeyFn<'a> = dyn Fn(&[String]) -> u64 + Sync + 'a;
 
 fn scan_with_ranges(
     path: &Path,
     columns: &[&str],
     wanted: &[&str],
     range_bytes: u64,
-    each: &mut dyn FnMut(&[String]),
+    key: &KeyFn<'_>,
 ) -> Result<CsvScan, SourceError> {
     let source = CsvSource::open(path, columns)?;
     let targets: Option<Vec<usize>> = wanted
@@ -77,23 +82,32 @@ fn scan_with_ranges(
         source: e,
     };
     let file = MappedFile::open(path).map_err(io)?;
-    // A second thread hashes while this one splits; both read mapped pages in place.
-    let (hash, starts) = std::thread::scope(|scope| {
+    // One thread hashes while others split; all read mapped pages in place.
+    let (hash, split) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| hash_file(&file));
-        let starts = split_all(&file, bom, splitter, each);
-        (hashing.join().expect("hashing thread panicked"), starts)
+        let split = match splitter {
+            Some(s) => split_in_halves(&file, bom as u64, s, key).map(Some),
+            None => Ok(None),
+        };
+        (hashing.join().expect("hashing thread panicked"), split)
     });
-    let starts = starts.map_err(io)?;
+    let split = split.map_err(io)?.flatten();
+    let complete = split.is_some();
+    let (starts, keys) = split.unwrap_or_default();
     Ok(CsvScan {
         hash: hash.map_err(io)?,
-        complete: starts.is_some(),
-        starts: starts.unwrap_or_default(),
+        complete,
+        starts,
+        keys,
         len: file.len(),
     })
 }
 
 /// Bytes mapped at a time; the splitter's window doubles while one record does not fit.
 const WINDOW_BYTES: usize = 1 << 20;
+
+/// Files at least this long are split by two threads (small in tests, to exercise it).
+const HALVES_MIN_BYTES: u64 = if cfg!(test) { 64 } else { 16 << 20 };
 
 /// xxh3-128 of the file's bytes, hex.
 fn hash_file(file: &MappedFile) -> std::io::Result<String> {
@@ -107,34 +121,128 @@ fn hash_file(file: &MappedFile) -> std::io::Result<String> {
     Ok(format!("{:032x}", hasher.digest128()))
 }
 
-/// Splits every record of the file (after a BOM of `bom` bytes); returns the record
-/// starts, or None when the values could not all be passed on.
-fn split_all(
+/// Record starts and keys of the whole file, or None when they could not all be found.
+type Split = Option<(Vec<(u64, u64)>, Vec<u64>)>;
+
+/// Splits every record of the file after byte `from` (past a BOM). A long file is split
+/// by two threads: the second starts at a line start near the middle, guessing that it
+/// is not inside a quoted field. The guess holds when the first thread's last record ends
+/// exactly there (a record parses the same from its start whoever reads it); otherwise the
+/// first thread goes on alone and the second's work is dropped.
+fn split_in_halves(
     file: &MappedFile,
-    bom: usize,
-    mut splitter: Option<Splitter>,
-    each: &mut dyn FnMut(&[String]),
-) -> std::io::Result<Option<Vec<(u64, u64)>>> {
-    let Some(s) = splitter.as_mut() else {
-        return Ok(None);
+    from: u64,
+    mut first: Splitter,
+    key: &KeyFn<'_>,
+) -> std::io::Result<Split> {
+    let mut keys = Vec::new();
+    let Some(mid) = middle_line_start(file, from)? else {
+        let end = split_range(file, from, file.len(), &mut first, &mut keys, key)?;
+        return Ok(end.complete.then(|| (first.starts, keys)));
     };
-    let (mut start, mut window) = ((bom as u64).min(file.len()), WINDOW_BYTES);
+    let mut second = first.continuation(mid);
+    let (end, second_part) = std::thread::scope(|scope| {
+        let second_part = scope.spawn(|| {
+            let mut keys = Vec::new();
+            split_range(file, mid, file.len(), &mut second, &mut keys, key).map(|e| (e, keys))
+        });
+        let end = split_range(file, from, mid, &mut first, &mut keys, key);
+        (end, second_part.join().expect("splitting thread panicked"))
+    });
+    let end = end?;
+    if end.at == mid && end.complete {
+        let (second_end, second_keys) = second_part?;
+        if !second_end.complete {
+            return Ok(None);
+        }
+        let lines_before = first.newlines;
+        let mut starts = first.starts;
+        // The first thread may have started a range at the middle too.
+        let last = starts.last().map(|s| s.0);
+        starts.extend(
+            second
+                .starts
+                .into_iter()
+                .filter(|&(at, _)| last.is_none_or(|last| last < at))
+                .map(|(at, line)| (at, line + lines_before)),
+        );
+        keys.extend(second_keys);
+        return Ok(Some((starts, keys)));
+    }
+    if !end.complete {
+        return Ok(None);
+    }
+    // The middle was inside a record: go on from where the first thread stopped.
+    let end = split_range(file, end.at, file.len(), &mut first, &mut keys, key)?;
+    Ok(end.complete.then(|| (first.starts, keys)))
+}
+
+/// The start of a line near the middle of a long file that follows a non-empty line (no
+/// range starts after an empty one: see [`Splitter::split`]); None for short files.
+fn middle_line_start(file: &MappedFile, from: u64) -> std::io::Result<Option<u64>> {
+    if file.len() < from + HALVES_MIN_BYTES {
+        return Ok(None);
+    }
+    let middle = from + (file.len() - from) / 2;
+    let window = file.window(middle - 1, WINDOW_BYTES)?;
+    let bytes = window.bytes();
+    Ok(memchr::memchr_iter(b'\n', bytes)
+        .find(|&i| i > 0 && bytes[i - 1] != b'\n')
+        .map(|i| middle + i as u64)
+        .filter(|&at| at < file.len()))
+}
+
+/// Where [`split_range`] stopped.
+struct RangeEnd {
+    /// File offset after the last record split.
+    at: u64,
+    /// False when a record was too long to pass on.
+    complete: bool,
+}
+
+/// Splits the records that start in `from..to`; stops at `to` or, when a record crosses
+/// `to`, before that record (at the end of the file, after the last one).
+fn split_range(
+    file: &MappedFile,
+    from: u64,
+    to: u64,
+    s: &mut Splitter,
+    keys: &mut Vec<u64>,
+    key: &KeyFn<'_>,
+) -> std::io::Result<RangeEnd> {
+    let mut each = |v: &[String]| keys.push(key(v));
+    let (mut start, mut window) = (from.min(to), WINDOW_BYTES);
     loop {
-        let data = file.window(start, window)?;
+        let len = window.min((to - start) as usize);
+        let data = file.window(start, len)?;
         let data = data.bytes();
-        let eof = start + data.len() as u64 == file.len();
-        let used = s.split(data, start, eof, each);
-        if eof {
-            return Ok(splitter.map(|s| s.starts));
+        let end = start + data.len() as u64;
+        let eof = end == file.len();
+        let used = s.split(data, start, eof, &mut each);
+        start += used as u64;
+        if eof || start == to {
+            return Ok(RangeEnd {
+                at: start,
+                complete: true,
+            });
+        }
+        if end == to && used < data.len() {
+            // A record crosses `to`.
+            return Ok(RangeEnd {
+                at: start,
+                complete: true,
+            });
         }
         if used == 0 {
             // One record fills the window.
             if window >= MAX_RECORD_BYTES {
-                return Ok(None);
+                return Ok(RangeEnd {
+                    at: start,
+                    complete: false,
+                });
             }
             window *= 2;
         }
-        start += used as u64;
     }
 }
 
@@ -176,6 +284,15 @@ impl Splitter {
             range_bytes,
             starts: Vec::new(),
         }
+    }
+
+    /// A splitter for the records from file offset `at`, a record start after the header:
+    /// its first range starts there, and its line numbers count from there (line 1).
+    fn continuation(&self, at: u64) -> Splitter {
+        let mut s = Splitter::new(self.sep, self.targets.clone(), self.range_bytes);
+        s.header_seen = true;
+        s.starts.push((at, 1));
+        s
     }
 
     /// Handles every complete record at the start of `data` (all of it at end of file),
@@ -351,11 +468,20 @@ mod tests {
             records.push(rec.clone());
         }
         let real = records.iter().map(|r| r.values[0].clone()).collect();
-        let mut seen = Vec::new();
-        let scan = scan_with_ranges(f.path(), &cols, &["id"], range_bytes, &mut |v| {
-            seen.push(v[0].to_string())
+        // Keys are indexes into the values seen, so the test compares the values.
+        let values = std::sync::Mutex::new(Vec::new());
+        let scan = scan_with_ranges(f.path(), &cols, &["id"], range_bytes, &|v| {
+            let mut values = values.lock().unwrap();
+            values.push(v[0].to_string());
+            values.len() as u64 - 1
         })
         .unwrap();
+        let values = values.into_inner().unwrap();
+        let seen: Vec<String> = scan
+            .keys
+            .iter()
+            .map(|&k| values[k as usize].clone())
+            .collect();
         assert_eq!(
             scan.hash,
             crate::ingest::content_hash(f.path()).unwrap(),
@@ -388,6 +514,23 @@ mod tests {
         let (real, scanned) = both(text.as_bytes());
         assert_eq!(Some(real.clone()), scanned);
         assert_eq!(real[..2], ["7".to_string(), "8".to_string()]);
+    }
+
+    #[test]
+    fn a_middle_inside_a_quoted_field_is_found_out() {
+        // The line start nearest the middle is inside the quoted note of id 2: the second
+        // thread's guess is wrong and the first must read on alone.
+        let mut text = String::from("id,note\n");
+        text.push_str(&"1,a\n".repeat(50));
+        text.push_str(&format!("2,\"{}\"\n", "x\n".repeat(100)));
+        text.push_str(&"3,b\n".repeat(50));
+        let file = file(text.as_bytes());
+        let middle = middle_line_start(&MappedFile::open(file.path()).unwrap(), 8).unwrap();
+        let quote = text.find('"').unwrap() as u64;
+        assert!((quote..quote + 200).contains(&middle.unwrap()));
+        let (real, scanned) = both(text.as_bytes());
+        assert_eq!(real.len(), 101);
+        assert_eq!(Some(real), scanned);
     }
 
     #[test]
