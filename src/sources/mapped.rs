@@ -8,9 +8,9 @@
 //! small: a window's pages leave it when the window is dropped.
 //!
 //! A map assumes the file does not shrink while it is read (a truncated mapped file makes
-//! the process fail on a bus error). Inputs are finished exports, and the pipeline
-//! ingests a file only once its size has settled; a file that changes under a reader is
-//! wrong either way.
+//! the process fail on a bus error). Inputs are finished exports; a file that changes
+//! under a reader is wrong either way. (The pipeline's inbox does not yet wait for a file
+//! to stop changing before it ingests it.)
 
 use std::fs::File;
 use std::io::{self, Read};
