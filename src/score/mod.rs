@@ -83,8 +83,13 @@ pub fn register_holidays(ctx: &SessionContext) -> Result<(), RegisterError> {
 pub struct DerivedTable {
     /// Table (and view) name; also the `table` of its manifests.
     pub name: &'static str,
-    /// Lake folder, ending in '/': files are `<dir>period=YYYY-MM/<batch>.parquet`.
+    /// Lake folder, ending in '/': files are `<dir>period=YYYY-MM/<batch>.parquet`
+    /// (`<batch>-p<i>.parquet` when [`Self::per_partition_files`]).
     pub dir: &'static str,
+    /// Large (a row per interaction): each partition of the query plan writes its own
+    /// files, so that Parquet encoding runs on every core rather than on the one task that
+    /// would read the merged stream. Small tables keep one file per period.
+    pub per_partition_files: bool,
 }
 
 /// The derived tables, in the order `score` computes them.
@@ -92,22 +97,27 @@ pub const DERIVED_TABLES: &[DerivedTable] = &[
     DerivedTable {
         name: "interaction_facts",
         dir: "facts/interaction_facts/",
+        per_partition_files: true,
     },
     DerivedTable {
         name: "scores",
         dir: "scores/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "scores_by_stakeholder",
         dir: "scores_by_stakeholder/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "survey_kpis",
         dir: "survey_kpis/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "protocol",
         dir: "protocol/",
+        per_partition_files: false,
     },
 ];
 
