@@ -230,6 +230,8 @@ async fn run_locked(
         if table.name == "interaction_facts" {
             // Downstream views read the facts just written instead of recomputing them.
             let (schema, files) = live_after;
+            // Text as views, as for the sources: the observations group by `period`.
+            let schema = tables::text_as_views(&schema);
             let provider =
                 tables::files_table(lake, schema, &files).map_err(|source| ScoreError::Run {
                     table: table.name.into(),
