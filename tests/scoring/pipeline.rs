@@ -171,3 +171,34 @@ async fn score_replaces_only_the_periods_it_recomputes_async() {
     let refs = manifest::live_files(&manifests2, momentos::score::REFERENCE_MANIFEST_TABLE);
     assert_eq!(refs.len(), momentos::score::reference::TABLES.len());
 }
+
+#[test]
+fn interaction_dates_from_footers_equal_a_scan() {
+    block_on_big_stack(interaction_dates_from_footers_equal_a_scan_async());
+}
+
+async fn interaction_dates_from_footers_equal_a_scan_async() {
+    // Few interactions over many days: many files where an escalation column is all null.
+    let catalog = Catalog::embedded();
+    let t = demo_lake(&catalog, 300, 11).await;
+    let ctx = run::new_context();
+    momentos::lake::tables::register_source_tables(&ctx, &t.lake)
+        .await
+        .unwrap();
+    let (min, max) = momentos::score::interaction_date_range(&ctx, &catalog)
+        .await
+        .unwrap();
+    let local = |name: &str, batches: &[_]| {
+        timestamps(batches, name)[0].map(|t| t.with_timezone(&catalog.time_zone).date_naive())
+    };
+    let scanned = query(
+        &t,
+        &catalog,
+        "select min(received_at) as lo, greatest(max(received_at), max(first_response_at), \
+         max(resolved_at), max(escalated_at), max(escalation_answered_at)) as hi \
+         from interactions",
+    )
+    .await;
+    assert!(min.is_some() && max > min);
+    assert_eq!((min, max), (local("lo", &scanned), local("hi", &scanned)));
+}
