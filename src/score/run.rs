@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{cast, take_record_batch};
@@ -422,10 +421,12 @@ async fn materialize(
     let several = tasks.len() > 1;
     let batch_id = manifest::new_batch_id();
     let mut files = Vec::new();
-    let mut staged = Vec::new();
+    // The files stay on local disk until uploaded (`publish_with_local` reads each in turn).
+    let mut local = Vec::new();
+    let mut dirs = Vec::new();
     let mut kept = Vec::new();
     for (i, task) in tasks.into_iter().enumerate() {
-        let (parts, _tmp, batches) = task
+        let (parts, dir, batches) = task
             .join_unwind()
             .await
             .map_err(|e| wrap(DataFusionError::ExecutionJoin(Box::new(e))))??;
@@ -434,18 +435,15 @@ async fn materialize(
         } else {
             batch_id.clone()
         };
-        for part in &parts {
+        for part in parts {
             let path = format!("{}{}/{name}.parquet", table.dir, part.partition);
-            let bytes = std::fs::read(&part.path).map_err(LakeError::from)?;
             files.push(FileEntry {
                 path: path.clone(),
                 rows: part.rows,
             });
-            staged.push(StagedFile {
-                path,
-                bytes: Bytes::from(bytes),
-            });
+            local.push((path, part.path));
         }
+        dirs.push(dir);
         kept.extend(batches);
     }
     let live = manifest::live_files(manifests, table.name);
@@ -476,7 +474,8 @@ async fn materialize(
         files,
         &old,
     );
-    commit::publish(lake, &manifest, staged).await?;
+    commit::publish_with_local(lake, &manifest, Vec::new(), local).await?;
+    drop(dirs);
     tracing::info!(
         table = table.name,
         rows,
