@@ -4,7 +4,8 @@
 Both start from one lake holding the ingested interactions, surveys and mystery-shopper
 evaluations of `momentos demo`. momentos runs `score` (a full run: every period of
 interaction_facts, scores, scores_by_stakeholder, survey_kpis and protocol written as
-Parquet, one file per period); DuckDB, in its own process with 2 threads, runs our
+Parquet, one file per period, for interaction_facts one per period and partition of the
+query plan, written in parallel); DuckDB, in its own process with 2 threads, runs our
 queries/ files over the lake's live source files and the reference tables that momentos
 stored under `reference/` during its run (calendar_days, channel_sla, …, scoring_params
 with the run's as-of instant), and writes the same five tables as Parquet, partitioned by

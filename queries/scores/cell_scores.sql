@@ -25,11 +25,11 @@ with params as (
     select * from scoring_params
 ),
 
--- One pass over the observations for both cuts (grouping sets); the stakeholder cut
--- leaves out observations without a stakeholder.
-grouped as (
+-- One pass over the observations at the finest grain; both cuts add up those few
+-- thousand groups (grouping sets), rather than each observation once per cut. The
+-- stakeholder cut leaves out observations without a stakeholder.
+observed as (
     select
-        case when grouping(stakeholder) = 1 then 'unit_channel' else 'stakeholder' end as cut,
         period,
         unit,
         channel,
@@ -39,6 +39,21 @@ grouped as (
         count(*) as n,
         sum(case when is_good then 1 else 0 end) as k
     from observations
+    group by period, unit, channel, stakeholder, attribute, source
+),
+
+grouped as (
+    select
+        case when grouping(stakeholder) = 1 then 'unit_channel' else 'stakeholder' end as cut,
+        period,
+        unit,
+        channel,
+        stakeholder,
+        attribute,
+        source,
+        sum(n) as n,
+        sum(k) as k
+    from observed
     group by grouping sets (
         (period, unit, channel, attribute, source),
         (period, unit, channel, stakeholder, attribute, source)

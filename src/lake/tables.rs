@@ -90,7 +90,7 @@ pub async fn register_source_tables(
 /// as by default: joins, filters and aggregations over millions of source rows then move
 /// 16-byte views instead of copying every string (`momentos score` joins the interactions
 /// with several reference tables).
-fn text_as_views(schema: &SchemaRef) -> SchemaRef {
+pub(crate) fn text_as_views(schema: &SchemaRef) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()

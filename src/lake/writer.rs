@@ -31,7 +31,8 @@ fn parquet_err(e: impl std::fmt::Display) -> LakeError {
 
 /// Columns whose values are (nearly) all different. Dictionary encoding gains nothing
 /// there and costs time and memory: every open partition file would keep a dictionary of up
-/// to 1 MiB for each of them.
+/// to 1 MiB for each of them, and every value is hashed until that dictionary is full
+/// (for the two durations of `interaction_facts` that was ~0.6 s of a 10M-row score run).
 const DISTINCT_COLUMNS: &[&str] = &[
     "interaction_id",
     "response_id",
@@ -46,6 +47,8 @@ const DISTINCT_COLUMNS: &[&str] = &[
     "submitted_at",
     "evaluated_at",
     "source_line",
+    "first_response_seconds",
+    "first_response_business_minutes",
 ];
 
 /// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics on.

@@ -19,10 +19,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::arrow::array::{
     Array, AsArray, Date32Builder, Int32Builder, RecordBatch, StringBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit, TimestampMicrosecondType};
+use datafusion::datasource::listing::ListingTable;
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
+use datafusion::parquet::arrow::parquet_to_arrow_schema;
+use datafusion::parquet::file::statistics::Statistics;
 use datafusion::prelude::SessionContext;
+use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStoreExt;
 
 use crate::catalog::Catalog;
 use crate::lake::tables::RegisterError;
@@ -83,8 +89,13 @@ pub fn register_holidays(ctx: &SessionContext) -> Result<(), RegisterError> {
 pub struct DerivedTable {
     /// Table (and view) name; also the `table` of its manifests.
     pub name: &'static str,
-    /// Lake folder, ending in '/': files are `<dir>period=YYYY-MM/<batch>.parquet`.
+    /// Lake folder, ending in '/': files are `<dir>period=YYYY-MM/<batch>.parquet`
+    /// (`<batch>-p<i>.parquet` when [`Self::per_partition_files`]).
     pub dir: &'static str,
+    /// Large (a row per interaction): each partition of the query plan writes its own
+    /// files, so that Parquet encoding runs on every core rather than on the one task that
+    /// would read the merged stream. Small tables keep one file per period.
+    pub per_partition_files: bool,
 }
 
 /// The derived tables, in the order `score` computes them.
@@ -92,22 +103,27 @@ pub const DERIVED_TABLES: &[DerivedTable] = &[
     DerivedTable {
         name: "interaction_facts",
         dir: "facts/interaction_facts/",
+        per_partition_files: true,
     },
     DerivedTable {
         name: "scores",
         dir: "scores/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "scores_by_stakeholder",
         dir: "scores_by_stakeholder/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "survey_kpis",
         dir: "survey_kpis/",
+        per_partition_files: false,
     },
     DerivedTable {
         name: "protocol",
         dir: "protocol/",
+        per_partition_files: false,
     },
 ];
 
@@ -138,20 +154,48 @@ pub enum ScoreError {
     Usage(String),
 }
 
+/// The timestamp columns of `interactions`; the first is never null.
+const INSTANT_COLUMNS: [&str; 5] = [
+    "received_at",
+    "first_response_at",
+    "resolved_at",
+    "escalated_at",
+    "escalation_answered_at",
+];
+
 /// Local dates of the earliest and latest instants of the `interactions` table (any of its
 /// timestamp columns), in the catalog's time zone; `None` when the table is empty.
 pub async fn interaction_date_range(
     ctx: &SessionContext,
     catalog: &Catalog,
 ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), DataFusionError> {
-    let batches = ctx
-        .sql(
-            "select min(received_at), max(received_at), max(first_response_at), \
-             max(resolved_at), max(escalated_at), max(escalation_answered_at) from interactions",
-        )
-        .await?
-        .collect()
-        .await?;
+    let footers = instant_range_from_footers(ctx).await?;
+    let (min, max) = match footers {
+        Some(range) => range,
+        None => instant_range_by_scan(ctx).await?,
+    };
+    let local = |us: i64| {
+        DateTime::from_timestamp_micros(us)
+            .map(|t| t.with_timezone(&catalog.time_zone).date_naive())
+    };
+    Ok((min.and_then(local), max.and_then(local)))
+}
+
+/// Earliest `received_at` and latest instant of any column, in microseconds, by reading
+/// every value.
+async fn instant_range_by_scan(
+    ctx: &SessionContext,
+) -> Result<(Option<i64>, Option<i64>), DataFusionError> {
+    let maxes: Vec<String> = INSTANT_COLUMNS
+        .iter()
+        .map(|c| format!("max({c})"))
+        .collect();
+    let sql = format!(
+        "select min({}), {} from interactions",
+        INSTANT_COLUMNS[0],
+        maxes.join(", ")
+    );
+    let batches = ctx.sql(&sql).await?.collect().await?;
     let mut values: Vec<Option<i64>> = Vec::new();
     if let Some(b) = batches.first() {
         for c in b.columns() {
@@ -159,19 +203,76 @@ pub async fn interaction_date_range(
             values.push((!c.is_null(0)).then(|| c.value(0)));
         }
     }
-    let local = |us: i64| {
-        DateTime::from_timestamp_micros(us)
-            .map(|t| t.with_timezone(&catalog.time_zone).date_naive())
-    };
-    let min = values.first().copied().flatten().and_then(local);
-    let max = values
-        .iter()
-        .skip(1)
-        .flatten()
-        .copied()
-        .max()
-        .and_then(local);
+    let min = values.first().copied().flatten();
+    let max = values.iter().skip(1).flatten().copied().max();
     Ok((min, max))
+}
+
+/// The same from the min/max statistics in the Parquet footers of the table's files, which
+/// spares a scan of every row before anything else can start (the calendar depends on
+/// it). `None` when a file lacks exact statistics for a column (the caller then scans).
+async fn instant_range_from_footers(
+    ctx: &SessionContext,
+) -> Result<Option<(Option<i64>, Option<i64>)>, DataFusionError> {
+    let provider = ctx.table_provider("interactions").await?;
+    // An empty lake registers an empty in-memory table: nothing to read either way.
+    let Some(listing) = provider.downcast_ref::<ListingTable>() else {
+        return Ok(None);
+    };
+    let runtime = ctx.runtime_env();
+    // Through the session's metadata cache, so the scans that follow reuse the footers.
+    let cache = runtime.cache_manager.get_file_metadata_cache();
+    let footers: Vec<_> = futures::stream::iter(listing.table_paths().clone())
+        .map(|url| {
+            let store = runtime.object_store(url.object_store());
+            let cache = Arc::clone(&cache);
+            async move {
+                let store = store?;
+                let meta = store.head(url.prefix()).await?;
+                DFParquetMetadata::new(store.as_ref(), &meta)
+                    .with_file_metadata_cache(Some(cache))
+                    .fetch_metadata()
+                    .await
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
+    let (mut min, mut max) = (None::<i64>, None::<i64>);
+    for footer in footers {
+        let file = footer.file_metadata();
+        let arrow = parquet_to_arrow_schema(file.schema_descr(), file.key_value_metadata())?;
+        for (i, name) in INSTANT_COLUMNS.iter().enumerate() {
+            let Ok(index) = arrow.index_of(name) else {
+                return Ok(None);
+            };
+            if !matches!(
+                arrow.field(index).data_type(),
+                DataType::Timestamp(TimeUnit::Microsecond, _)
+            ) {
+                return Ok(None);
+            }
+            for group in footer.row_groups() {
+                let Some(Statistics::Int64(stats)) = group.column(index).statistics() else {
+                    return Ok(None);
+                };
+                if stats.null_count_opt() == Some(group.num_rows() as u64) {
+                    continue; // only nulls, no bounds
+                }
+                let (Some(&lo), Some(&hi)) = (stats.min_opt(), stats.max_opt()) else {
+                    return Ok(None);
+                };
+                if !stats.max_is_exact() || (i == 0 && !stats.min_is_exact()) {
+                    return Ok(None);
+                }
+                max = max.max(Some(hi));
+                if i == 0 {
+                    min = Some(min.map_or(lo, |m| m.min(lo)));
+                }
+            }
+        }
+    }
+    Ok(Some((min, max)))
 }
 
 /// Makes a session ready for the queries: `holidays`, the UDFs, and the reference tables
@@ -190,6 +291,7 @@ pub async fn prepare_session(
             table: "interactions".into(),
             source,
         })?;
+    tracing::debug!(?min, ?max, "Interaction dates.");
     let as_of_date = as_of.with_timezone(&catalog.time_zone).date_naive();
     let inputs = reference::ReferenceInputs {
         as_of,

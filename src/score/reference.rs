@@ -27,7 +27,9 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
     StringArray, TimestampMicrosecondArray,
 };
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use datafusion::arrow::error::ArrowError;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
@@ -405,7 +407,22 @@ pub fn build(catalog: &Catalog, inputs: &ReferenceInputs) -> Vec<(&'static str, 
     ]
 }
 
-/// Registers the tables (replacing earlier ones of the same names).
+/// The batch with its text columns as `Utf8View`, the type of the sources' text: a join
+/// of the interactions with `channel_sla` or `calendar_days` then compares keys of one
+/// type and carries `hours_profile` and `sla_clock` through the joins that follow as
+/// 16-byte views, where `Utf8` would copy the strings of ten million rows at every join.
+fn text_as_views(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = crate::lake::tables::text_as_views(&batch.schema());
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| cast(c, f.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema, columns)
+}
+
+/// Registers the tables (replacing earlier ones of the same names), text as `Utf8View`.
 pub fn register(
     ctx: &SessionContext,
     tables: &[(&'static str, RecordBatch)],
@@ -415,7 +432,8 @@ pub fn register(
             table: name.to_string(),
             source,
         };
-        let table = MemTable::try_new(batch.schema(), vec![vec![batch.clone()]]).map_err(wrap)?;
+        let batch = text_as_views(batch).map_err(|e| wrap(e.into()))?;
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(wrap)?;
         ctx.deregister_table(*name).map_err(wrap)?;
         ctx.register_table(*name, Arc::new(table)).map_err(wrap)?;
     }

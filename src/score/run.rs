@@ -4,8 +4,9 @@
 //! Under the lake lock (so no ingest rewrites a file while it is read): recover what a
 //! killed writer left, register the source tables, the reference tables for the run's
 //! as-of instant and the views of `queries/`; then for each derived table stream its rows
-//! for the chosen periods into one Parquet file per period and publish them with one
-//! manifest whose `removes` lists that table's old files of those periods. A full run (no
+//! for the chosen periods into one Parquet file per period (for `interaction_facts`, one
+//! per period and partition of the query plan, written in parallel) and publish them with
+//! one manifest whose `removes` lists that table's old files of those periods. A full run (no
 //! period given) replaces every period, so periods that lost all their data disappear too.
 //! After `interaction_facts` is published the views that read it are re-registered over the
 //! new files, so the scores do not compute the facts a second time.
@@ -14,11 +15,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{cast, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
@@ -27,7 +30,7 @@ use crate::catalog::Catalog;
 use crate::lake::commit::{self, StagedFile};
 use crate::lake::lock::LakeLock;
 use crate::lake::manifest::{self, FileEntry, Manifest};
-use crate::lake::writer::{self, PartitionedWriter};
+use crate::lake::writer::{self, FinishedPart, PartitionedWriter};
 use crate::lake::{tables, Lake, LakeError};
 
 /// Which periods a run recomputes.
@@ -185,12 +188,16 @@ async fn run_locked(
     catalog: &Catalog,
     opts: &ScoreOptions,
 ) -> Result<ScoreSummary, ScoreError> {
+    let started = Instant::now();
     commit::recover(lake).await?;
     let ctx = new_context();
     let manifests = tables::register_source_tables(&ctx, lake).await?;
+    tracing::debug!(elapsed_ms = ms(started), "Registered the source tables.");
     let reference = super::prepare_session(&ctx, catalog, opts.as_of).await?;
+    tracing::debug!(elapsed_ms = ms(started), "Built the reference tables.");
     let all_queries = queries::load()?;
     queries::register_views(&ctx, catalog, &all_queries, |_| true, |_, _| Ok(false)).await?;
+    tracing::debug!(elapsed_ms = ms(started), "Registered the views.");
 
     let periods = data_periods(&manifests, &opts.periods);
     tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
@@ -222,6 +229,8 @@ async fn run_locked(
         if table.name == "interaction_facts" {
             // Downstream views read the facts just written instead of recomputing them.
             let (schema, files) = live_after;
+            // Text as views, as for the sources: the observations group by `period`.
+            let schema = tables::text_as_views(&schema);
             let provider =
                 tables::files_table(lake, schema, &files).map_err(|source| ScoreError::Run {
                     table: table.name.into(),
@@ -264,6 +273,7 @@ async fn cache_view(
     name: &str,
     periods: &Periods,
 ) -> Result<(), ScoreError> {
+    let started = Instant::now();
     let wrap = |source| ScoreError::Run {
         table: name.into(),
         source,
@@ -286,7 +296,13 @@ async fn cache_view(
         |_, _| Ok(false),
     )
     .await?;
+    tracing::debug!(view = name, elapsed_ms = ms(started), "Cached the view.");
     Ok(())
+}
+
+/// Milliseconds since `started`, for the debug log.
+fn ms(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
 }
 
 /// Periods with data in any source, among the selected ones, read from the source files'
@@ -344,6 +360,33 @@ pub fn split_by_period(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>
     Ok(out)
 }
 
+/// Writes a stream's rows into one file per period; returns the files, the folder holding
+/// them (keep it until they are read) and, when `keep`, the batches.
+async fn write_periods(
+    table: &'static str,
+    mut stream: SendableRecordBatchStream,
+    schema: SchemaRef,
+    budget: usize,
+    keep: bool,
+) -> Result<(Vec<FinishedPart>, tempfile::TempDir, Vec<RecordBatch>), ScoreError> {
+    let mut writer = PartitionedWriter::new(schema, budget)?;
+    let mut kept = Vec::new();
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|source| ScoreError::Run {
+            table: table.into(),
+            source,
+        })?;
+        for (period, rows) in split_by_period(&batch)? {
+            writer.write(&format!("period={period}"), &rows)?;
+        }
+        if keep && batch.num_rows() > 0 {
+            kept.push(batch);
+        }
+    }
+    let (parts, dir) = writer.finish()?;
+    Ok((parts, dir, kept))
+}
+
 type LiveAfter = (SchemaRef, Vec<FileEntry>);
 
 /// Computes one derived table for the periods and publishes it.
@@ -364,34 +407,44 @@ async fn materialize(
     let sql = format!("select * from {}{}", table.name, periods.sql_filter());
     let df = ctx.sql(&sql).await.map_err(wrap)?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-    let mut stream = df.execute_stream().await.map_err(wrap)?;
-    let mut writer = PartitionedWriter::new(schema.clone(), writer::DEFAULT_MEMORY_BUDGET)?;
-    let mut kept = Vec::new();
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(wrap)?;
-        for (period, rows) in split_by_period(&batch)? {
-            writer.write(&format!("period={period}"), &rows)?;
-        }
-        if keep && batch.num_rows() > 0 {
-            kept.push(batch);
-        }
-    }
-    let (parts, _tmp) = writer.finish()?;
-
+    let streams = if table.per_partition_files {
+        df.execute_stream_partitioned().await.map_err(wrap)?
+    } else {
+        vec![df.execute_stream().await.map_err(wrap)?]
+    };
+    // One task per stream: each computes its partition and encodes its own files.
+    let budget = writer::DEFAULT_MEMORY_BUDGET / streams.len().max(1);
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|s| SpawnedTask::spawn(write_periods(table.name, s, schema.clone(), budget, keep)))
+        .collect();
+    let several = tasks.len() > 1;
     let batch_id = manifest::new_batch_id();
-    let mut files = Vec::with_capacity(parts.len());
-    let mut staged = Vec::with_capacity(parts.len());
-    for part in &parts {
-        let path = format!("{}{}/{batch_id}.parquet", table.dir, part.partition);
-        let bytes = std::fs::read(&part.path).map_err(LakeError::from)?;
-        files.push(FileEntry {
-            path: path.clone(),
-            rows: part.rows,
-        });
-        staged.push(StagedFile {
-            path,
-            bytes: Bytes::from(bytes),
-        });
+    let mut files = Vec::new();
+    // The files stay on local disk until uploaded (`publish_with_local` reads each in turn).
+    let mut local = Vec::new();
+    let mut dirs = Vec::new();
+    let mut kept = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let (parts, dir, batches) = task
+            .join_unwind()
+            .await
+            .map_err(|e| wrap(DataFusionError::ExecutionJoin(Box::new(e))))??;
+        let name = if several {
+            format!("{batch_id}-p{i}")
+        } else {
+            batch_id.clone()
+        };
+        for part in parts {
+            let path = format!("{}{}/{name}.parquet", table.dir, part.partition);
+            files.push(FileEntry {
+                path: path.clone(),
+                rows: part.rows,
+            });
+            local.push((path, part.path));
+        }
+        dirs.push(dir);
+        kept.extend(batches);
     }
     let live = manifest::live_files(manifests, table.name);
     let (old, still_live): (Vec<FileEntry>, Vec<FileEntry>) = live
@@ -421,13 +474,14 @@ async fn materialize(
         files,
         &old,
     );
-    commit::publish(lake, &manifest, staged).await?;
+    commit::publish_with_local(lake, &manifest, Vec::new(), local).await?;
+    drop(dirs);
     tracing::info!(
         table = table.name,
         rows,
         files = manifest.files.len(),
         removed = manifest.removes.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = ms(started),
         "Published derived table."
     );
     let write = TableWrite {
