@@ -82,7 +82,16 @@ pub async fn publish_with_local(
     for old in &manifest.removes {
         lake.delete(old).await?;
     }
+    remove_local_folders(lake, &staging).await;
     Ok(())
+}
+
+/// Removes the folders a lake-relative prefix leaves in a local lake once its files have
+/// moved out (renames leave them behind; other stores have no folders).
+async fn remove_local_folders(lake: &Lake, prefix: &str) {
+    if let Some(dir) = lake.local_path(prefix) {
+        let _ = tokio::fs::remove_dir_all(dir).await;
+    }
 }
 
 /// Moves a finished local file to a lake-relative path when the lake is a local folder on
@@ -125,6 +134,7 @@ pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
         lake.delete(&path).await?;
         report.staged_removed += 1;
     }
+    remove_local_folders(lake, STAGING_DIR).await;
     let manifests = manifest::read_all(lake).await?;
     let referenced: BTreeSet<&str> = manifests
         .iter()
@@ -155,4 +165,53 @@ pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
         );
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::manifest::FileEntry;
+
+    #[tokio::test]
+    async fn a_local_batch_is_moved_into_place_and_leaves_no_staging_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+        recover(&lake).await.unwrap();
+        let scratch = local_scratch(&lake).expect("a folder lake has a scratch folder");
+        let local = scratch.join("part-0.parquet");
+        std::fs::write(&local, b"local bytes").unwrap();
+        let files = vec![
+            FileEntry {
+                path: "t/date=2026-01-02/b.parquet".into(),
+                rows: 1,
+            },
+            FileEntry {
+                path: "t/date=2026-01-03/b.parquet".into(),
+                rows: 1,
+            },
+        ];
+        let manifest = Manifest::derived("b", "t", chrono::Utc::now(), String::new(), files, &[]);
+        let staged = vec![StagedFile {
+            path: "t/date=2026-01-03/b.parquet".into(),
+            bytes: Bytes::from_static(b"staged bytes"),
+        }];
+        let local_files = vec![("t/date=2026-01-02/b.parquet".to_string(), local.clone())];
+        publish_with_local(&lake, &manifest, staged, local_files)
+            .await
+            .unwrap();
+
+        assert!(!local.exists(), "moved, not copied");
+        let got = lake.get("t/date=2026-01-02/b.parquet").await.unwrap();
+        assert_eq!(&got[..], b"local bytes");
+        let got = lake.get("t/date=2026-01-03/b.parquet").await.unwrap();
+        assert_eq!(&got[..], b"staged bytes");
+        let staging: Vec<_> = std::fs::read_dir(&scratch).unwrap().collect();
+        assert!(staging.is_empty(), "left in _staging: {staging:?}");
+
+        // A crashed batch's folders go with its files.
+        std::fs::create_dir_all(scratch.join("x/t/date=2026-01-04")).unwrap();
+        std::fs::write(scratch.join("x/t/date=2026-01-04/c.parquet"), b"c").unwrap();
+        assert_eq!(recover(&lake).await.unwrap().staged_removed, 1);
+        assert!(!scratch.exists());
+    }
 }
