@@ -457,7 +457,7 @@ impl Worker {
             buffered: 0,
             schema: table_schema.clone(),
             lineage: lineage.clone(),
-            writer: PartitionedWriter::new_in(table_schema.clone(), budget, scratch)?,
+            writer: PartitionedWriter::new(table_schema.clone(), budget, scratch)?,
             quarantine: QuarantineBuilder::new(
                 kind.code(),
                 batch_id,

@@ -10,7 +10,6 @@
 //! manifest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -125,21 +124,12 @@ pub struct IngestSummary {
 
 /// xxh3-128 of a file's bytes, hex.
 pub fn content_hash(path: &Path) -> Result<String, SourceError> {
-    let io = |source| SourceError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(format!("{:032x}", hasher.digest128()))
+    sources::MappedFile::open(path)
+        .and_then(|file| file.content_hash())
+        .map_err(|source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// The name recorded for a file: its file name only (folders can name people or hosts).

@@ -86,13 +86,9 @@ pub struct PartitionedWriter {
 }
 
 impl PartitionedWriter {
-    pub fn new(schema: SchemaRef, budget: usize) -> Result<Self, LakeError> {
-        Self::new_in(schema, budget, None)
-    }
-
     /// A writer whose files go to a new folder inside `parent` (the system's temporary
-    /// folder when None).
-    pub fn new_in(
+    /// folder when None; see `commit::local_scratch`).
+    pub fn new(
         schema: SchemaRef,
         budget: usize,
         parent: Option<&std::path::Path>,

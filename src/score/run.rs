@@ -365,11 +365,9 @@ pub fn split_by_period(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>
 async fn write_periods(
     table: &'static str,
     mut stream: SendableRecordBatchStream,
-    schema: SchemaRef,
-    budget: usize,
+    mut writer: PartitionedWriter,
     keep: bool,
 ) -> Result<(Vec<FinishedPart>, tempfile::TempDir, Vec<RecordBatch>), ScoreError> {
-    let mut writer = PartitionedWriter::new(schema, budget)?;
     let mut kept = Vec::new();
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|source| ScoreError::Run {
@@ -414,10 +412,16 @@ async fn materialize(
     };
     // One task per stream: each computes its partition and encodes its own files.
     let budget = writer::DEFAULT_MEMORY_BUDGET / streams.len().max(1);
-    let tasks: Vec<_> = streams
+    let scratch = commit::local_scratch(lake);
+    let tasks = streams
         .into_iter()
-        .map(|s| SpawnedTask::spawn(write_periods(table.name, s, schema.clone(), budget, keep)))
-        .collect();
+        .map(|s| {
+            let writer = PartitionedWriter::new(schema.clone(), budget, scratch.as_deref())?;
+            Ok(SpawnedTask::spawn(write_periods(
+                table.name, s, writer, keep,
+            )))
+        })
+        .collect::<Result<Vec<_>, ScoreError>>()?;
     let several = tasks.len() > 1;
     let batch_id = manifest::new_batch_id();
     let mut files = Vec::new();

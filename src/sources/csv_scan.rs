@@ -84,7 +84,7 @@ fn scan_with_ranges(
     let file = MappedFile::open(path).map_err(io)?;
     // One thread hashes while others split; all read mapped pages in place.
     let (hash, split) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| hash_file(&file));
+        let hashing = scope.spawn(|| file.content_hash());
         let split = match splitter {
             Some(s) => split_in_halves(&file, bom as u64, s, key).map(Some),
             None => Ok(None),
@@ -108,18 +108,6 @@ const WINDOW_BYTES: usize = 1 << 20;
 
 /// Files at least this long are split by two threads (small in tests, to exercise it).
 const HALVES_MIN_BYTES: u64 = if cfg!(test) { 64 } else { 16 << 20 };
-
-/// xxh3-128 of the file's bytes, hex.
-fn hash_file(file: &MappedFile) -> std::io::Result<String> {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut at = 0;
-    while at < file.len() {
-        let window = file.window(at, 16 * WINDOW_BYTES)?;
-        hasher.update(window.bytes());
-        at += window.bytes().len() as u64;
-    }
-    Ok(format!("{:032x}", hasher.digest128()))
-}
 
 /// Record starts and keys of the whole file, or None when they could not all be found.
 type Split = Option<(Vec<(u64, u64)>, Vec<u64>)>;
@@ -217,17 +205,11 @@ fn split_range(
         let data = file.window(start, len)?;
         let data = data.bytes();
         let end = start + data.len() as u64;
-        let eof = end == file.len();
-        let used = s.split(data, start, eof, &mut each);
+        let used = s.split(data, start, end == file.len(), &mut each);
         start += used as u64;
-        if eof || start == to {
-            return Ok(RangeEnd {
-                at: start,
-                complete: true,
-            });
-        }
-        if end == to && used < data.len() {
-            // A record crosses `to`.
+        // At `to` (the end of the file or not) every record that starts before it and ends
+        // in it was split; what remains crosses `to`.
+        if end == to {
             return Ok(RangeEnd {
                 at: start,
                 complete: true,
@@ -484,8 +466,8 @@ mod tests {
             .collect();
         assert_eq!(
             scan.hash,
-            crate::ingest::content_hash(f.path()).unwrap(),
-            "same hash as a plain pass"
+            format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes)),
+            "a plain content hash"
         );
         assert_eq!(scan.len, bytes.len() as u64);
         if !scan.complete {

@@ -57,6 +57,19 @@ impl MappedFile {
         self.len == 0
     }
 
+    /// xxh3-128 of the file's bytes, hex: the content hash a batch records, so the same
+    /// file is never ingested twice.
+    pub fn content_hash(&self) -> io::Result<String> {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut at = 0;
+        while at < self.len {
+            let window = self.window(at, HASH_WINDOW)?;
+            hasher.update(window.bytes());
+            at += window.bytes().len() as u64;
+        }
+        Ok(format!("{:032x}", hasher.digest128()))
+    }
+
     /// Maps up to `len` bytes from `from` (fewer at the end of the file).
     pub fn window(&self, from: u64, len: usize) -> io::Result<Window> {
         let from = from.min(self.len);
@@ -96,6 +109,9 @@ impl MappedFile {
 
 /// A multiple of every platform's page size (and of Windows' allocation granularity).
 const MAP_ALIGNMENT: u64 = 64 << 10;
+
+/// Bytes [`MappedFile::content_hash`] maps at a time.
+const HASH_WINDOW: usize = 16 << 20;
 
 /// Bytes a [`MappedRange`] maps at a time (small in tests, so that they cross windows).
 const RANGE_WINDOW: usize = if cfg!(test) { 100 << 10 } else { 8 << 20 };
