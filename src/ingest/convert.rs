@@ -62,54 +62,49 @@ pub(super) fn read_and_validate(
         }
     };
     conversion.progress.finish_and_clear();
+    let started = std::time::Instant::now();
+    tracing::debug!("Rows converted.");
     let rows_read = conversion.rows_read.load(Ordering::Relaxed);
 
-    let mut outputs = outputs;
-    let mut superseded = write_last_versions(&mut outputs)?;
-    let mut keys: Vec<u64> = Vec::with_capacity(outputs.iter().map(|o| o.keys.len()).sum());
-    let mut quarantine_batches = Vec::new();
-    let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
-    let mut writers = Vec::with_capacity(outputs.len());
-    for out in outputs {
-        keys.extend(out.keys);
-        quarantine_batches.extend(out.quarantine);
-        for (code, (n, example)) in out.reasons {
-            reasons.entry(code).or_insert((0, example)).0 += n;
-        }
-        writers.push((out.writer, out.part_name));
-    }
-    // Workers finish their last row groups side by side.
-    let finished: Vec<Result<_, LakeError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = writers
+    // Each worker writes its held rows that are last versions, closes its files and
+    // sorts its keys, side by side.
+    let last_lines = last_versions(&outputs);
+    let finished: Vec<Result<FinishedOutput, IngestError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = outputs
             .into_iter()
-            .map(|(writer, name)| {
-                scope.spawn(move || {
-                    let (mut parts, tmp) = writer.finish()?;
-                    for p in &mut parts {
-                        p.name = name.clone();
-                    }
-                    Ok((parts, tmp))
-                })
-            })
+            .map(|out| scope.spawn(|| out.finish(&last_lines)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("writer thread panicked"))
             .collect()
     });
+    tracing::debug!(elapsed = ?started.elapsed(), "Files finished.");
+    let mut superseded = 0;
+    let mut keys: Vec<u64> = Vec::new();
+    let mut quarantine_batches = Vec::new();
+    let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut parts = Vec::new();
     let mut tmps = Vec::new();
     for f in finished {
-        let (p, tmp) = f?;
-        parts.extend(p);
-        tmps.push(tmp);
+        let f = f?;
+        superseded += f.superseded;
+        keys.extend(f.sorted_keys);
+        quarantine_batches.extend(f.quarantine);
+        for (code, (n, example)) in f.reasons {
+            reasons.entry(code).or_insert((0, example)).0 += n;
+        }
+        parts.extend(f.parts);
+        tmps.push(f.tmp);
     }
 
     // Every id written once, unless the first pass could not know the repeats (not CSV,
     // or too many to hold): then earlier versions are removed from the written files.
-    keys.sort_unstable();
+    // The stable sort merges the workers' sorted runs in one pass.
+    keys.sort();
     let written = keys.len();
     keys.dedup();
+    tracing::debug!(elapsed = ?started.elapsed(), "Keys sorted.");
     if keys.len() < written {
         superseded += drop_superseded_rows(&mut parts, opts.kind)?;
     }
@@ -296,39 +291,61 @@ impl Conversion<'_> {
     }
 }
 
-/// Writes the last version of each held-back repeated id; returns how many earlier
-/// versions were dropped.
-fn write_last_versions(outputs: &mut [WorkerOutput]) -> Result<u64, IngestError> {
+/// The line of the last version of each held-back repeated id, over all workers.
+fn last_versions(outputs: &[WorkerOutput]) -> HashMap<u64, u64> {
     let mut last_line: HashMap<u64, u64> = HashMap::new();
-    for out in outputs.iter() {
+    for out in outputs {
         for &(key, line) in &out.held_keys {
             let last = last_line.entry(key).or_insert(line);
             *last = (*last).max(line);
         }
     }
-    let mut dropped = 0u64;
-    for out in outputs.iter_mut() {
+    last_line
+}
+
+/// One worker's share of the result, its files closed.
+struct FinishedOutput {
+    parts: Vec<writer::FinishedPart>,
+    tmp: tempfile::TempDir,
+    /// Keys of the rows written, sorted.
+    sorted_keys: Vec<u64>,
+    /// Earlier versions of repeated ids that were dropped.
+    superseded: u64,
+    quarantine: Vec<RecordBatch>,
+    reasons: BTreeMap<String, (u64, String)>,
+}
+
+impl WorkerOutput {
+    /// Writes the held rows that are the last version of their id, closes the files.
+    fn finish(mut self, last_lines: &HashMap<u64, u64>) -> Result<FinishedOutput, IngestError> {
+        let mut superseded = 0u64;
         let mut at = 0;
-        for batch in std::mem::take(&mut out.held) {
-            let versions = &out.held_keys[at..at + batch.num_rows()];
+        for batch in std::mem::take(&mut self.held) {
+            let versions = &self.held_keys[at..at + batch.num_rows()];
             at += batch.num_rows();
-            let keep: BooleanArray = versions
-                .iter()
-                .map(|(key, line)| Some(last_line[key] == *line))
-                .collect();
+            let is_last = |&(key, line): &(u64, u64)| last_lines[&key] == line;
+            let keep: BooleanArray = versions.iter().map(|v| Some(is_last(v))).collect();
+            self.keys
+                .extend(versions.iter().filter(|v| is_last(v)).map(|(key, _)| *key));
             let kept = filter_record_batch(&batch, &keep)
                 .map_err(|e| IngestError::Internal(format!("filtering re-sent rows: {e}")))?;
-            dropped += (batch.num_rows() - kept.num_rows()) as u64;
-            out.writer.write_by_date(&kept)?;
+            superseded += (batch.num_rows() - kept.num_rows()) as u64;
+            self.writer.write_by_date(&kept)?;
         }
+        let (mut parts, tmp) = self.writer.finish()?;
+        for p in &mut parts {
+            p.name = self.part_name.clone();
+        }
+        self.keys.sort_unstable();
+        Ok(FinishedOutput {
+            parts,
+            tmp,
+            sorted_keys: self.keys,
+            superseded,
+            quarantine: self.quarantine,
+            reasons: self.reasons,
+        })
     }
-    let last_versions = last_line.into_keys();
-    outputs
-        .first_mut()
-        .expect("at least one worker")
-        .keys
-        .extend(last_versions);
-    Ok(dropped)
 }
 
 /// Rows handed to a worker at a time.
@@ -410,6 +427,9 @@ const BUFFERED_ROWS: usize = 4 * BATCH_ROWS;
 struct Worker {
     /// Rows by local date (days since the epoch), so no batch has to be split by date.
     days: HashMap<i32, TableBuilder>,
+    /// The size of the largest date written last, reserved in the first new dates after
+    /// it (the next dates of an export in date order are likely as large).
+    day_sizing: validate::Sizing,
     buffered: usize,
     schema: datafusion::arrow::datatypes::SchemaRef,
     lineage: validate::Lineage,
@@ -454,6 +474,7 @@ impl Worker {
         let table_schema = schema::for_source(kind);
         Ok(Worker {
             days: HashMap::new(),
+            day_sizing: validate::Sizing::default(),
             buffered: 0,
             schema: table_schema.clone(),
             lineage: lineage.clone(),
@@ -537,10 +558,14 @@ impl Worker {
 
     fn append(&mut self, values: &[validate::Val], day: i32, line: u64) -> Result<(), IngestError> {
         let (schema, lineage) = (&self.schema, &self.lineage);
-        let rows = self
-            .days
-            .entry(day)
-            .or_insert_with(|| TableBuilder::new(schema.clone(), lineage.clone()));
+        // Two dates at most get the reserve: a file not in date order spreads a chunk over
+        // hundreds of dates, and reserving for each would hold a lot of memory.
+        let reserve = self.days.len() < 2;
+        let sizing = &self.day_sizing;
+        let rows = self.days.entry(day).or_insert_with(|| match reserve {
+            true => TableBuilder::with_sizing(schema.clone(), lineage.clone(), sizing),
+            false => TableBuilder::new(schema.clone(), lineage.clone()),
+        });
         rows.append(values, day, line);
         self.buffered += 1;
         if rows.len() >= BATCH_ROWS {
@@ -558,6 +583,9 @@ impl Worker {
     fn write_days(&mut self) -> Result<(), IngestError> {
         let mut days: Vec<_> = self.days.drain().collect();
         days.sort_by_key(|(day, _)| *day);
+        if let Some((_, largest)) = days.iter().max_by_key(|(_, rows)| rows.len()) {
+            self.day_sizing = largest.sizing();
+        }
         for (day, rows) in days {
             if !rows.is_empty() {
                 self.writer

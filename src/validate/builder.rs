@@ -119,19 +119,44 @@ pub struct TableBuilder {
 /// Number of lineage columns at the end of every source schema.
 const LINEAGE_COLUMNS: usize = 5;
 
+/// Room to reserve in a new builder: rows, and text bytes per column.
+#[derive(Debug, Clone, Default)]
+pub struct Sizing {
+    rows: usize,
+    text_bytes: Vec<usize>,
+}
+
 impl TableBuilder {
     pub fn new(schema: SchemaRef, lineage: Lineage) -> Self {
+        Self::with_sizing(schema, lineage, &Sizing::default())
+    }
+
+    /// A builder with room for rows like those of a builder measured by [`Self::sizing`],
+    /// so its buffers need not grow (and be copied) step by step.
+    pub fn with_sizing(schema: SchemaRef, lineage: Lineage, sizing: &Sizing) -> Self {
         let n = schema.fields().len() - LINEAGE_COLUMNS;
         let own = schema.fields()[..n]
             .iter()
-            .map(|f| Col::for_type(f.data_type(), 0, 0))
+            .enumerate()
+            .map(|(i, f)| {
+                let bytes = sizing.text_bytes.get(i).copied().unwrap_or(0);
+                Col::for_type(f.data_type(), sizing.rows, bytes)
+            })
             .collect();
         TableBuilder {
             schema,
             own,
-            local_date: Date32Builder::new(),
-            source_line: Int64Builder::new(),
+            local_date: Date32Builder::with_capacity(sizing.rows),
+            source_line: Int64Builder::with_capacity(sizing.rows),
             lineage,
+        }
+    }
+
+    /// The rows and text bytes held so far.
+    pub fn sizing(&self) -> Sizing {
+        Sizing {
+            rows: self.len(),
+            text_bytes: self.own.iter().map(Col::text_bytes).collect(),
         }
     }
 

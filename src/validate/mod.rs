@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use builder::{Lineage, TableBuilder, Val};
+pub use builder::{Lineage, Sizing, TableBuilder, Val};
 pub use quarantine::QuarantineBuilder;
 
 /// Canonical input columns of each source (DESIGN §3), in schema order.
