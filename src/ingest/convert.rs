@@ -222,7 +222,7 @@ impl Conversion<'_> {
                             }
                             let (from, line) = ranges.starts[i];
                             let to = ranges.starts.get(i + 1).map_or(ranges.len, |s| s.0);
-                            let mut reader = csv.range(Box::new(mapped.range(from, to)), line);
+                            let mut reader = csv.range(mapped, from, to, line);
                             while chunk.fill(&mut reader)? {
                                 self.convert(&mut worker, &chunk)?;
                             }

@@ -2,18 +2,15 @@
 //! the rows: the content hash of the file and the key values of every record (to find
 //! ids the file sends more than once, so their earlier versions are never written).
 //!
-//! Records are split exactly as [`super::csv::CsvSource`] splits them (the csv crate's
-//! rules: quotes only matter at the start of a field, `""` inside quotes, `\n` ends a
-//! record): a record whose first line holds no double quote is split on the separator
-//! directly, and only records with a quote go through `csv-core`. Values are truncated,
-//! decoded and trimmed by the same functions the reader uses, so a key seen here equals the
-//! key the reader delivers; ingestion still checks that (and has a slower path if not).
+//! Records are split by the readers' own [`FieldSplitter`] (see `csv_fields`), and values
+//! are truncated, decoded and trimmed by the same functions the reader uses, so a key seen
+//! here equals the key the reader delivers; ingestion still checks that (and has a slower
+//! path if not).
 
 use std::path::Path;
 
-use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
-
 use super::csv::{decode_into, truncate_field, CsvSource, FIELD_LIMIT};
+use super::csv_fields::{FieldSplitter, Found};
 use super::mapped::MappedFile;
 use super::SourceError;
 
@@ -67,7 +64,12 @@ fn scan_with_ranges(
         .iter()
         .map(|w| {
             let wi = columns.iter().position(|c| c == w)?;
-            source.map.by_file_col.iter().position(|f| *f == Some(wi))
+            source
+                .layout
+                .map
+                .by_file_col
+                .iter()
+                .position(|f| *f == Some(wi))
         })
         .collect();
     let splitter = match targets {
@@ -231,37 +233,37 @@ fn split_range(
 /// Splits records and decodes the wanted fields.
 struct Splitter {
     sep: u8,
-    /// File column index of each wanted value.
-    targets: Vec<usize>,
-    header_seen: bool,
-    core: csv_core::Reader,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-    /// Field byte ranges of the current record (into the line or into `out`).
-    fields: Vec<(usize, usize)>,
-    values: Vec<String>,
-    scratch: String,
+    fields: FieldSplitter,
+    /// Fields a record needs to hold every wanted one.
+    needed: usize,
+    wanted: WantedValues,
     /// Newlines before the current position.
     newlines: u64,
     range_bytes: u64,
     starts: Vec<(u64, u64)>,
 }
 
+/// The wanted values of each record, decoded as the reader decodes them.
+struct WantedValues {
+    /// File column index of each wanted value.
+    targets: Vec<usize>,
+    header_seen: bool,
+    values: Vec<String>,
+    scratch: String,
+}
+
 impl Splitter {
     fn new(sep: u8, targets: Vec<usize>, range_bytes: u64) -> Self {
         Splitter {
             sep,
-            values: vec![String::new(); targets.len()],
-            targets,
-            header_seen: false,
-            core: ReaderBuilder::new()
-                .delimiter(sep)
-                .terminator(Terminator::Any(b'\n'))
-                .build(),
-            out: vec![0; 4096],
-            ends: vec![0; 64],
-            fields: Vec::new(),
-            scratch: String::new(),
+            fields: FieldSplitter::new(sep),
+            needed: targets.iter().max().map_or(0, |m| m + 1),
+            wanted: WantedValues {
+                values: vec![String::new(); targets.len()],
+                targets,
+                header_seen: false,
+                scratch: String::new(),
+            },
             newlines: 0,
             range_bytes,
             starts: Vec::new(),
@@ -271,8 +273,8 @@ impl Splitter {
     /// A splitter for the records from file offset `at`, a record start after the header:
     /// its first range starts there, and its line numbers count from there (line 1).
     fn continuation(&self, at: u64) -> Splitter {
-        let mut s = Splitter::new(self.sep, self.targets.clone(), self.range_bytes);
-        s.header_seen = true;
+        let mut s = Splitter::new(self.sep, self.wanted.targets.clone(), self.range_bytes);
+        s.wanted.header_seen = true;
         s.starts.push((at, 1));
         s
     }
@@ -289,39 +291,22 @@ impl Splitter {
         let mut p = 0;
         while p < data.len() {
             let rest = &data[p..];
-            let header_seen = self.header_seen;
-            // csv skips empty lines inside its next record: no range starts after one.
-            let mut empty_line = false;
-            match memchr::memchr2(b'\n', b'"', rest) {
-                Some(i) if rest[i] == b'\n' => {
-                    empty_line = i == 0;
-                    self.plain_fields(&rest[..i]);
-                    self.emit(&rest[..i], each);
-                    p += i + 1;
-                    self.newlines += 1;
-                }
-                None if eof => {
-                    self.plain_fields(rest);
-                    self.emit(rest, each);
-                    p = data.len();
-                }
-                None => break,
-                Some(_) => match self.quoted_fields(rest, eof) {
-                    Some(used) => {
-                        let out = std::mem::take(&mut self.out);
-                        self.emit(&out, each);
-                        self.out = out;
-                        let used = used.max(1);
-                        self.newlines += memchr::memchr_iter(b'\n', &rest[..used]).count() as u64;
-                        p += used;
-                    }
-                    None => break,
-                },
+            let header_seen = self.wanted.header_seen;
+            let Some(found) = self.fields.next(rest, eof, self.needed) else {
+                break;
+            };
+            let record = self.fields.record(rest, found);
+            if !self.fields.is_blank(record) {
+                self.wanted.emit(&self.fields.fields, record, each);
             }
+            self.newlines += found.newlines(rest);
+            p += found.used();
+            // csv skips empty lines inside its next record: no range starts after one.
+            let empty_line = found == Found::Plain { len: 0, used: 1 };
             // A range starts after the header, then after the record that passes the size.
             let at = offset + p as u64;
             let due = match self.starts.last() {
-                None => !header_seen && self.header_seen,
+                None => !header_seen && self.wanted.header_seen,
                 Some(&(last, _)) => !empty_line && at - last >= self.range_bytes,
             };
             if due {
@@ -330,76 +315,12 @@ impl Splitter {
         }
         p
     }
+}
 
-    /// Fields of a line without quotes: split on the separator, up to the last wanted one
-    /// (a blank line stays one field).
-    fn plain_fields(&mut self, line: &[u8]) {
-        self.fields.clear();
-        let needed = self.targets.iter().max().map_or(0, |m| m + 1);
-        let mut from = 0;
-        for i in memchr::memchr_iter(self.sep, line) {
-            self.fields.push((from, i));
-            from = i + 1;
-            if self.fields.len() > needed {
-                return;
-            }
-        }
-        self.fields.push((from, line.len()));
-    }
-
-    /// Fields of a record with quotes, through csv-core into `out`; `None` when the record
-    /// is not complete in `data` yet.
-    fn quoted_fields(&mut self, data: &[u8], eof: bool) -> Option<usize> {
-        self.core.reset();
-        let (mut input, mut used, mut nout, mut nend) = (data, 0usize, 0usize, 0usize);
-        loop {
-            let (res, i, o, e) =
-                self.core
-                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
-            input = &input[i..];
-            used += i;
-            nout += o;
-            nend += e;
-            match res {
-                ReadRecordResult::InputEmpty if !eof => return None,
-                // At end of file an empty input tells csv-core to finish the record.
-                ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::OutputFull => {
-                    let n = self.out.len() * 2;
-                    self.out.resize(n, 0);
-                }
-                ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                ReadRecordResult::Record | ReadRecordResult::End => {
-                    self.fields.clear();
-                    let mut from = 0;
-                    for &to in &self.ends[..nend] {
-                        self.fields.push((from, to));
-                        from = to;
-                    }
-                    return Some(used);
-                }
-            }
-        }
-    }
-
-    /// Passes on the wanted values of the record whose fields are ranges of `bytes`,
-    /// skipping blank records and the header (the first non-blank record).
-    fn emit(&mut self, bytes: &[u8], each: &mut dyn FnMut(&[String])) {
-        if self.fields.is_empty() {
-            return;
-        }
-        if self.fields.len() == 1 {
-            let (a, b) = self.fields[0];
-            if bytes[a..b]
-                .iter()
-                .all(|b| b.is_ascii_whitespace() || *b == 0x1a)
-            {
-                return;
-            }
-        }
+impl WantedValues {
+    /// Passes on the wanted values of a record (not blank) whose fields are ranges of
+    /// `bytes`, skipping the header (the first record).
+    fn emit(&mut self, fields: &[(usize, usize)], bytes: &[u8], each: &mut dyn FnMut(&[String])) {
         if !self.header_seen {
             self.header_seen = true;
             return;
@@ -407,7 +328,7 @@ impl Splitter {
         for (k, &t) in self.targets.iter().enumerate() {
             let value = &mut self.values[k];
             value.clear();
-            if let Some(&(a, b)) = self.fields.get(t) {
+            if let Some(&(a, b)) = fields.get(t) {
                 decode_into(
                     truncate_field(&bytes[a..b], FIELD_LIMIT),
                     value,
@@ -477,7 +398,7 @@ mod tests {
         let mapped = MappedFile::open(f.path()).unwrap();
         let ends = scan.starts.iter().skip(1).map(|s| s.0).chain([scan.len]);
         for (&(from, line), to) in scan.starts.iter().zip(ends) {
-            let mut part = src.range(Box::new(mapped.range(from, to)), line);
+            let mut part = src.range(&mapped, from, to, line);
             while part.next_record(&mut rec).unwrap() {
                 ranged.push(rec.clone());
             }

@@ -13,7 +13,7 @@
 //! to stop changing before it ingests it.)
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -34,6 +34,11 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window of no bytes.
+    pub fn empty() -> Window {
+        Window { map: None, skip: 0 }
+    }
+
     pub fn bytes(&self) -> &[u8] {
         self.map.as_ref().map_or(&[], |m| &m[self.skip..])
     }
@@ -75,7 +80,7 @@ impl MappedFile {
         let from = from.min(self.len);
         let to = self.len.min(from.saturating_add(len as u64));
         if to == from {
-            return Ok(Window { map: None, skip: 0 });
+            return Ok(Window::empty());
         }
         // Maps start on a page boundary.
         let aligned = from - from % MAP_ALIGNMENT;
@@ -94,17 +99,6 @@ impl MappedFile {
             skip: (from - aligned) as usize,
         })
     }
-
-    /// A reader of bytes `from..to`, mapping a window at a time.
-    pub fn range(&self, from: u64, to: u64) -> MappedRange {
-        MappedRange {
-            file: self.clone(),
-            pos: from.min(to),
-            end: to.min(self.len),
-            window: None,
-            at: 0,
-        }
-    }
 }
 
 /// A multiple of every platform's page size (and of Windows' allocation granularity).
@@ -113,50 +107,12 @@ const MAP_ALIGNMENT: u64 = 64 << 10;
 /// Bytes [`MappedFile::content_hash`] maps at a time.
 const HASH_WINDOW: usize = 16 << 20;
 
-/// Bytes a [`MappedRange`] maps at a time (small in tests, so that they cross windows).
-const RANGE_WINDOW: usize = if cfg!(test) { 100 << 10 } else { 8 << 20 };
-
-/// A part of a [`MappedFile`] read as a stream.
-pub struct MappedRange {
-    file: MappedFile,
-    /// File offset of the next byte the current window does not hold.
-    pos: u64,
-    end: u64,
-    window: Option<Window>,
-    /// Next byte to deliver within the current window.
-    at: usize,
-}
-
-impl Read for MappedRange {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let exhausted = self
-            .window
-            .as_ref()
-            .is_none_or(|w| self.at == w.bytes().len());
-        if exhausted {
-            if self.pos >= self.end {
-                self.window = None;
-                return Ok(0);
-            }
-            let len = RANGE_WINDOW.min((self.end - self.pos) as usize);
-            self.window = Some(self.file.window(self.pos, len)?);
-            self.pos += len as u64;
-            self.at = 0;
-        }
-        let rest = &self.window.as_ref().expect("window mapped").bytes()[self.at..];
-        let n = rest.len().min(out.len());
-        out[..n].copy_from_slice(&rest[..n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn windows_and_ranges_read_their_bytes() {
+    fn windows_map_their_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
         let text: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -170,24 +126,11 @@ mod tests {
         );
         assert_eq!(file.window(299_990, 100).unwrap().bytes(), &text[299_990..]);
         assert!(file.window(300_000, 100).unwrap().bytes().is_empty());
-        let mut got = Vec::new();
-        let mut range = file.range(12_345, 299_000);
-        let mut buf = [0u8; 7_000];
-        loop {
-            let n = range.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        assert!(299_000 - 12_345 > 2 * RANGE_WINDOW);
-        assert_eq!(got, &text[12_345..299_000]);
 
         let empty = dir.path().join("empty.csv");
         std::fs::write(&empty, b"").unwrap();
         let file = MappedFile::open(&empty).unwrap();
         assert!(file.is_empty());
         assert!(file.window(0, 10).unwrap().bytes().is_empty());
-        assert_eq!(file.range(0, 10).read(&mut [0; 4]).unwrap(), 0);
     }
 }

@@ -17,6 +17,8 @@
 //! (Excel caps a sheet at 1,048,576 rows).
 
 mod csv;
+mod csv_fields;
+mod csv_range;
 mod csv_scan;
 mod jsonl;
 mod mapped;
@@ -25,6 +27,7 @@ mod xlsx;
 use std::fmt;
 
 pub use csv::CsvSource;
+pub use csv_range::CsvRange;
 pub use csv_scan::{scan_csv, CsvScan};
 pub use mapped::MappedFile;
 use std::path::{Path, PathBuf};
