@@ -506,11 +506,26 @@ impl RecordSource for CsvSource {
         self.fields.clear();
         self.fields
             .extend((0..brec.len()).filter_map(|i| brec.range(i).map(|r| (r.start, r.end))));
-        self.cp1252_fields +=
-            self.layout
-                .fill(rec, line, brec.as_slice(), &self.fields, &mut self.scratch);
+        let raw = RawRecord {
+            line,
+            bytes: brec.as_slice(),
+            fields: &self.fields,
+            may_hold_newlines: true,
+        };
+        self.cp1252_fields += self.layout.fill(rec, &raw, &mut self.scratch);
         Ok(true)
     }
+}
+
+/// One record as split from the file.
+pub(super) struct RawRecord<'a> {
+    /// Physical line where it starts.
+    pub line: u64,
+    /// Its fields are `fields` ranges of these bytes.
+    pub bytes: &'a [u8],
+    pub fields: &'a [(usize, usize)],
+    /// False for a record without quotes (a newline would have ended it).
+    pub may_hold_newlines: bool,
 }
 
 /// How the records of one CSV file become [`Record`]s: its header, which file column
@@ -525,16 +540,14 @@ pub(super) struct RecordLayout {
 }
 
 impl RecordLayout {
-    /// Fills `rec` with the record starting on physical `line` whose fields are the
-    /// `fields` ranges of `bytes`; returns how many fields it decoded as Windows-1252.
-    pub(super) fn fill(
-        &self,
-        rec: &mut Record,
-        line: u64,
-        bytes: &[u8],
-        fields: &[(usize, usize)],
-        scratch: &mut String,
-    ) -> u64 {
+    /// Fills `rec` with a record; returns how many fields it decoded as Windows-1252.
+    pub(super) fn fill(&self, rec: &mut Record, raw: &RawRecord, scratch: &mut String) -> u64 {
+        let RawRecord {
+            line,
+            bytes,
+            fields,
+            ..
+        } = *raw;
         rec.reset(self.ncols);
         rec.line = line;
         let mut cp1252_fields = 0;
@@ -566,7 +579,10 @@ impl RecordLayout {
         if n < h || (n > h && (h..n).any(|i| !field(i).trim_ascii().is_empty())) {
             rec.add_problem(format_args!("expected {h} fields, found {n}"));
         }
-        let newlines = count_newlines(bytes);
+        let newlines = match raw.may_hold_newlines {
+            true => count_newlines(bytes),
+            false => 0,
+        };
         let too_long = bytes.len() > FIELD_LIMIT && (0..n).any(|i| field(i).len() > FIELD_LIMIT);
         if newlines > 0 && (newlines + 1 > MAX_FIELD_LINES || too_long) {
             rec.add_problem(format_args!(

@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::csv::RecordLayout;
-use super::csv_fields::FieldSplitter;
+use super::csv::{RawRecord, RecordLayout};
+use super::csv_fields::{FieldSplitter, Found};
 use super::mapped::{MappedFile, Window};
 use super::{Record, RecordSource, SourceError};
 
@@ -143,9 +143,13 @@ impl RecordSource for CsvRange {
             if self.fields.is_blank(record) {
                 continue;
             }
-            self.cp1252_fields +=
-                self.layout
-                    .fill(rec, line, record, &self.fields.fields, &mut self.scratch);
+            let raw = RawRecord {
+                line,
+                bytes: record,
+                fields: &self.fields.fields,
+                may_hold_newlines: matches!(found, Found::Quoted { .. }),
+            };
+            self.cp1252_fields += self.layout.fill(rec, &raw, &mut self.scratch);
             return Ok(true);
         }
     }
