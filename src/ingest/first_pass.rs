@@ -32,7 +32,9 @@ pub(super) fn prescan(
         let columns = validate::converter(kind).columns();
         // A file the reader cannot open is reported by the reader, with its reasons.
         if let Ok(scan) = sources::scan_csv(path, columns, &[key], &|v| validate::key_hash(v)) {
+            tracing::debug!("Records split.");
             let repeated = scan.complete.then(|| repeated_keys(scan.keys));
+            tracing::debug!("Repeated ids found.");
             let ranges = scan.complete.then_some(Ranges {
                 starts: scan.starts,
                 len: scan.len,

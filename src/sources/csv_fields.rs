@@ -78,9 +78,15 @@ impl FieldSplitter {
                 })
             }
             None => None,
-            Some(_) => self
-                .quoted(data, eof)
-                .map(|used| Found::Quoted { used: used.max(1) }),
+            Some(quote) => {
+                // The fields before the one that opens with the quote hold none: only the
+                // rest of the record needs csv-core (a quote inside a field is a plain
+                // byte to csv, so then the whole record goes through it).
+                let field_start = memchr::memrchr(self.sep, &data[..quote]).map_or(0, |s| s + 1);
+                let from = if field_start == quote { quote } else { 0 };
+                self.quoted(data, from, eof)
+                    .map(|used| Found::Quoted { used: used.max(1) })
+            }
         }
     }
 
@@ -119,11 +125,27 @@ impl FieldSplitter {
         self.fields.push((from, line.len()));
     }
 
-    /// Fields of a record with quotes, through csv-core into `out`; `None` when the record
-    /// is not complete in `data` yet.
-    fn quoted(&mut self, data: &[u8], eof: bool) -> Option<usize> {
+    /// Fields of a record with quotes: the plain fields before byte `from` (a field start)
+    /// split on the separator, the rest through csv-core, all copied into `out`; `None`
+    /// when the record is not complete in `data` yet.
+    fn quoted(&mut self, data: &[u8], from: usize, eof: bool) -> Option<usize> {
+        self.fields.clear();
+        if from > 0 {
+            // `data[from - 1]` is the separator that ends the plain part.
+            let plain = &data[..from - 1];
+            let mut start = 0;
+            for i in memchr::memchr_iter(self.sep, plain) {
+                self.fields.push((start, i));
+                start = i + 1;
+            }
+            self.fields.push((start, plain.len()));
+            if self.out.len() < 2 * from {
+                self.out.resize(2 * from, 0);
+            }
+            self.out[..from].copy_from_slice(&data[..from]);
+        }
         self.core.reset();
-        let (mut input, mut used, mut nout, mut nend) = (data, 0usize, 0usize, 0usize);
+        let (mut input, mut used, mut nout, mut nend) = (&data[from..], from, from, 0usize);
         loop {
             let (res, i, o, e) =
                 self.core
@@ -145,11 +167,11 @@ impl FieldSplitter {
                     self.ends.resize(n, 0);
                 }
                 ReadRecordResult::Record | ReadRecordResult::End => {
-                    self.fields.clear();
-                    let mut from = 0;
-                    for &to in &self.ends[..nend] {
-                        self.fields.push((from, to));
-                        from = to;
+                    // csv-core's field ends count from where it started writing.
+                    let mut start = from;
+                    for &end in &self.ends[..nend] {
+                        self.fields.push((start, from + end));
+                        start = from + end;
                     }
                     self.out_len = nout;
                     return Some(used);

@@ -86,7 +86,11 @@ fn scan_with_ranges(
     let file = MappedFile::open(path).map_err(io)?;
     // One thread hashes while others split; all read mapped pages in place.
     let (hash, split) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| file.content_hash());
+        let hashing = scope.spawn(|| {
+            let hash = file.content_hash();
+            tracing::debug!("Content hashed.");
+            hash
+        });
         let split = match splitter {
             Some(s) => split_in_halves(&file, bom as u64, s, key).map(Some),
             None => Ok(None),
@@ -105,8 +109,9 @@ fn scan_with_ranges(
     })
 }
 
-/// Bytes mapped at a time; the splitter's window doubles while one record does not fit.
-const WINDOW_BYTES: usize = 1 << 20;
+/// Bytes mapped at a time (fewer maps, fewer unmaps: each unmap interrupts the other
+/// threads to flush their TLBs); the window doubles while one record does not fit.
+const WINDOW_BYTES: usize = if cfg!(test) { 1 << 20 } else { 8 << 20 };
 
 /// Files at least this long are split by two threads (small in tests, to exercise it).
 const HALVES_MIN_BYTES: u64 = if cfg!(test) { 64 } else { 16 << 20 };
