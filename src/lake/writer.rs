@@ -66,6 +66,8 @@ struct PartWriter {
     path: PathBuf,
     writer: ArrowWriter<BufWriter<File>>,
     rows: u64,
+    /// `writer.memory_size()` after the last write or flush (it changes only then).
+    memory: usize,
 }
 
 /// A finished partition file on local disk.
@@ -83,6 +85,9 @@ pub struct PartitionedWriter {
     schema: SchemaRef,
     writers: HashMap<String, PartWriter>,
     budget: usize,
+    /// The sum of the writers' `memory`: kept up to date rather than summed at every write
+    /// (which walks every buffered page of every column of hundreds of open files).
+    memory: usize,
 }
 
 impl PartitionedWriter {
@@ -103,6 +108,7 @@ impl PartitionedWriter {
             schema,
             writers: HashMap::new(),
             budget,
+            memory: 0,
         })
     }
 
@@ -127,12 +133,16 @@ impl PartitionedWriter {
                     path,
                     writer,
                     rows: 0,
+                    memory: 0,
                 },
             );
         }
         let part = self.writers.get_mut(partition).expect("inserted above");
         part.writer.write(batch).map_err(parquet_err)?;
         part.rows += batch.num_rows() as u64;
+        let now = part.writer.memory_size();
+        self.memory = self.memory - part.memory + now;
+        part.memory = now;
         self.enforce_budget()
     }
 
@@ -146,16 +156,19 @@ impl PartitionedWriter {
 
     fn enforce_budget(&mut self) -> Result<(), LakeError> {
         // `memory_size`, not `in_progress_size`: values buffered before encoding count too.
-        let mut total: usize = self.writers.values().map(|w| w.writer.memory_size()).sum();
-        while total > self.budget {
+        while self.memory > self.budget {
             let largest = self
                 .writers
                 .values_mut()
-                .max_by_key(|w| w.writer.memory_size())
-                .expect("total > 0 means a writer exists");
-            let size = largest.writer.memory_size();
+                .max_by_key(|w| w.memory)
+                .expect("memory > 0 means a writer exists");
             largest.writer.flush().map_err(parquet_err)?;
-            total -= size;
+            let (before, now) = (largest.memory, largest.writer.memory_size());
+            self.memory = self.memory - before + now;
+            largest.memory = now;
+            if now >= before {
+                break; // nothing left that a flush frees
+            }
         }
         Ok(())
     }
