@@ -170,7 +170,7 @@ pub fn contains_identifier(text: &str) -> bool {
 /// The prefilter: `None` when the text cannot hold an identifier.
 fn pick_regex(text: &str) -> Option<&'static Regex> {
     let bytes = text.as_bytes();
-    if memchr::memchr(b'@', bytes).is_some() {
+    if bytes.contains(&b'@') {
         return Some(&regexes().all);
     }
     let mut digits = 0;
