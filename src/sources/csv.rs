@@ -916,6 +916,19 @@ mod tests {
     }
 
     #[test]
+    fn a_file_ending_inside_a_quoted_field_reports_where_its_record_starts() {
+        // Blank lines 2-4, then a record on line 5 whose quote never closes; the csv
+        // crate's line counter put it on line 4 (the newline inside the field looked like
+        // its terminator).
+        let f = write(b"id,note\n\n\n\n\"\"\"\n", ".csv");
+        let mut src = CsvSource::open(f.path(), &["id", "note"]).unwrap();
+        let mut rec = Record::default();
+        assert!(src.next_record(&mut rec).unwrap());
+        assert_eq!((rec.line, rec.values[0].as_str()), (5, "\""));
+        assert!(!src.next_record(&mut rec).unwrap());
+    }
+
+    #[test]
     fn runaway_record_is_bounded() {
         let mut text = b"a,b\n1,\"".to_vec();
         text.extend(std::iter::repeat_n(b'y', 300_000));

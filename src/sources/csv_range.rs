@@ -2,8 +2,9 @@
 //! [`super::scan_csv`]), so that several threads can parse one file. It splits records
 //! straight out of memory-mapped windows of the file (no copy into a read buffer, no
 //! per-field copy into a csv record) and fills them through the file's
-//! [`RecordLayout`], so they read and report exactly as the whole-file reader's do (the
-//! tests compare both on hostile inputs).
+//! [`RecordLayout`], so they read and report exactly as the whole-file reader's do (which
+//! reads its records through one of these; a proptest compares the values with the csv
+//! crate's, and the first pass's tests compare ranges with the whole file).
 
 use std::path::{Path, PathBuf};
 
