@@ -201,16 +201,10 @@ impl Conversion<'_> {
         workers: usize,
     ) -> Result<Vec<WorkerOutput>, IngestError> {
         let next = AtomicUsize::new(0);
-        let mapped = sources::MappedFile::open(self.path).map_err(|source| {
-            IngestError::Source(SourceError::Io {
-                path: self.path.to_path_buf(),
-                source,
-            })
-        })?;
         let outputs = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
-                    let (next, mapped) = (&next, &mapped);
+                    let next = &next;
                     scope.spawn(move || {
                         let mut worker = self.worker(w, workers)?;
                         let mut chunk = Chunk::default();
@@ -222,7 +216,7 @@ impl Conversion<'_> {
                             }
                             let (from, line) = ranges.starts[i];
                             let to = ranges.starts.get(i + 1).map_or(ranges.len, |s| s.0);
-                            let mut reader = csv.range(mapped, from, to, line);
+                            let mut reader = csv.range(from, to, line);
                             while chunk.fill(&mut reader)? {
                                 self.convert(&mut worker, &chunk)?;
                             }

@@ -99,6 +99,8 @@ pub struct CsvSource {
     records: u64,
     /// Lines before the first byte read (for a reader of a range of the file).
     line_base: u64,
+    /// The file, for the readers of its ranges (and the first pass's hash).
+    pub(super) mapped: MappedFile,
     /// The records after the header, read from the mapped file like a range (files whose
     /// lines end in '\n'); the csv crate then only reads the header.
     rest: Option<CsvRange>,
@@ -213,6 +215,7 @@ pub(super) fn truncate_field(bytes: &[u8], limit: usize) -> &[u8] {
 impl CsvSource {
     pub fn open(path: &Path, columns: &[&str]) -> Result<CsvSource, SourceError> {
         let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+        let mapped = MappedFile::open(path).map_err(|e| io_err(path, e))?;
         let mut prefix = read_prefix(&mut file, SNIFF_BYTES).map_err(|e| io_err(path, e))?;
 
         let bom = prefix.starts_with(b"\xEF\xBB\xBF");
@@ -303,6 +306,7 @@ impl CsvSource {
             cr_only,
             records: 0,
             line_base: 0,
+            mapped,
             rest: None,
         };
         if src.read_nonblank()?.is_none() {
@@ -339,24 +343,22 @@ impl CsvSource {
         src.layout.map = map;
         src.layout.header = header;
         if !cr_only {
-            let file = MappedFile::open(path).map_err(|e| io_err(path, e))?;
             let pos = src.rdr.position();
             let header_end = pos.byte() + if bom { 3 } else { 0 };
-            src.rest = Some(src.range(&file, header_end, file.len(), pos.line()));
+            src.rest = Some(src.range(header_end, src.mapped.len(), pos.line()));
         }
         Ok(src)
     }
 
-    /// A reader of the records in bytes `from..to` of this file (mapped as `file`), a
-    /// range that starts at a record after the header, on physical line `first_line`; it
+    /// A reader of the records in bytes `from..to` of this file, a range that starts at a record after the header, on physical line `first_line`; it
     /// reads and reports like this reader (same header, separator, checks and line
     /// numbers). Lets several threads parse one file whose record starts are known (see
     /// [`super::scan_csv`]).
-    pub fn range(&self, file: &MappedFile, from: u64, to: u64, first_line: u64) -> CsvRange {
+    pub fn range(&self, from: u64, to: u64, first_line: u64) -> CsvRange {
         debug_assert!(!self.cr_only, "ranges need '\\n' line ends");
         CsvRange::new(
             &self.path,
-            file,
+            &self.mapped,
             (from, to),
             first_line,
             self.sep,

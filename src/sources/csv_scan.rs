@@ -77,13 +77,13 @@ fn scan_with_ranges(
         _ => None,
     };
     let bom = if source.bom { 3 } else { 0 };
+    let file = source.mapped.clone();
     drop(source);
 
     let io = |e| SourceError::Io {
         path: path.to_path_buf(),
         source: e,
     };
-    let file = MappedFile::open(path).map_err(io)?;
     // One thread hashes while others split; all read mapped pages in place.
     let (hash, split) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| {
@@ -400,10 +400,9 @@ mod tests {
             return (real, None);
         }
         let mut ranged = Vec::new();
-        let mapped = MappedFile::open(f.path()).unwrap();
         let ends = scan.starts.iter().skip(1).map(|s| s.0).chain([scan.len]);
         for (&(from, line), to) in scan.starts.iter().zip(ends) {
-            let mut part = src.range(&mapped, from, to, line);
+            let mut part = src.range(from, to, line);
             while part.next_record(&mut rec).unwrap() {
                 ranged.push(rec.clone());
             }
