@@ -3,6 +3,7 @@
 use super::ExitStatus;
 use crate::catalog::Catalog;
 use crate::lake::{Lake, LakeError};
+use crate::report::format;
 use crate::score::run::{self, Periods, ScoreOptions, ScoreRow, ScoreSummary};
 use crate::score::ScoreError;
 use crate::vocabulary::{Attribute, Channel};
@@ -122,25 +123,24 @@ pub fn print_needs_plan(rows: &[ScoreRow], catalog: &Catalog) {
     }
     println!("Requieren plan de mejoramiento ({}):", flagged.len());
     println!(
-        "  {:<8} {:<34} {:<24} {:<28} {:>7} {:>15} {:>6} {:>9} {:>5}",
-        "periodo", "unidad", "canal", "atributo", "puntaje", "intervalo 95%", "meta", "p", "n"
+        "  {:<8} {:<34} {:<24} {:<28} {:>7} {:>17} {:>6} {:>9} {:>6}",
+        "periodo", "unidad", "canal", "atributo", "puntaje", "IC del 90 %", "meta", "valor p", "n"
     );
     for r in flagged {
         println!(
-            "  {:<8} {:<34} {:<24} {:<28} {:>7.1} {:>15} {:>6.1} {:>9.2e} {:>5}",
+            "  {:<8} {:<34} {:<24} {:<28} {:>7} {:>17} {:>6} {:>9} {:>6}",
             r.period,
             unit_name(catalog, &r.unit),
             channel_label(&r.channel),
             attribute_label(&r.attribute),
-            r.score.unwrap_or(f64::NAN),
-            format!(
-                "[{:.1}, {:.1}]",
-                r.lower.unwrap_or(f64::NAN),
-                r.upper.unwrap_or(f64::NAN)
-            ),
-            r.target,
-            r.p_value.unwrap_or(f64::NAN),
-            r.n_total
+            format::score(r.score),
+            format!("{} – {}", format::score(r.lower), format::score(r.upper)),
+            format::num(r.target, 1),
+            format::p_value(r.p_value),
+            format::int(r.n_total)
         );
     }
+    println!(
+        "  IC del 90 %: intervalo de confianza del 90 % (dos cotas al 95 % de una cola, exactas)."
+    )
 }

@@ -177,7 +177,7 @@ pub fn item_label(item: &str) -> String {
 pub fn draft(row: &ScoreRow, ev: &Evidence) -> Vec<String> {
     let mut out = Vec::new();
     out.push(format!(
-        "El puntaje ({}) está por debajo de la meta ({}); intervalo de {} a {} con n = {}.",
+        "El puntaje ({}) está por debajo de la meta ({}); intervalo de confianza del 90 %: de {} a {}, con n = {}.",
         format::score(row.score),
         format::num(row.target, 0),
         format::score(row.lower),

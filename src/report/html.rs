@@ -124,7 +124,7 @@ fn flag_card(
     let mut s = String::new();
     let _ = write!(
         s,
-        "<article class=\"flag\" data-cell=\"{}\" data-plan=\"{}\">\n<h3>{}</h3>\n<p class=\"figs\">Puntaje <b>{}</b> (intervalo {} – {}), meta {}, n = {}, p {} · <span class=\"badge s-needs_plan\">{}</span></p>\n<div class=\"cols\"><div>\n",
+        "<article class=\"flag\" data-cell=\"{}\" data-plan=\"{}\">\n<h3>{}</h3>\n<p class=\"figs\">Puntaje <b>{}</b> (intervalo de confianza del 90 %: {} – {}), meta {}, n = {}, p {} · <span class=\"badge s-needs_plan\">{}</span></p>\n<div class=\"cols\"><div>\n",
         esc(&cell_key(r)),
         esc(plan.map_or("", |p| p.plan_id.as_str())),
         esc(&service(&labels, &r.unit, &r.channel, &r.attribute)),

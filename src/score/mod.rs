@@ -4,14 +4,15 @@
 //! scores), so an analyst can read and re-run every step with `momentos sql`, and the same
 //! files can run on a Ballista cluster. What SQL cannot say comes from Rust as tables, not
 //! code: [`reference`] turns the catalog and the business [`calendar`] into
-//! `calendar_days`, `channel_sla`, `rubric`, … ; [`udf`] holds the one function SQL lacks
-//! (the normal CDF). [`run`] materialises the derived tables of DESIGN §5 into the lake.
+//! `calendar_days`, `channel_sla`, `rubric`, … ; [`cell_statistics`] adds the one thing
+//! SQL cannot say, the exact binomial tails of [`exact`], as a table over the aggregated cells. [`run`] materialises the derived tables of DESIGN §5 into the lake.
 
 pub mod calendar;
+pub mod cell_statistics;
+pub mod exact;
 pub mod queries;
 pub mod reference;
 pub mod run;
-pub mod udf;
 
 use std::sync::Arc;
 
@@ -275,7 +276,7 @@ async fn instant_range_from_footers(
     Ok(Some((min, max)))
 }
 
-/// Makes a session ready for the queries: `holidays`, the UDFs, and the reference tables
+/// Makes a session ready for the queries: `holidays`, `cell_statistics`, and the reference tables
 /// for `as_of` over a calendar that spans the `interactions` already registered.
 /// Returns the reference tables, so that a score run can store them.
 pub async fn prepare_session(
@@ -284,7 +285,10 @@ pub async fn prepare_session(
     as_of: DateTime<Utc>,
 ) -> Result<Vec<(&'static str, RecordBatch)>, ScoreError> {
     register_holidays(ctx)?;
-    udf::register_udfs(ctx);
+    cell_statistics::register(ctx).map_err(|source| ScoreError::Run {
+        table: cell_statistics::TABLE.into(),
+        source,
+    })?;
     let (min, max) = interaction_date_range(ctx, catalog)
         .await
         .map_err(|source| ScoreError::Run {

@@ -1,7 +1,7 @@
 //! The SQL of `queries/`, embedded in the binary and registered as views.
 //!
 //! Every file opens with `-- grain: …` and `-- depends: a, b, …` (tables or other views it
-//! reads; an optional `-- functions: …` names the UDFs of [`super::udf`]), and its stem is
+//! reads; an optional `-- functions: …` names Rust functions it calls, none today), and its stem is
 //! the view name. Views are registered in dependency order, read from the `depends` lines;
 //! a dependency that is not another query must already be a registered table.
 //!
@@ -46,6 +46,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "intermediate/observations.sql",
         include_str!("../../queries/intermediate/observations.sql"),
+    ),
+    (
+        "scores/cell_sources.sql",
+        include_str!("../../queries/scores/cell_sources.sql"),
     ),
     (
         "scores/cell_scores.sql",

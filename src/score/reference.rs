@@ -40,9 +40,6 @@ use crate::lake::schema;
 use crate::lake::tables::RegisterError;
 use crate::vocabulary::{Attribute, Channel};
 
-/// One-sided 95 % normal quantile of DESIGN §6.3 (lower, upper = score ∓ z·se).
-pub const Z_ONE_SIDED: f64 = 1.6449;
-
 /// Names of the reference tables, in the order they are built.
 pub const TABLES: &[&str] = &[
     "calendar_days",
@@ -366,7 +363,6 @@ pub fn scoring_params(catalog: &Catalog, as_of: DateTime<Utc>) -> RecordBatch {
             float("pass_mark"),
             float("fdr_q"),
             float("alpha"),
-            float("z_one_sided"),
             int64("short_abandon_seconds", false),
             int64("default_escalation_sla_days", false),
             int64("max_escalation_sla_days", false),
@@ -386,7 +382,6 @@ pub fn scoring_params(catalog: &Catalog, as_of: DateTime<Utc>) -> RecordBatch {
             Arc::new(Float64Array::from(vec![s.pass_mark])),
             Arc::new(Float64Array::from(vec![s.fdr_q])),
             Arc::new(Float64Array::from(vec![s.alpha])),
-            Arc::new(Float64Array::from(vec![Z_ONE_SIDED])),
             Arc::new(Int64Array::from(vec![i64::from(s.short_abandon_seconds)])),
             Arc::new(Int64Array::from(vec![i64::from(DEFAULT_ESCALATION_DAYS)])),
             Arc::new(Int64Array::from(vec![i64::from(MAX_ESCALATION_DAYS)])),

@@ -206,9 +206,10 @@ async fn run_locked(
     for table in DERIVED_TABLES {
         if table.name == "scores" {
             // The survey responses with their interaction's channel feed both the
-            // observations and survey_kpis, and both score tables select from cell_scores:
-            // compute each once (the first is a join with every interaction).
-            for view in ["int_survey_responses", "cell_scores"] {
+            // observations and survey_kpis; cell_scores and the exact statistics both read
+            // cell_sources; both score tables select from cell_scores: compute each once
+            // (the first is a join with every interaction).
+            for view in ["int_survey_responses", "cell_sources", "cell_scores"] {
                 cache_view(&ctx, catalog, &all_queries, view, &opts.periods).await?;
             }
         }

@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use momentos::catalog::{Catalog, CatalogOrigin, DEFAULT_CATALOG};
-use momentos::score::{queries, reference as refs, udf};
+use momentos::score::{cell_statistics, queries, reference as refs};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -146,7 +146,7 @@ pub async fn score_observations(
     obs: &[Obs],
 ) -> (Vec<RecordBatch>, Vec<RecordBatch>) {
     let ctx = SessionContext::new();
-    udf::register_udfs(&ctx);
+    cell_statistics::register(&ctx).unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
     let inputs = refs::ReferenceInputs {
         as_of: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),

@@ -3,6 +3,7 @@
 //! side of the business calendar. Run with `cargo test --test scoring`.
 
 mod calendar_sql;
+mod calibration;
 mod cells;
 mod facts;
 mod golden;

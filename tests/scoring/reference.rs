@@ -1,7 +1,9 @@
 //! A naive, independent implementation of DESIGN §6 in plain Rust: the business calendar
 //! straight from `BusinessCalendar` (no calendar table), observations and cell scores with
-//! loops and maps, Benjamini–Hochberg by sorting, and its own normal CDF (Marsaglia's
-//! series, not the `erfc` the SQL uses). The tests compare the SQL against it.
+//! loops and maps, Benjamini–Hochberg by sorting, and the exact tails of §6.3 the slow way
+//! (every joint outcome, log-space terms, every term kept, plain bisection) rather than
+//! the ratio recurrence and bracketing of `score::exact`. The tests compare the SQL
+//! against it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -364,26 +366,109 @@ pub fn observations(
     out
 }
 
-/// Φ by Marsaglia's series Φ(x) = ½ + φ(x)·(x + x³/3 + x⁵/(3·5) + …), exact to ~1e−15
-/// absolute for |x| < 8; beyond, Φ is 0 or 1 to within 1e−15.
-pub fn phi(x: f64) -> f64 {
-    if x < -8.0 {
-        return 0.0;
+/// ln C(n, k) by log-gamma.
+fn ln_choose(n: i64, k: i64) -> f64 {
+    libm::lgamma(n as f64 + 1.0) - libm::lgamma(k as f64 + 1.0) - libm::lgamma((n - k) as f64 + 1.0)
+}
+
+/// P(K = k) for Binomial(n, θ), in log space, every term kept.
+fn pmf(n: i64, k: i64, theta: f64) -> f64 {
+    if theta <= 0.0 {
+        return if k == 0 { 1.0 } else { 0.0 };
     }
-    if x > 8.0 {
-        return 1.0;
+    if theta >= 1.0 {
+        return if k == n { 1.0 } else { 0.0 };
     }
-    let (mut sum, mut term, mut i) = (x, x, 1.0);
+    (ln_choose(n, k) + k as f64 * theta.ln() + (n - k) as f64 * (1.0 - theta).ln()).exp()
+}
+
+/// P_θ(S ≤ x + 1e-9) (`below`) or P_θ(S ≥ x − 1e-9), S = Σ v·k/n, by visiting every joint
+/// outcome of all sources (v, n) but the largest and adding the largest's terms one by one.
+fn tail(sources: &[(f64, i64)], theta: f64, x: f64, below: bool) -> f64 {
+    let mut order: Vec<(f64, i64)> = sources.to_vec();
+    order.sort_by_key(|s| s.1);
+    let (&(vl, nl), rest) = order.split_last().unwrap();
+    let largest: Vec<f64> = (0..=nl).map(|j| pmf(nl, j, theta)).collect();
+    let mut total = 0.0;
+    let mut counts = vec![0i64; rest.len()];
     loop {
-        i += 2.0;
-        term *= x * x / i;
-        let next = sum + term;
-        if next == sum {
-            break;
+        let mut prob = 1.0;
+        let mut sum = 0.0;
+        for (i, &(v, n)) in rest.iter().enumerate() {
+            prob *= pmf(n, counts[i], theta);
+            sum += v * counts[i] as f64 / n as f64;
         }
-        sum = next;
+        for (j, p) in largest.iter().enumerate() {
+            let s = sum + vl * j as f64 / nl as f64;
+            if (below && s <= x + 1e-9) || (!below && s >= x - 1e-9) {
+                total += prob * p;
+            }
+        }
+        // Next joint outcome (odometer).
+        let mut i = 0;
+        loop {
+            if i == rest.len() {
+                return total.min(1.0);
+            }
+            counts[i] += 1;
+            if counts[i] <= rest[i].1 {
+                break;
+            }
+            counts[i] = 0;
+            i += 1;
+        }
     }
-    0.5 + sum * (-0.5 * x * x - 0.918_938_533_204_672_8).exp()
+}
+
+/// Plain bisection of a monotone predicate on [0, 1]: the boundary θ where `holds` turns
+/// from false (at `from`) to true, to 2^-50.
+fn bisect(holds: impl Fn(f64) -> bool, from: f64, to: f64) -> f64 {
+    let (mut bad, mut ok) = (from, to);
+    for _ in 0..50 {
+        let mid = 0.5 * (bad + ok);
+        if holds(mid) {
+            ok = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    ok
+}
+
+/// (score, lower, upper, p_value, se) of DESIGN §6.3 for contributing sources (w, n, k).
+pub fn exact_cell(contributing: &[(f64, i64, i64)], target: f64) -> (f64, f64, f64, f64, f64) {
+    let wsum: f64 = contributing.iter().map(|c| c.0).sum();
+    let sources: Vec<(f64, i64)> = contributing
+        .iter()
+        .map(|&(w, n, _)| (w / wsum, n))
+        .collect();
+    let mut s = 0.0;
+    let mut var = 0.0;
+    for &(w, n, k) in contributing {
+        let v = w / wsum;
+        let pt = (k as f64 + 2.0) / (n as f64 + 4.0);
+        s += v * k as f64 / n as f64;
+        var += v * v * pt * (1.0 - pt) / (n as f64 + 4.0);
+    }
+    let f = |theta: f64| tail(&sources, theta, s, true);
+    let g = |theta: f64| tail(&sources, theta, s, false);
+    let upper = if f(1.0) > 0.05 {
+        1.0
+    } else {
+        bisect(|t| f(t) <= 0.05, 0.0, 1.0)
+    };
+    let lower = if g(0.0) > 0.05 {
+        0.0
+    } else {
+        bisect(|t| g(t) <= 0.05, 1.0, 0.0)
+    };
+    (
+        100.0 * s,
+        100.0 * lower,
+        100.0 * upper,
+        f(target / 100.0),
+        100.0 * var.sqrt(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -444,25 +529,11 @@ pub fn cells(catalog: &Catalog, obs: &[Obs], by_stakeholder: bool) -> BTreeMap<C
             })
             .collect();
         let n_total: i64 = contributing.iter().map(|c| c.1).sum();
-        let (score, se) = if contributing.is_empty() {
-            (None, None)
-        } else {
-            let wsum: f64 = contributing.iter().map(|c| c.0).sum();
-            let mut score = 0.0;
-            let mut var = 0.0;
-            for &(w, n, k) in &contributing {
-                let v = w / wsum;
-                let p = k as f64 / n as f64;
-                let pt = (k as f64 + 2.0) / (n as f64 + 4.0);
-                score += v * p;
-                var += v * v * pt * (1.0 - pt) / (n as f64 + 4.0);
-            }
-            (Some(100.0 * score), Some(100.0 * var.sqrt()))
-        };
-        let clip = |x: f64| x.clamp(0.0, 100.0);
-        let lower = score.map(|x| clip(x - 1.6449 * se.unwrap()));
-        let upper = score.map(|x| clip(x + 1.6449 * se.unwrap()));
-        let p_value = score.map(|x| phi((x - target) / se.unwrap()));
+        let stats = (!contributing.is_empty()).then(|| exact_cell(&contributing, target));
+        let score = stats.map(|s| s.0);
+        let lower = stats.map(|s| s.1);
+        let upper = stats.map(|s| s.2);
+        let p_value = stats.map(|s| s.3);
         let insufficient = contributing.is_empty() || n_total < i64::from(s.min_n);
         out.insert(
             key,
