@@ -270,10 +270,11 @@ impl Terms {
             probabilities.push(term);
             k += 1;
         }
-        // Smallest first, for an accurate sum.
-        let mut sorted = probabilities.clone();
-        sorted.sort_by(f64::total_cmp);
-        let total: f64 = sorted.iter().sum();
+        // Smallest first on each side of the mode, for an accurate sum.
+        let peak = (mode - first) as usize;
+        let left: f64 = probabilities[..peak].iter().sum();
+        let right: f64 = probabilities[peak..].iter().rev().sum();
+        let total = left + right;
         for p in &mut probabilities {
             *p /= total;
         }
@@ -343,8 +344,10 @@ impl LargestSource {
 
 /// Narrows the boundary between `bad` (f > 0) and `ok` (f ≤ 0), two points of a continuous
 /// monotone f, to THETA_TOLERANCE; returns (bad, ok). Regula falsi with the Illinois
-/// correction converges fast on these smooth tails; a bisection step whenever a step fails
-/// to halve the bracket keeps the worst case at bisection's.
+/// correction (the endpoint kept twice in a row has its value halved, so the next step
+/// lands beyond the root) converges fast on these smooth tails; steps stay a quarter of the
+/// tolerance inside the bracket, so a step next to the root closes it; and a bisection
+/// whenever four steps in a row failed to halve the bracket bounds the worst case.
 fn boundary(
     f: impl Fn(f64) -> f64,
     mut bad: f64,
@@ -353,7 +356,7 @@ fn boundary(
     mut f_ok: f64,
 ) -> (f64, f64) {
     let mut last_moved_bad: Option<bool> = None;
-    let mut stalled = false;
+    let mut slow_steps = 0;
     for _ in 0..400 {
         let width = (ok - bad).abs();
         if width <= THETA_TOLERANCE {
@@ -362,7 +365,8 @@ fn boundary(
         let (lo, hi) = (bad.min(ok), bad.max(ok));
         let margin = THETA_TOLERANCE * 0.25;
         let secant = (bad * f_ok - ok * f_bad) / (f_ok - f_bad);
-        let x = if stalled || !secant.is_finite() {
+        let x = if slow_steps >= 4 || !secant.is_finite() {
+            slow_steps = 0;
             0.5 * (lo + hi)
         } else {
             secant.clamp(lo + margin, hi - margin)
@@ -383,7 +387,11 @@ fn boundary(
             }
             last_moved_bad = Some(false);
         }
-        stalled = (ok - bad).abs() > 0.5 * width;
+        if (ok - bad).abs() > 0.5 * width {
+            slow_steps += 1;
+        } else {
+            slow_steps = 0;
+        }
     }
     (bad, ok)
 }

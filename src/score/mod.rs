@@ -8,6 +8,7 @@
 //! SQL cannot say, the exact binomial tails of [`exact`], as a table over the aggregated cells. [`run`] materialises the derived tables of DESIGN §5 into the lake.
 
 pub mod calendar;
+pub mod calibration;
 pub mod cell_statistics;
 pub mod exact;
 pub mod queries;
