@@ -10,8 +10,14 @@ queries/ files over the lake's live source files and the reference tables that m
 stored under `reference/` during its run (calendar_days, channel_sla, …, scoring_params
 with the run's as-of instant), and writes the same five tables as Parquet, partitioned by
 period. Like momentos, it writes interaction_facts first and reads the facts back from
-those files for the scores, and holds int_survey_responses and cell_scores in memory
-(temporary tables) so that each is computed once.
+those files for the scores, and holds int_survey_responses, cell_sources and cell_scores in
+memory (temporary tables) so that each is computed once.
+
+The exact cell statistics of DESIGN §6.3 (binomial tails, bounds by root finding) are not
+SQL: momentos computes them in Rust on the aggregated cells (`cell_statistics`). DuckDB's
+process does the same work with the same code: it writes its `cell_sources` rows to a
+Parquet file, runs `target/release/examples/cell_statistics` on it (inside DuckDB's timed
+process) and reads the result back as the table `cell_statistics`.
 
 "Equivalent SQL" means the files of queries/ themselves, loaded from this checkout, with
 these textual rewrites only (see DUCKDB_REWRITES):
@@ -19,7 +25,6 @@ these textual rewrites only (see DUCKDB_REWRITES):
   * `cast(<timestamp> as bigint)` → `epoch_us(<timestamp>)` (interaction_facts only)
   * `x / 86400000000` → `x // 86400000000` (DuckDB's `/` on integers is a float division)
   * `to_char(d, '%Y-%m')` → `strftime(d, '%Y-%m')`, `make_array(` → `list_value(`
-  * `normal_cdf` is a Python function, ½·erfc(−z/√2) with `math.erfc` (DuckDB has no erf).
 
 The script then checks that both computed the same thing: DuckDB's `scores` against the
 `scores` momentos wrote (same cells; score, lower, upper, p_value within 1e-9; status,
@@ -27,8 +32,8 @@ counts and target identical), the row counts of every table, and aggregates of
 interaction_facts. It exits with status 1 on any mismatch.
 
 Usage (from the crate root):
-    cargo build --release
-    pip install duckdb pyarrow numpy   # DuckDB's Python functions need numpy
+    cargo build --release --example cell_statistics   # builds the momentos binary too
+    pip install duckdb pyarrow
     python3 benches/score_vs_duckdb.py                          # 10 million interactions
     python3 benches/score_vs_duckdb.py --rows 300000            # a quicker run
     python3 benches/score_vs_duckdb.py --keep-data              # reuse inbox and ingested lake
@@ -73,6 +78,7 @@ QUERY_FILES = [
     "facts/interaction_facts.sql",
     "intermediate/int_survey_responses.sql",
     "intermediate/observations.sql",
+    "scores/cell_sources.sql",
     "scores/cell_scores.sql",
     "scores/scores.sql",
     "scores/scores_by_stakeholder.sql",
@@ -107,19 +113,11 @@ def duckdb_sql(name, text, time_zone):
 
 # Runs in its own process: argv[1] is a JSON file with the paths and the SQL.
 DUCKDB_SCRIPT = r"""
-import duckdb, json, math, sys, time
+import duckdb, json, subprocess, sys, time
 cfg = json.load(open(sys.argv[1]))
 con = duckdb.connect()
 con.execute("SET threads = 2")
 con.execute("SET preserve_insertion_order = false")
-import pyarrow as pa
-
-def normal_cdf(z):
-    # Φ(z) = ½·erfc(−z/√2) (math.erfc is the C library's); NULL in, NULL out.
-    return pa.array([None if v is None else 0.5 * math.erfc(-v / math.sqrt(2.0)) for v in z.to_pylist()],
-                    pa.float64())
-
-con.create_function("normal_cdf", normal_cdf, ["DOUBLE"], "DOUBLE", type="arrow")
 
 def files(paths):
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
@@ -141,10 +139,16 @@ def write(name):
     timings[name] = time.perf_counter() - t
 
 for name, sql in cfg["views"]:
-    if name in ("int_survey_responses", "cell_scores"):
+    if name in ("int_survey_responses", "cell_sources", "cell_scores"):
         # Computed once for the tables that read them (momentos holds them in memory too).
         t = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+        if name == "cell_sources":
+            # The exact statistics with the same Rust code momentos runs on these rows.
+            cells, stats = cfg["out"] + "/cell_sources.parquet", cfg["out"] + "/cell_statistics.parquet"
+            con.execute(f"COPY cell_sources TO '{cells}' (FORMAT parquet)")
+            subprocess.run([cfg["cell_statistics"], cells, stats], check=True)
+            con.execute(f"CREATE TEMP TABLE cell_statistics AS SELECT * FROM read_parquet('{stats}')")
         timings[name] = time.perf_counter() - t
         continue
     con.execute(f"CREATE VIEW {name} AS {sql}")
@@ -184,6 +188,9 @@ def main():
     if not args.binary.exists():
         sys.exit(f"{args.binary} not found: run `cargo build --release` first")
     binary = str(args.binary.resolve())
+    stats_binary = args.binary.resolve().parent / "examples" / "cell_statistics"
+    if not stats_binary.exists():
+        sys.exit(f"{stats_binary} not found: run `cargo build --release --example cell_statistics` first")
     work = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
     inbox = work / f"inbox-{args.rows}"
@@ -249,6 +256,7 @@ def main():
     cfg.write_text(json.dumps({
         "sources": sources, "reference": reference, "views": views,
         "written": [t for t, _ in DERIVED], "out": str(duck_out),
+        "cell_statistics": str(stats_binary),
     }))
     d_time, d_rss, d_out = measured([sys.executable, "-c", DUCKDB_SCRIPT, str(cfg)])
     print(f"duckdb: {d_time:.1f} s  (" + ", ".join(

@@ -183,7 +183,7 @@ fn plan_body(p: &Plan) -> String {
     if let Some(lp) = &p.last_period {
         let _ = write!(
             s,
-            "<dt>Última medición</dt><dd>{}: {} (cota inferior {})</dd>",
+            "<dt>Última medición</dt><dd>{}: {} (cota inferior al 95 % de una cola: {})</dd>",
             esc(&format::period(lp)),
             esc(&format::score(p.last_score)),
             esc(&format::score(p.last_lower))
@@ -400,7 +400,7 @@ pub fn index(d: &ReportData) -> String {
 
     s.push_str(&chart_sections(d, &d.summary_figures, false));
 
-    s.push_str("<section id=\"planes\"><h2>Planes de mejoramiento registrados</h2>\n<p class=\"notes\">Se vuelven a medir en cada corrida: <b>eficaz</b> cuando la cota inferior alcanza la meta dos periodos seguidos después de la fecha de compromiso; <b>no eficaz</b> cuando pasaron dos periodos medidos sin lograrlo; <b>vencido</b> cuando pasó la fecha de compromiso sin evidencia todavía.</p>\n");
+    s.push_str("<section id=\"planes\"><h2>Planes de mejoramiento registrados</h2>\n<p class=\"notes\">Se vuelven a medir en cada corrida: <b>eficaz</b> cuando la cota inferior (al 95 % de una cola) alcanza la meta dos periodos seguidos después de la fecha de compromiso; <b>no eficaz</b> cuando pasaron dos periodos medidos sin lograrlo; <b>vencido</b> cuando pasó la fecha de compromiso sin evidencia todavía.</p>\n");
     let mut plans: Vec<&Plan> = d.plans.iter().collect();
     plans.sort_by_key(|p| {
         (

@@ -138,7 +138,7 @@ impl TableProvider for CellStatistics {
             sources = sources.filter(unqualified(f)?)?;
         }
         let batches = sources.collect().await?;
-        let batch = compute(&batches, Arc::clone(&self.schema))?;
+        let batch = compute(&batches)?;
         let exec = MemorySourceConfig::try_new_exec(
             &[vec![batch]],
             Arc::clone(&self.schema),
@@ -158,8 +158,10 @@ struct CellInput {
     target: f64,
 }
 
-/// The statistics of every cell with a contributing source, in key order.
-fn compute(batches: &[RecordBatch], schema: SchemaRef) -> Result<RecordBatch> {
+/// The rows of `cell_statistics` for rows of `cell_sources`: the statistics of every cell
+/// with a contributing source, in key order.
+pub fn compute(batches: &[RecordBatch]) -> Result<RecordBatch> {
+    let schema = CellStatistics::new().schema;
     let cells = group_cells(batches)?;
     let inputs: Vec<(&CellKey, &CellInput)> = cells.iter().collect();
     let stats = in_parallel(&inputs, |(_, cell)| {
@@ -282,4 +284,114 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
             .flat_map(|h| h.join().expect("cell statistics do not panic"))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{BooleanArray, Float64Array, Int64Array, StringArray};
+    use datafusion::datasource::MemTable;
+
+    /// `cell_sources` rows: (period, attribute, source, n, k, contributing).
+    fn sources(rows: &[(&str, &str, &str, i64, i64, bool)]) -> RecordBatch {
+        let text = |f: &dyn Fn(&(&str, &str, &str, i64, i64, bool)) -> Option<String>| {
+            Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>())) as Arc<dyn Array>
+        };
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("cut", DataType::Utf8, false),
+            Field::new("period", DataType::Utf8, false),
+            Field::new("unit", DataType::Utf8, false),
+            Field::new("channel", DataType::Utf8, false),
+            Field::new("stakeholder", DataType::Utf8, true),
+            Field::new("attribute", DataType::Utf8, false),
+            Field::new("source", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+            Field::new("k", DataType::Int64, false),
+            Field::new("weight", DataType::Float64, true),
+            Field::new("is_contributing", DataType::Boolean, false),
+            Field::new("target", DataType::Float64, false),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                text(&|_| Some("unit_channel".into())),
+                text(&|r| Some(r.0.into())),
+                text(&|_| Some("admisiones".into())),
+                text(&|_| Some("phone".into())),
+                text(&|_| None),
+                text(&|r| Some(r.1.into())),
+                text(&|r| Some(r.2.into())),
+                Arc::new(Int64Array::from(
+                    rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+                )),
+                Arc::new(Int64Array::from(
+                    rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(
+                    rows.iter()
+                        .map(|r| if r.2 == "survey" { 0.6 } else { 0.4 })
+                        .collect::<Vec<_>>(),
+                )),
+                Arc::new(BooleanArray::from(
+                    rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+                )),
+                Arc::new(Float64Array::from(vec![80.0; rows.len()])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn statistics_per_cell_with_filters_passed_on() {
+        let ctx = SessionContext::new();
+        let batch = sources(&[
+            ("2026-01", "kindness", "survey", 20, 14, true),
+            ("2026-01", "kindness", "shopper", 10, 9, true),
+            ("2026-01", "timeliness", "shopper", 3, 3, false),
+            ("2026-02", "kindness", "survey", 12, 6, true),
+        ]);
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap();
+        ctx.register_table(SOURCES_VIEW, Arc::new(table)).unwrap();
+        register(&ctx).unwrap();
+
+        let all = ctx
+            .sql("select period, attribute, score, p_value from cell_statistics")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let rows: usize = all.iter().map(|b| b.num_rows()).sum();
+        // The timeliness cell has no contributing source: no statistics.
+        assert_eq!(rows, 2);
+
+        let one = ctx
+            .sql("select score, p_value, upper from cell_statistics where period = '2026-01'")
+            .await
+            .unwrap();
+        let plan = format!("{:?}", one.clone().create_physical_plan().await.unwrap());
+        let one = one.collect().await.unwrap();
+        assert_eq!(one.iter().map(|b| b.num_rows()).sum::<usize>(), 1, "{plan}");
+        let score = one[0].column(0).as_primitive::<Float64Type>().value(0);
+        assert!((score - 100.0 * (0.6 * 0.7 + 0.4 * 0.9)).abs() < 1e-12);
+        let want = cell_stats(
+            &[
+                SourceCount {
+                    weight: 0.4,
+                    n: 10,
+                    k: 9,
+                },
+                SourceCount {
+                    weight: 0.6,
+                    n: 20,
+                    k: 14,
+                },
+            ],
+            80.0,
+        )
+        .unwrap();
+        let p = one[0].column(1).as_primitive::<Float64Type>().value(0);
+        let upper = one[0].column(2).as_primitive::<Float64Type>().value(0);
+        assert_eq!((p, upper), (want.p_value, want.upper));
+    }
 }
