@@ -74,6 +74,23 @@ async fn scores_equal_the_reference_on_demo_data_async() {
     let want = reference::cells(&catalog, &obs, false);
     compare(&scores, &want, 1e-9).unwrap();
     let statuses = strs(&scores, "status");
+    // p < 0.05 ⇔ upper < target (DESIGN §6.3): every flagged cell's interval lies below it.
+    let (upper, target, p) = (
+        floats(&scores, "upper"),
+        floats(&scores, "target"),
+        floats(&scores, "p_value"),
+    );
+    for i in 0..statuses.len() {
+        if let (Some(u), Some(t), Some(p)) = (upper[i], target[i], p[i]) {
+            assert_eq!(p < 0.05, u < t, "cell {i}: p {p}, upper {u}, target {t}");
+        }
+        if statuses[i].as_deref() == Some("needs_plan") {
+            assert!(
+                upper[i] < target[i],
+                "cell {i} needs a plan with upper ≥ target"
+            );
+        }
+    }
     for s in ["ok", "watch", "needs_plan", "insufficient_data"] {
         assert!(
             statuses.iter().any(|x| x.as_deref() == Some(s)),
