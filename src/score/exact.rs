@@ -181,9 +181,12 @@ impl Cell {
         if at_one > 0.0 {
             return 1.0;
         }
-        // F_0(S) = 1: every source is at 0, and 0 ≤ S.
-        let (_, ok) = boundary(f, 0.0, f(0.0), 1.0, at_one);
-        ok
+        // F_0(S) = 1: every source is at 0, and 0 ≤ S. The bracket starts narrower, from
+        // the estimate and where a normal approximation would put the bound: only where
+        // to start looking, never the answer.
+        let guesses = [s, s + 1.6449 * self.standard_error()];
+        let (bad, f_bad, ok, f_ok) = narrowed(&f, (0.0, f(0.0)), (1.0, at_one), guesses);
+        boundary(f, bad, f_bad, ok, f_ok).1
     }
 
     /// The largest θ with G_θ(S) ≤ LEVEL, 0 when none.
@@ -193,9 +196,30 @@ impl Cell {
         if at_zero > 0.0 {
             return 0.0;
         }
-        let (_, ok) = boundary(g, 1.0, g(1.0), 0.0, at_zero);
-        ok
+        let guesses = [s, s - 1.6449 * self.standard_error()];
+        let (bad, g_bad, ok, g_ok) = narrowed(&g, (1.0, g(1.0)), (0.0, at_zero), guesses);
+        boundary(g, bad, g_bad, ok, g_ok).1
     }
+}
+
+/// The bracket (bad, f(bad), ok, f(ok)) after trying each guess that lies inside it.
+fn narrowed(
+    f: &impl Fn(f64) -> f64,
+    (mut bad, mut f_bad): (f64, f64),
+    (mut ok, mut f_ok): (f64, f64),
+    guesses: [f64; 2],
+) -> (f64, f64, f64, f64) {
+    for x in guesses {
+        if x > bad.min(ok) && x < bad.max(ok) {
+            let fx = f(x);
+            if fx > 0.0 {
+                (bad, f_bad) = (x, fx);
+            } else {
+                (ok, f_ok) = (x, fx);
+            }
+        }
+    }
+    (bad, f_bad, ok, f_ok)
 }
 
 /// Visits every joint outcome of `sources` with its probability and Σ v·k/n.
