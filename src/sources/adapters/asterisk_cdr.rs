@@ -279,6 +279,9 @@ fn call_row(
         return Some(row);
     }
     row.set("direction", if inbound { "inbound" } else { "outbound" });
+    if outbound {
+        row.set("agent_id", endpoint(first.get("channel")));
+    }
 
     let mut problems: Vec<String> = Vec::new();
     let mut times = |col: &str| -> Vec<String> {

@@ -63,6 +63,8 @@ pub struct Source {
     pub description: String,
     pub kind: SourceKind,
     pub adapter: Adapter,
+    /// The shipped mapping file it completes (`mapped`).
+    pub mapping: Option<String>,
     /// The source file's bytes and its mapping file's: part of the content hash, so a
     /// file re-ingested under changed settings is read again.
     settings_bytes: Vec<u8>,
@@ -216,6 +218,7 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
         )
     })?;
     let adapter_name = file.adapter.get_ref().as_str();
+    let mapping_name = file.mapping.as_ref().map(|m| m.get_ref().clone());
     let mut settings_bytes = text.clone().into_bytes();
     let tables = [
         ("asterisk_cdr", file.asterisk_cdr.is_some()),
@@ -306,6 +309,7 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
         description: file.description,
         kind,
         adapter,
+        mapping: mapping_name,
         settings_bytes,
     })
 }

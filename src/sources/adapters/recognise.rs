@@ -4,7 +4,8 @@
 use std::io::Read;
 use std::path::Path;
 
-/// What the start of a file looks like: (adapter, what people call it).
+/// What the start of a file looks like: (adapter, what people call it). For `mapped`, the
+/// adapter is `mapped:<shipped mapping>`.
 pub fn sniff(path: &Path) -> Option<(&'static str, &'static str)> {
     let mut head = vec![0u8; 8192];
     let n = std::fs::File::open(path)
@@ -48,16 +49,16 @@ pub fn sniff(path: &Path) -> Option<(&'static str, &'static str)> {
     if lower.contains("submitdate")
         && (lower.contains("lastpage") || lower.contains("startlanguage"))
     {
-        return Some(("mapped", "una exportación de LimeSurvey"));
+        return Some(("mapped:limesurvey", "una exportación de LimeSurvey"));
     }
     if lower.contains("responseid") && lower.contains("finished") {
-        return Some(("mapped", "una exportación de Qualtrics"));
+        return Some(("mapped:qualtrics", "una exportación de Qualtrics"));
     }
     if lower.starts_with("marca temporal")
         || lower.starts_with("\"marca temporal\"")
         || lower.starts_with("timestamp,")
     {
-        return Some(("mapped", "una exportación de Google Forms"));
+        return Some(("mapped:google_forms_es", "una exportación de Google Forms"));
     }
     None
 }
@@ -65,19 +66,22 @@ pub fn sniff(path: &Path) -> Option<(&'static str, &'static str)> {
 /// A sentence to append to an error about `path` ("" when nothing is recognised, or
 /// when it looks like what `asked` reads).
 pub fn hint_for(path: &Path, asked: Option<&str>) -> String {
-    let Some((adapter, what)) = sniff(path) else {
+    let Some((sniffed, what)) = sniff(path) else {
         return String::new();
     };
+    let (adapter, mapping) = sniffed.split_once(':').unwrap_or((sniffed, ""));
     if asked == Some(adapter) && adapter != "mapped" {
         return String::new();
     }
     let sources = super::list(&super::default_dir()).unwrap_or_default();
     let fitting: Vec<String> = sources
         .iter()
-        .filter(|(_, p)| {
-            std::fs::read_to_string(p)
-                .map(|t| t.contains(&format!("adapter = \"{adapter}\"")))
-                .unwrap_or(false)
+        .filter(|(_, p)| match super::load(p) {
+            Ok(s) => {
+                s.adapter.name() == adapter
+                    && (mapping.is_empty() || s.mapping.as_deref() == Some(mapping))
+            }
+            Err(_) => false,
         })
         .map(|(n, _)| format!("--source {n}"))
         .collect();
