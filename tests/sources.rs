@@ -349,3 +349,39 @@ fn a_pipeline_routes_inbox_files_to_a_source_by_glob() {
     assert_eq!(check.status.code(), Some(2), "{all}");
     assert!(all.contains("sources[1].source"), "{all}");
 }
+
+#[test]
+fn asterisk_queue_log_waits_answers_and_abandons() {
+    let f = project();
+    let out = ingest_source(&f, "colas_poblado", &vendor("queue_log"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let rows = f.sql_csv(
+        "select interaction_id, unit, outcome, agent_id, \
+         cast(extract(epoch from first_response_at) - extract(epoch from received_at) as bigint), \
+         cast(extract(epoch from resolved_at) - extract(epoch from received_at) as bigint), source_line \
+         from interactions order by interaction_id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // CONNECT's holdtime (45 s) is the wait; the queue's own lines create nothing.
+            "1759672800.1,admisiones,,Agente 1001,45,280,3",
+            "1759676400.4,admisiones,abandoned,,,105,7",
+            "1759683600.9,mercadeo_posgrado,,Agente 1001,30,180,9",
+            "1759685400.7,admisiones,abandoned,,,60,12",
+            // A 3-second abandon: scoring leaves it out (catalog short_abandon_seconds).
+            "1759692000.20,mercadeo_pregrado,abandoned,,,3,14",
+        ]
+    );
+    let se = text(&f.ingest("interactions", &vendor("queue_log")).stderr);
+    assert!(
+        se.contains("parece un queue_log de Asterisk") && se.contains("--source colas_poblado"),
+        "{se}"
+    );
+}

@@ -132,7 +132,10 @@ fn refusal_hint(file: &Path, kind: SourceKind, e: &IngestError) -> String {
     if matches!(
         e,
         IngestError::MissingColumns { .. }
-            | IngestError::Source(crate::sources::SourceError::NotTabular { .. })
+            | IngestError::Source(
+                crate::sources::SourceError::NotTabular { .. }
+                    | crate::sources::SourceError::UnknownFormat { .. }
+            )
     ) {
         let looks = recognise::hint_for(file, None);
         if !looks.is_empty() {

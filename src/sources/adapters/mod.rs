@@ -10,6 +10,7 @@
 //! (a day of calls, a survey's answers), and grouping a call's rows needs them all.
 
 pub mod asterisk_cdr;
+pub mod asterisk_queue_log;
 pub mod mapped;
 pub mod recognise;
 
@@ -29,6 +30,11 @@ pub const ADAPTERS: &[(&str, &str, &str)] = &[
         "asterisk_cdr",
         "interactions",
         "Asterisk Master.csv (cdr_csv, sin encabezado, 21 columnas): una llamada por linkedid",
+    ),
+    (
+        "asterisk_queue_log",
+        "interactions",
+        "Asterisk queue_log (epoch|callid|cola|agente|evento): una llamada por callid",
     ),
     (
         "mapped",
@@ -52,6 +58,7 @@ pub struct SourceFile {
     /// settings this file's `[mapped]` table completes or overrides.
     pub mapping: Option<Spanned<String>>,
     pub asterisk_cdr: Option<asterisk_cdr::Settings>,
+    pub asterisk_queue_log: Option<asterisk_queue_log::Settings>,
     pub mapped: Option<mapped::Settings>,
 }
 
@@ -73,6 +80,7 @@ pub struct Source {
 #[derive(Debug)]
 pub enum Adapter {
     AsteriskCdr(asterisk_cdr::Settings),
+    AsteriskQueueLog(asterisk_queue_log::Settings),
     Mapped(Box<mapped::Settings>),
 }
 
@@ -80,6 +88,7 @@ impl Adapter {
     pub fn name(&self) -> &'static str {
         match self {
             Adapter::AsteriskCdr(_) => "asterisk_cdr",
+            Adapter::AsteriskQueueLog(_) => "asterisk_queue_log",
             Adapter::Mapped(_) => "mapped",
         }
     }
@@ -222,6 +231,7 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
     let mut settings_bytes = text.clone().into_bytes();
     let tables = [
         ("asterisk_cdr", file.asterisk_cdr.is_some()),
+        ("asterisk_queue_log", file.asterisk_queue_log.is_some()),
         ("mapped", file.mapped.is_some() || file.mapping.is_some()),
     ];
     for (table, present) in tables {
@@ -256,6 +266,25 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
                 .check()
                 .map_err(|m| file_error(path, &text, None, m))?;
             Adapter::AsteriskCdr(settings)
+        }
+        "asterisk_queue_log" => {
+            if kind != SourceKind::Interactions {
+                return Err(file_error(
+                    path,
+                    &text,
+                    Some(file.kind.span()),
+                    "el adaptador asterisk_queue_log produce `interactions`",
+                ));
+            }
+            let settings = file.asterisk_queue_log.ok_or_else(|| {
+                file_error(
+                    path,
+                    &text,
+                    Some(file.adapter.span()),
+                    "falta la tabla [asterisk_queue_log] con los ajustes del sitio",
+                )
+            })?;
+            Adapter::AsteriskQueueLog(settings)
         }
         "mapped" => {
             let mut settings = mapped::Settings::default();
@@ -384,6 +413,7 @@ pub fn adapt(source: &Source, path: &Path, sheet: Option<&str>) -> Result<Adapte
         .unwrap_or_default();
     let (rows, skipped, described) = match &source.adapter {
         Adapter::AsteriskCdr(s) => asterisk_cdr::adapt(s, path, &bytes)?,
+        Adapter::AsteriskQueueLog(s) => asterisk_queue_log::adapt(s, path, &bytes)?,
         Adapter::Mapped(s) => mapped::adapt(s, &source.name, source.kind, path, sheet)?,
     };
     Ok(Adapted {
