@@ -385,3 +385,43 @@ fn asterisk_queue_log_waits_answers_and_abandons() {
         "{se}"
     );
 }
+
+#[test]
+fn a_workbook_whose_first_sheet_is_not_a_table_lists_its_sheets() {
+    let f = project();
+    let path = f.path("informe.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let cover = book.add_worksheet().set_name("Portada").unwrap();
+    cover
+        .write_string(0, 0, "Informe mensual de interacciones")
+        .unwrap();
+    cover.write_string(2, 0, "Preparado por: Mercadeo").unwrap();
+    let data = book.add_worksheet().set_name("Datos").unwrap();
+    for (c, h) in ["interaction_id", "channel", "unit", "received_at"]
+        .iter()
+        .enumerate()
+    {
+        data.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["X-1", "phone", "admisiones", "2026-10-05T08:00:00"]
+        .iter()
+        .enumerate()
+    {
+        data.write_string(1, c as u16, *v).unwrap();
+    }
+    book.save(&path).unwrap();
+    let out = f.ingest("interactions", &path);
+    assert_eq!(out.status.code(), Some(1));
+    let se = text(&out.stderr);
+    assert!(
+        se.contains("'Portada', 'Datos'") && se.contains("--sheet \"Datos\""),
+        "{se}"
+    );
+    let ok = f
+        .cmd()
+        .args(["ingest", "interactions", "--sheet", "Datos"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+}
