@@ -65,14 +65,18 @@ MOMENTOS_PSEUDONYM_KEY_FILE; without a key, files with identifiers are refused.
 Examples:
   momentos ingest interactions llamadas-octubre.csv whatsapp-octubre.jsonl
   momentos ingest shopper cliente-incognito.xlsx --sheet Octubre
-  momentos ingest surveys encuesta.csv --format csv")]
+  momentos ingest surveys encuesta.csv --format csv
+  momentos ingest --source pbx_poblado /var/log/asterisk/cdr-csv/Master.csv
+  momentos sources                      adapters and the source files of ./sources")]
     Ingest {
-        /// Which input: interactions, surveys or shopper.
-        #[arg(value_parser = parse_kind)]
-        kind: crate::vocabulary::SourceKind,
+        /// Which input: interactions, surveys or shopper (with --source: the first file).
+        kind: String,
         /// Files to ingest.
-        #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Read the files with a source of sources/ (an adapter for a vendor's export:
+        /// Asterisk CDR, LimeSurvey, Google Forms, Qualtrics…); then give only files.
+        #[arg(long)]
+        source: Option<String>,
         /// Force the format instead of guessing from the extension: csv, jsonl, xlsx.
         #[arg(long)]
         format: Option<String>,
@@ -323,6 +327,12 @@ Examples:
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+    /// List the source adapters and the source and mapping files of ./sources.
+    Sources {
+        /// Folder of source files (default: $MOMENTOS_SOURCES or ./sources).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Validate the catalog, pipeline files and dashboards without running anything.
     #[command(after_help = "\
 Prints every problem with its file, line, key and a fix. Exit status 2 if there is any.
@@ -342,7 +352,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration ({e}); e.g. 30s, 10m"))
 }
 
-fn parse_kind(s: &str) -> Result<crate::vocabulary::SourceKind, String> {
+pub(crate) fn parse_kind(s: &str) -> Result<crate::vocabulary::SourceKind, String> {
     crate::vocabulary::SourceKind::parse(s).ok_or_else(|| {
         format!("`{s}` is not an input kind; expected interactions, surveys or shopper")
     })

@@ -76,7 +76,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             files,
             format,
             sheet,
-        } => commands::ingest::run(&lake, &catalog, kind, &files, format.as_deref(), sheet).await,
+            source,
+        } => {
+            commands::ingest::run_cli(
+                &lake,
+                &catalog,
+                &kind,
+                files,
+                source,
+                format.as_deref(),
+                sheet,
+            )
+            .await
+        }
+        Command::Sources { dir } => commands::sources::run(dir.as_deref()),
         Command::Sql {
             query,
             file,

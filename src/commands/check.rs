@@ -64,7 +64,41 @@ pub const CHECKS: &[ProjectCheck] = &[
         folder: Some("dashboards"),
         run: Some(check_dashboards),
     },
+    ProjectCheck {
+        name: "sources",
+        folder: Some("sources"),
+        run: Some(check_sources),
+    },
 ];
+
+/// Every `sources/*.toml` (and the mapping files they name): parsed strictly, adapter
+/// settings checked (DESIGN §3.5).
+fn check_sources(ctx: &CheckContext) -> CheckReport {
+    use crate::sources::adapters;
+    let mut r = CheckReport::default();
+    let dir = ctx.project_dir.join("sources");
+    let files = match adapters::list(&dir) {
+        Ok(f) => f,
+        Err(e) => {
+            r.problems
+                .push(format!("{}: cannot read: {e}", dir.display()));
+            return r;
+        }
+    };
+    for (_, path) in files {
+        r.checked.push(path.display().to_string());
+        if let Err(e) = adapters::load(&path) {
+            r.problems.push(e.to_string());
+        }
+    }
+    for (_, path) in adapters::list(&dir.join("mappings")).unwrap_or_default() {
+        r.checked.push(path.display().to_string());
+        if let Err(e) = adapters::load_mapping(&path) {
+            r.problems.push(e.to_string());
+        }
+    }
+    r
+}
 
 /// Every `dashboards/*.toml`: parsed strictly, then each chart's query and columns planned
 /// against an empty lake (no data is read).

@@ -11,6 +11,7 @@ pub mod run;
 pub mod runs;
 pub mod schedule;
 pub mod score;
+pub mod sources;
 pub mod sql;
 
 /// Exit statuses shared by every command (documented in `--help` and README).

@@ -18,7 +18,10 @@ pub(super) fn read_and_validate(
 ) -> Result<ReadResult, IngestError> {
     let converter = validate::converter(opts.kind);
     let columns = converter.columns();
-    let file = display_name(path);
+    let file = match &opts.adapted {
+        Some(adapted) => adapted.file_label.clone(),
+        None => display_name(path),
+    };
     let ctx = RowContext::new(catalog, pseudonymizer, ingested_at);
     let no_repeats = HashSet::new();
     let workers = opts.threads.max(1);
@@ -51,7 +54,13 @@ pub(super) fn read_and_validate(
             (csv.describe(), csv.unknown_columns().to_vec(), outputs)
         }
         None => {
-            let mut source = sources::open(path, columns, &opts.read)?;
+            let mut source: Box<dyn RecordSource> = match &opts.adapted {
+                Some(adapted) => Box::new(sources::adapters::AdaptedSource::new(
+                    adapted.clone(),
+                    columns,
+                )),
+                None => sources::open(path, columns, &opts.read)?,
+            };
             check_required_columns(path, &*source, &*converter)?;
             let outputs = conversion.stream(&mut *source, workers)?;
             (

@@ -82,6 +82,9 @@ pub struct IngestOptions {
     /// Rows of repeated ids one worker may hold back (about 300 bytes each) until every
     /// version is seen; past that it writes them and removes earlier versions afterwards.
     pub max_held_rows: usize,
+    /// Canonical rows an adapter made of a vendor file (DESIGN §3.5): read instead of the
+    /// file, with the adapter's lineage label and record positions.
+    pub adapted: Option<std::sync::Arc<sources::adapters::Adapted>>,
 }
 
 impl IngestOptions {
@@ -95,6 +98,7 @@ impl IngestOptions {
                 .map_or(2, |n| n.get())
                 .min(8),
             max_held_rows: 200_000,
+            adapted: None,
         }
     }
 }
@@ -149,9 +153,21 @@ pub async fn ingest_file(
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
     let (owned_path, kind, read_opts) = (path.to_path_buf(), opts.kind, opts.read.clone());
-    let prescan = tokio::task::spawn_blocking(move || prescan(&owned_path, kind, &read_opts))
-        .await
-        .map_err(|e| IngestError::Internal(e.to_string()))??;
+    let prescan = match &opts.adapted {
+        // An adapter's rows: its hash covers the settings and the vendor file.
+        Some(adapted) => first_pass::Prescan {
+            hash: adapted.hash.clone(),
+            repeated: None,
+            ranges: None,
+        },
+        None => tokio::task::spawn_blocking(move || prescan(&owned_path, kind, &read_opts))
+            .await
+            .map_err(|e| IngestError::Internal(e.to_string()))??,
+    };
+    let label = match &opts.adapted {
+        Some(adapted) => adapted.file_label.clone(),
+        None => display_name(path),
+    };
     let hash = prescan.hash.clone();
     tracing::debug!(elapsed = ?started.elapsed(), "First pass done.");
     let table = opts.kind.code();
@@ -162,12 +178,7 @@ pub async fn ingest_file(
         ..Default::default()
     };
 
-    let lock = LakeLock::acquire(
-        lake,
-        &format!("ingest {}", display_name(path)),
-        opts.lock_wait,
-    )
-    .await?;
+    let lock = LakeLock::acquire(lake, &format!("ingest {label}"), opts.lock_wait).await?;
     let result = async {
         commit::recover(lake).await?;
         let manifests = manifest::read_all(lake).await?;
@@ -287,7 +298,7 @@ pub async fn ingest_file(
             table: table.to_string(),
             schema_version: schema::SCHEMA_VERSION,
             created_at: ingested_at,
-            source_file: Some(display_name(path)),
+            source_file: Some(label.clone()),
             source_hash: Some(hash.clone()),
             source_format: Some(read.described.clone()),
             key_id: pseudonymizer.map(|p| p.key_id()),

@@ -197,6 +197,31 @@ impl<'a> Builder<'a> {
                     }
                 },
             };
+            if let Some(name) = &s.source {
+                match crate::sources::adapters::find(
+                    &crate::sources::adapters::default_dir(),
+                    name.get_ref(),
+                ) {
+                    Ok(src) if Some(src.kind) != kind => self.problem(
+                        name,
+                        &key("source"),
+                        format!(
+                            "the source `{}` produces {}, not {}",
+                            name.get_ref(),
+                            src.kind.code(),
+                            s.kind.get_ref()
+                        ),
+                        Some(format!("set kind = \"{}\"", src.kind.code())),
+                    ),
+                    Ok(_) => {}
+                    Err(e) => self.problem(
+                        name,
+                        &key("source"),
+                        e.to_string(),
+                        Some("the name of a sources/<name>.toml (see `momentos sources`)".into()),
+                    ),
+                }
+            }
             if let (Some(kind), Some(inbox), Some(glob), Some(format)) = (kind, inbox, glob, format)
             {
                 sources.push(Source {
@@ -205,6 +230,7 @@ impl<'a> Builder<'a> {
                     glob,
                     format,
                     sheet: s.sheet,
+                    source: s.source.map(|n| n.into_inner()),
                 });
             }
         }

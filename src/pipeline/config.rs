@@ -53,6 +53,9 @@ pub struct SourceConfig {
     pub format: Option<Spanned<String>>,
     /// XLSX sheet to read (default: the first).
     pub sheet: Option<String>,
+    /// A source of `sources/` (adapter and site settings, DESIGN §3.5) that reads these
+    /// files, e.g. `pbx_poblado` for the PBX's `Master*.csv`; its kind must be `kind`.
+    pub source: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

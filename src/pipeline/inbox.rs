@@ -190,6 +190,7 @@ mod tests {
             glob: glob::Pattern::new("interactions*.csv").unwrap(),
             format: None,
             sheet: None,
+            source: None,
         };
         let files = list(&source).unwrap();
         assert_eq!(files.len(), 1);

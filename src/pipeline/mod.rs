@@ -66,6 +66,8 @@ pub struct Source {
     pub glob: glob::Pattern,
     pub format: Option<Format>,
     pub sheet: Option<String>,
+    /// Name of the `sources/<name>.toml` whose adapter reads the files (DESIGN §3.5).
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -194,6 +194,26 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
                     continue;
                 }
             }
+            // A vendor export: the source's adapter turns it into canonical rows first.
+            let mut opts = opts.clone();
+            if let Some(name) = &source.source {
+                let dir = crate::sources::adapters::default_dir();
+                let adapted = crate::sources::adapters::find(&dir, name)
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| {
+                        crate::sources::adapters::adapt(&s, &file.path, source.sheet.as_deref())
+                            .map_err(|e| e.to_string())
+                    });
+                match adapted {
+                    Ok(a) => opts.adapted = Some(std::sync::Arc::new(a)),
+                    Err(e) => {
+                        failed += 1;
+                        out.errors
+                            .push(format!("{e} (nothing of this file was written)"));
+                        continue;
+                    }
+                }
+            }
             match ingest::ingest_file(lake, ctx.catalog, ctx.pseudonymizer, &file.path, &opts).await
             {
                 Ok(s) => {

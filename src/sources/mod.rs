@@ -24,6 +24,8 @@ mod jsonl;
 mod mapped;
 mod xlsx;
 
+pub mod adapters;
+
 use std::fmt;
 
 pub use csv::CsvSource;

@@ -1,0 +1,427 @@
+//! Real vendor exports through `momentos ingest --source` (DESIGN §3.5): the shipped source
+//! and mapping files of `sources/` with the fixtures of tests/fixtures/vendors/ (written by
+//! make_fixtures.py from the vendors' writers).
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use util::Fixture;
+
+fn vendor(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/vendors")
+        .join(name)
+}
+
+/// A project folder with the repository's `sources/` copied in.
+fn project() -> Fixture {
+    let f = Fixture::new();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("sources");
+    let to = f.path("sources");
+    std::fs::create_dir_all(to.join("mappings")).unwrap();
+    for sub in ["", "mappings"] {
+        for e in std::fs::read_dir(from.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::copy(&p, to.join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    f
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ingest_source(f: &Fixture, source: &str, file: &Path) -> std::process::Output {
+    f.cmd()
+        .args(["ingest", "--source", source])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn asterisk_cdr_calls_answers_abandons_and_lineage() {
+    let f = project();
+    let out = ingest_source(&f, "pbx_poblado", &vendor("Master.csv"));
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{so}\n{se}");
+    assert!(so.contains("1 omitidas: llamadas internas"), "{so}");
+    let rows = f.sql_csv(
+        "select interaction_id, direction, outcome, agent_id, unit, touchpoint, \
+         cast(first_response_at as varchar), \
+         cast(extract(epoch from first_response_at) - extract(epoch from received_at) as bigint), \
+         cast(extract(epoch from resolved_at) - extract(epoch from received_at) as bigint), \
+         contact_key is not null, habeas_data \
+         from interactions order by interaction_id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // A: IVR answered at +1 s (a machine); agent 1001 answered at +65 s.
+            "1759672800.1,inbound,,1001,admisiones,sede_poblado,2026-10-05T13:01:05Z,65,300,true,true",
+            // B: 018000 line, abandoned in the queue; no habeas, no contact.
+            "1759676400.4,inbound,abandoned,,admisiones,linea_018000,,,120,false,false",
+            // C: withheld caller id, hung up in the IVR after 3 s (ANSWERED by a machine).
+            "1759680000.6,inbound,abandoned,,admisiones,sede_poblado,,,3,false,false",
+            // E: queue posgrados; 1001 answered, then a transfer to 1003 (first answer wins).
+            "1759683600.9,inbound,,1001,mercadeo_posgrado,sede_poblado,2026-10-05T16:00:30Z,30,540,false,false",
+            // D: the queue timed out and VoiceMail answered: a machine, so abandoned.
+            "1759685400.7,inbound,abandoned,,admisiones,sede_poblado,,,100,true,true",
+            // F: an agent's call out through the trunk (no first response: not an inbound contact).
+            "1759690800.12,outbound,,1002,admisiones,,,,240,false,false",
+        ]
+    );
+    // Lineage: the source and file, and the Master.csv line of the call's first leg.
+    let lineage = f.sql_csv(
+        "select interaction_id, source_file, source_line from interactions order by interaction_id",
+    );
+    assert_eq!(lineage[0], "1759672800.1,pbx_poblado:Master.csv,1");
+    // One person, one key: calls A and D come from +573186727815 and 3186727815.
+    let keys = f.sql_csv(
+        "select contact_key from interactions where contact_key is not null order by interaction_id",
+    );
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1]);
+    // The same file again adds nothing.
+    let again = ingest_source(&f, "pbx_poblado", &vendor("Master.csv"));
+    assert!(
+        text(&again.stdout).contains("already ingested"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(f.count("select count(*) from interactions"), 6);
+}
+
+#[test]
+fn survey_tools_limesurvey_google_forms_qualtrics() {
+    let f = project();
+    let lime = ingest_source(&f, "encuesta_mailing", &vendor("limesurvey_results.csv"));
+    let so = text(&lime.stdout);
+    assert_eq!(lime.status.code(), Some(0), "{so}\n{}", text(&lime.stderr));
+    assert!(so.contains("1 omitidas: respuestas incompletas"), "{so}");
+    let rows = f.sql_csv(
+        "select response_id, survey, unit, channel, kindness, information_quality, timeliness, \
+         overall, nps, respondent_key is not null, habeas_data, comment \
+         from surveys where survey = 'mailing_pre_pos' order by response_id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            "1,mailing_pre_pos,admisiones,phone,5,4,3,5,10,true,true,Muy buena atención; me escriben a [correo]",
+            // "NA" (No aplica) is no answer; NPS A0 is 0; no habeas: no respondent key.
+            "3,mailing_pre_pos,mercadeo_posgrado,whatsapp,,2,1,2,0,false,false,Nadie contestó",
+        ]
+    );
+
+    let q = ingest_source(
+        &f,
+        "encuesta_educacion_continua",
+        &vendor("qualtrics_export.csv"),
+    );
+    let so = text(&q.stdout);
+    assert_eq!(q.status.code(), Some(0), "{so}\n{}", text(&q.stderr));
+    assert!(so.contains("1 omitidas: vistas previas"), "{so}");
+    assert!(so.contains("1 omitidas: respuestas sin terminar"), "{so}");
+    let rows = f.sql_csv(
+        "select response_id, unit, kindness, nps, cast(submitted_at as varchar), comment \
+         from surveys where survey = 'educacion_continua' order by response_id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            "R_1AbCdEfGhIjKlMn,educacion_continua,5,10,2026-10-07T15:04:01Z,Excelente",
+            "R_4ZyXwVuTsRqPoNm,educacion_continua,2,4,2026-10-08T14:03:02Z,Llamé al [telefono] y nadie contestó",
+        ]
+    );
+
+    let g = ingest_source(
+        &f,
+        "encuesta_telefonica",
+        &vendor("google_forms_respuestas.csv"),
+    );
+    assert_eq!(
+        g.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&g.stdout),
+        text(&g.stderr)
+    );
+    let rows = f.sql_csv(
+        "select cast(submitted_at as varchar) as t, channel, kindness, information_quality, nps, habeas_data, \
+         respondent_key is not null, starts_with(response_id, 'encuesta_telefonica-') \
+         from surveys where survey = 'telefonica' order by t, comment",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // Day-first: 5/10/2026 is 5 October.
+            "2026-10-05T19:03:22Z,phone,5,4,9,true,true,true",
+            "2026-10-12T13:05:09Z,whatsapp,,2,3,false,false,true",
+            "2026-10-12T13:05:09Z,whatsapp,,2,3,false,false,true",
+        ]
+    );
+    // The synthesised ids are stable: the same export again adds nothing.
+    let again = ingest_source(
+        &f,
+        "encuesta_telefonica",
+        &vendor("google_forms_respuestas.csv"),
+    );
+    assert!(text(&again.stdout).contains("already ingested"));
+}
+
+#[test]
+fn one_person_one_key_across_pbx_and_surveys_and_no_raw_identifier_in_the_lake() {
+    let f = project();
+    assert_eq!(
+        ingest_source(&f, "pbx_poblado", &vendor("Master.csv"))
+            .status
+            .code(),
+        Some(0)
+    );
+    for (s, file) in [
+        ("encuesta_telefonica", "google_forms_respuestas.csv"),
+        ("encuesta_mailing", "limesurvey_results.csv"),
+        ("encuesta_educacion_continua", "qualtrics_export.csv"),
+    ] {
+        let out = ingest_source(&f, s, &vendor(file));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let shared = f.count(
+        "select count(*) from interactions i join surveys s on i.contact_key = s.respondent_key \
+         where i.interaction_id = '1759672800.1' and s.survey = 'telefonica'",
+    );
+    assert_eq!(shared, 1);
+    // LimeSurvey's " Ana.Perez@Example.com " and Qualtrics' "ana.perez@example.com".
+    let emails = f.count(
+        "select count(distinct respondent_key) from surveys \
+         where response_id in ('1', 'R_1AbCdEfGhIjKlMn')",
+    );
+    assert_eq!(emails, 1);
+    let raw = [
+        "3186727815",
+        "318 672 7815",
+        "573001112233",
+        "3001112233",
+        "6045551234",
+        "3004445566",
+        "ana.perez@example.com",
+        "Ana.Perez@Example.com",
+        "juan@example.com",
+        "pedro@example.com",
+        "181.49.12.3",
+    ];
+    let files = f.lake_files();
+    assert!(files.len() >= 4);
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for r in raw {
+            assert!(
+                !bytes.windows(r.len()).any(|w| w == r.as_bytes()),
+                "{r} found in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_vendor_file_given_as_canonical_is_recognised() {
+    let f = project();
+    let out = f.ingest("interactions", &vendor("Master.csv"));
+    assert_eq!(out.status.code(), Some(1));
+    let se = text(&out.stderr);
+    assert!(
+        se.contains("parece un CDR de Asterisk (Master.csv)"),
+        "{se}"
+    );
+    assert!(se.contains("--source pbx_poblado"), "{se}");
+    let out = f.ingest("surveys", &vendor("qualtrics_export.csv"));
+    let se = text(&out.stderr);
+    assert!(se.contains("parece una exportación de Qualtrics"), "{se}");
+    assert!(se.contains("--source encuesta_educacion_continua"), "{se}");
+    // A misspelled canonical header gets the closest name.
+    let p = f.write(
+        "typo.csv",
+        "interaction_id,channel,unit,recieved_at\nX-1,phone,admisiones,2026-10-05T08:00:00\n",
+    );
+    let se = text(&f.ingest("interactions", &p).stderr);
+    assert!(se.contains("¿`recieved_at` es `received_at`?"), "{se}");
+}
+
+#[test]
+fn source_files_are_strict_and_checked() {
+    let f = project();
+    let out = f.run(&["sources"]);
+    let so = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{so}");
+    for name in [
+        "asterisk_cdr",
+        "mapped",
+        "pbx_poblado",
+        "encuesta_mailing",
+        "limesurvey",
+        "qualtrics",
+        "google_forms_es",
+    ] {
+        assert!(so.contains(name), "{name} missing: {so}");
+    }
+    let check = f.run(&["check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    f.write(
+        "sources/mal.toml",
+        "adapter = \"asterisk_cdr\"\nkind = \"interactions\"\n[asterisk_cdr]\ntrunk_channels = [\"DAHDI/*\"]\nagent_channels = [\"PJSIP/1*\"]\ninbound_contexts = []\ntrunk_chanels = 3\n",
+    );
+    let check = f.run(&["check"]);
+    let all = format!("{}{}", text(&check.stdout), text(&check.stderr));
+    assert_eq!(check.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("mal.toml:7:1") && all.contains("trunk_chanels"),
+        "{all}"
+    );
+    let out = f
+        .cmd()
+        .args(["ingest", "--source", "pbx_pobaldo"])
+        .arg(vendor("Master.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("¿quiso decir `pbx_poblado`?"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A CDR without the linkedid columns is refused with what to change in cdr.conf.
+    let old = f.write(
+        "Old.csv",
+        "\"\",\"3001112233\",\"6044440555\",\"from-trunk\",\"\",\"DAHDI/1-1\",\"\",\"Playback\",\"x\",\"2026-10-05 08:00:00\",\"2026-10-05 08:00:01\",\"2026-10-05 08:00:20\",20,19,\"ANSWERED\",\"DOCUMENTATION\"\n",
+    );
+    let out = ingest_source(&f, "pbx_poblado", &old);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("16 columnas"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_pipeline_routes_inbox_files_to_a_source_by_glob() {
+    let f = project();
+    std::fs::create_dir_all(f.path("inbox")).unwrap();
+    std::fs::create_dir_all(f.path("pipelines")).unwrap();
+    std::fs::copy(vendor("Master.csv"), f.path("inbox/Master-20261005.csv")).unwrap();
+    std::fs::copy(
+        vendor("qualtrics_export.csv"),
+        f.path("inbox/qualtrics-oct.csv"),
+    )
+    .unwrap();
+    f.write(
+        "pipelines/pbx.toml",
+        "steps = [\"ingest\"]\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"Master*.csv\"\nsource = \"pbx_poblado\"\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"qualtrics*.csv\"\nsource = \"encuesta_educacion_continua\"\n",
+    );
+    let out = f.run(&["run", "pbx"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(f.count("select count(*) from interactions"), 6);
+    assert_eq!(f.count("select count(*) from surveys"), 2);
+    // A source whose kind differs is a configuration problem naming the key.
+    f.write(
+        "pipelines/mal.toml",
+        "steps = [\"ingest\"]\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nsource = \"pbx_poblado\"\n",
+    );
+    let check = f.run(&["check"]);
+    let all = format!("{}{}", text(&check.stdout), text(&check.stderr));
+    assert_eq!(check.status.code(), Some(2), "{all}");
+    assert!(all.contains("sources[1].source"), "{all}");
+}
+
+#[test]
+fn asterisk_queue_log_waits_answers_and_abandons() {
+    let f = project();
+    let out = ingest_source(&f, "colas_poblado", &vendor("queue_log"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let rows = f.sql_csv(
+        "select interaction_id, unit, outcome, agent_id, \
+         cast(extract(epoch from first_response_at) - extract(epoch from received_at) as bigint), \
+         cast(extract(epoch from resolved_at) - extract(epoch from received_at) as bigint), source_line \
+         from interactions order by interaction_id",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // CONNECT's holdtime (45 s) is the wait; the queue's own lines create nothing.
+            "1759672800.1,admisiones,,Agente 1001,45,280,3",
+            "1759676400.4,admisiones,abandoned,,,105,7",
+            "1759683600.9,mercadeo_posgrado,,Agente 1001,30,180,9",
+            "1759685400.7,admisiones,abandoned,,,60,12",
+            // A 3-second abandon: scoring leaves it out (catalog short_abandon_seconds).
+            "1759692000.20,mercadeo_pregrado,abandoned,,,3,14",
+        ]
+    );
+    let se = text(&f.ingest("interactions", &vendor("queue_log")).stderr);
+    assert!(
+        se.contains("parece un queue_log de Asterisk") && se.contains("--source colas_poblado"),
+        "{se}"
+    );
+}
+
+#[test]
+fn a_workbook_whose_first_sheet_is_not_a_table_lists_its_sheets() {
+    let f = project();
+    let path = f.path("informe.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let cover = book.add_worksheet().set_name("Portada").unwrap();
+    cover
+        .write_string(0, 0, "Informe mensual de interacciones")
+        .unwrap();
+    cover.write_string(2, 0, "Preparado por: Mercadeo").unwrap();
+    let data = book.add_worksheet().set_name("Datos").unwrap();
+    for (c, h) in ["interaction_id", "channel", "unit", "received_at"]
+        .iter()
+        .enumerate()
+    {
+        data.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["X-1", "phone", "admisiones", "2026-10-05T08:00:00"]
+        .iter()
+        .enumerate()
+    {
+        data.write_string(1, c as u16, *v).unwrap();
+    }
+    book.save(&path).unwrap();
+    let out = f.ingest("interactions", &path);
+    assert_eq!(out.status.code(), Some(1));
+    let se = text(&out.stderr);
+    assert!(
+        se.contains("'Portada', 'Datos'") && se.contains("--sheet \"Datos\""),
+        "{se}"
+    );
+    let ok = f
+        .cmd()
+        .args(["ingest", "interactions", "--sheet", "Datos"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+}
