@@ -141,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             out,
             period,
             png,
+            pdf,
             dashboard,
             no_plans,
         } => {
@@ -151,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     out,
                     period,
                     png,
+                    pdf,
                     dashboard,
                     no_plans,
                 },

@@ -91,8 +91,12 @@ pub async fn run(
     )
     .await?;
     super::score::print_summary(&summary, catalog)?;
-    // The report goes next to the inbox (`./report` for the default `./inbox`).
-    let report_dir = inbox.parent().unwrap_or(Path::new("")).join("report");
+    // The report goes next to the inbox, in the folder the pipelines and `momentos report`
+    // use by default (`./reports` for the default `./inbox`).
+    let report_dir = inbox
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(super::report::default_out());
     println!(
         "Writing the report (momentos report --out {})…",
         report_dir.display()
@@ -104,6 +108,7 @@ pub async fn run(
             out: report_dir,
             period: None,
             png: false,
+            pdf: false,
             dashboard: crate::dashboards::Dashboard::discover(None)?,
             now: chrono::Utc::now(),
             refresh_plans: true,

@@ -12,6 +12,7 @@ pub struct ReportArgs {
     pub out: PathBuf,
     pub period: Option<String>,
     pub png: bool,
+    pub pdf: bool,
     pub dashboard: Option<PathBuf>,
     pub no_plans: bool,
 }
@@ -28,6 +29,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: ReportArgs) -> anyhow::Re
         out: args.out,
         period: args.period,
         png: args.png,
+        pdf: args.pdf,
         dashboard,
         now: chrono::Utc::now(),
         refresh_plans: !args.no_plans,
@@ -40,6 +42,10 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: ReportArgs) -> anyhow::Re
         Err(ReportError::Usage(m)) => {
             eprintln!("error: {m}");
             Ok(ExitStatus::UsageError)
+        }
+        Err(ReportError::Pdf(e)) => {
+            eprintln!("error: {e}");
+            Ok(ExitStatus::Failure)
         }
         Err(ReportError::Score(e)) if crate::plans::is_busy(&e) => {
             eprintln!("error: {e}");
@@ -59,10 +65,33 @@ pub fn print_summary(s: &report::ReportSummary) {
         s.plans_opened,
         s.elapsed.as_secs_f64()
     );
-    println!("Report: {}", report::display_path(&s.index));
+    println!("Informe: {}", report::display_path(&s.index));
+    if let Some(p) = &s.pdf {
+        println!("PDF: {}", report::display_path(p));
+    }
 }
 
-/// The output folder for a pipeline's report step (relative to the working directory).
+/// The report folder when none is given: the same for `momentos report`, `momentos demo` and
+/// a pipeline's report step (`[outputs] report_dir`, default `reports`).
 pub fn default_out() -> &'static Path {
     Path::new("reports")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn report_and_pipeline_write_the_same_default_folder() {
+        let cli = Cli::try_parse_from(["momentos", "report"]).unwrap();
+        let Command::Report { out, .. } = cli.command else {
+            panic!("not the report command");
+        };
+        assert_eq!(out, default_out());
+        // The pipeline's default `[outputs] report_dir` (asserted in `pipeline::tests`).
+        assert_eq!(default_out(), Path::new("reports"));
+    }
 }

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod figures;
 pub mod format;
 pub mod html;
+pub mod pdf;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub enum ReportError {
     Usage(String),
     #[error("chart `{chart}`: {detail}")]
     Chart { chart: String, detail: String },
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
     #[error("writing the report in {path}: {source}")]
     Io {
         path: String,
@@ -52,6 +55,8 @@ pub struct ReportOptions {
     pub period: Option<String>,
     /// Also write `charts/*.png`.
     pub png: bool,
+    /// Also print `index.html` to `informe.pdf` with headless Chromium ([`pdf`]).
+    pub pdf: bool,
     pub dashboard: Dashboard,
     /// "Today" for plan status and the default period.
     pub now: DateTime<Utc>,
@@ -63,6 +68,8 @@ pub struct ReportOptions {
 #[derive(Debug, Clone)]
 pub struct ReportSummary {
     pub index: PathBuf,
+    /// `informe.pdf`, when asked for.
+    pub pdf: Option<PathBuf>,
     pub period: String,
     pub pages: usize,
     pub charts: usize,
@@ -191,13 +198,17 @@ pub async fn render(
         path: out.display().to_string(),
         source,
     };
-    std::fs::create_dir_all(&charts_dir).map_err(io)?;
-    // Charts of an earlier render of this folder would linger: start clean.
-    for e in std::fs::read_dir(&charts_dir).map_err(io)?.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "svg" || x == "png") {
-            std::fs::remove_file(&p).map_err(io)?;
+    std::fs::create_dir_all(out).map_err(io)?;
+    // Charts of an earlier render of this folder would linger: start clean. Pages carry
+    // their charts inline; `charts/` only holds PNGs asked for with `--png`.
+    if charts_dir.is_dir() {
+        for e in std::fs::read_dir(&charts_dir).map_err(io)?.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "svg" || x == "png") {
+                std::fs::remove_file(&p).map_err(io)?;
+            }
         }
+        let _ = std::fs::remove_dir(&charts_dir);
     }
     let min_n = catalog.scoring.min_source_n as i64;
     let fctx = figures::Ctx {
@@ -351,8 +362,16 @@ pub async fn render(
     }
     let charts =
         data.summary_figures.len() + data.unit_figures.values().map(Vec::len).sum::<usize>();
+    let pdf = if opts.pdf {
+        let file = out.join("informe.pdf");
+        pdf::print(&index, &file)?;
+        Some(file)
+    } else {
+        None
+    };
     Ok(ReportSummary {
         index,
+        pdf,
         period,
         pages,
         charts,
@@ -381,6 +400,7 @@ pub async fn report_step(
         out: ctx.pipeline.report_dir.clone(),
         period: None,
         png: false,
+        pdf: false,
         dashboard,
         now: Utc::now(),
         refresh_plans: !ctx
