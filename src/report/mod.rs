@@ -228,7 +228,18 @@ pub async fn render(
         } else {
             vec![period.clone()]
         };
-        let sql = select_sql(c, Some(&window), None);
+        let mut sql = select_sql(c, Some(&window), None);
+        if c.kind == ChartKind::Funnel {
+            // Flagged points are labelled with their service: the rows need its unit and
+            // channel even when the chart does not name them.
+            let named: Vec<&str> = c.columns().into_iter().map(|(_, col)| col).collect();
+            let extra: Vec<String> = ["unit", "channel"]
+                .into_iter()
+                .filter(|x| !named.contains(x) && (*x != "unit" || c.scope == Scope::Summary))
+                .map(|x| format!("\"{x}\", "))
+                .collect();
+            sql = sql.replacen("select ", &format!("select {}", extra.concat()), 1);
+        }
         let batches = plans::causes::collect(&ctx, &sql)
             .await
             .map_err(|e| ReportError::Chart {
