@@ -127,7 +127,7 @@ Examples:
 A named query is a .sql file of the queries folder (./queries or --queries DIR); its name is
 the file stem. Header comments describe it and declare parameters, used as $name:
   -- description: Rejected rows of one input by reason
-  -- param: source text = interactions -- interactions, surveys or shopper
+  -- param: source text in (interactions, surveys, shopper) = interactions -- which input
 Types: text, int, float, bool, date (YYYY-MM-DD), period (YYYY-MM).
 
 Examples:

@@ -69,6 +69,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::UsageError);
         }
     };
+    if matches!(
+        cli.command,
+        Command::Sql { .. }
+            | Command::Query {
+                name: Some(_),
+                list: false,
+                ..
+            }
+            | Command::Report { .. }
+    ) {
+        if let Err(m) = commands::sql::lake_must_exist(&cli.lake) {
+            eprintln!("error: {m}");
+            return Ok(ExitStatus::UsageError);
+        }
+    }
     let lake = Lake::open(&cli.lake)?;
     match cli.command {
         Command::Ingest {

@@ -75,7 +75,15 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
         Box::new(std::io::stdout()),
         args.limits.max_table_rows,
     );
-    match sql::run_with_params(&ctx, &q.sql, Some(params), &args.limits, &mut *sink).await {
+    // A view of the lake (`source_coverage`, `scores`, …) runs as registered: its file may
+    // hold placeholders that only the scorer fills.
+    let is_view = q.params.is_empty() && ctx.table_exist(q.name.as_str()).unwrap_or(false);
+    let text = if is_view {
+        format!("select * from \"{}\"", q.name.replace('"', "\"\""))
+    } else {
+        q.sql.clone()
+    };
+    match sql::run_with_params(&ctx, &text, Some(params), &args.limits, &mut *sink).await {
         Ok(stats) => {
             if args.format == OutputFormat::Table {
                 println!(
