@@ -56,14 +56,22 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: ReportArgs) -> anyhow::Re
 }
 
 pub fn print_summary(s: &report::ReportSummary) {
+    use report::format::{int, num};
+    let n = |k: usize, one: &str, many: &str| {
+        format!("{} {}", int(k as i64), if k == 1 { one } else { many })
+    };
     println!(
-        "Informe de {}: {} página(s), {} gráfico(s); {} servicio(s) requieren plan; {} plan(es) nuevo(s)  [{:.1}s]",
+        "Informe de {}: {}, {}; {} plan de mejoramiento; {}  [{} s]",
         report::format::period(&s.period),
-        s.pages,
-        s.charts,
-        s.flagged,
-        s.plans_opened,
-        s.elapsed.as_secs_f64()
+        n(s.pages, "página", "páginas"),
+        n(s.charts, "gráfico", "gráficos"),
+        if s.flagged == 1 {
+            "1 servicio requiere".to_string()
+        } else {
+            format!("{} servicios requieren", int(s.flagged as i64))
+        },
+        n(s.plans_opened, "plan nuevo", "planes nuevos"),
+        num(s.elapsed.as_secs_f64(), 1)
     );
     println!("Informe: {}", report::display_path(&s.index));
     if let Some(p) = &s.pdf {

@@ -996,6 +996,14 @@ pub fn unit_page(d: &ReportData, unit: &str) -> String {
             s.push_str("</tr>\n");
         }
         s.push_str("</tbody></table></div>\n");
+        let _ = writeln!(
+            s,
+            "<p class=\"notes\">Cifras de {}. Color de cada celda: su estado (rojo, requiere plan; amarillo, en observación; verde, en meta). Gris: datos insuficientes, menos de {} observaciones; ese puntaje no se juzga. \"n&lt;{}\": menos de {} observaciones, la cifra no se muestra.</p>",
+            esc(&format::period(&d.period)),
+            esc(&format::int(d.catalog.scoring.min_n as i64)),
+            d.min_n,
+            d.min_n
+        );
     }
     s.push_str("</section>\n");
     let flagged: Vec<&ScoreRow> = rows

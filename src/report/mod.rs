@@ -422,9 +422,9 @@ pub async fn report_step(
     match render(ctx.lake, ctx.catalog, &opts).await {
         Ok(s) => Ok(StepOutcome {
             detail: format!(
-                "{} for {}: {} page(s), {} chart(s)",
+                "{} de {}: {} páginas, {} gráficos",
                 display_path(&s.index),
-                s.period,
+                format::period(&s.period),
                 s.pages,
                 s.charts
             ),
@@ -433,7 +433,7 @@ pub async fn report_step(
         // A lake with no scores yet has nothing to report: not a failure of the run.
         Err(ReportError::Usage(m)) if opts.period.is_none() && m.contains("no scores yet") => {
             Ok(StepOutcome {
-                detail: "no scores yet; nothing to report".into(),
+                detail: "el lago no tiene puntajes todavía: no hay informe".into(),
                 ..Default::default()
             })
         }
