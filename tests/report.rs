@@ -413,6 +413,35 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
         }
     }
 
+    // The planted cell is new this month: the changes block and its card say so.
+    let card_at = dom
+        .find(&format!(
+            "data-cell=\"{period}|admisiones|in_person|kindness\""
+        ))
+        .unwrap();
+    let card = &dom[card_at..card_at + dom[card_at..].find("</article>").unwrap()];
+    assert!(card.contains("Señalado por primera vez"), "{card}");
+    assert!(
+        card.contains("Planes de mejoramiento que ha tenido: 1"),
+        "{card}"
+    );
+    assert!(card.contains("Responsable"), "{card}");
+    let changes_at = dom.find("<section id=\"cambios\">").expect("changes block");
+    let changes = &dom[changes_at..changes_at + dom[changes_at..].find("</section>").unwrap()];
+    let new_flags = &changes[changes.find("class=\"new-flags\"").expect("new flags")..];
+    assert!(
+        new_flags.contains("Presencial · Amabilidad en la atención"),
+        "{changes}"
+    );
+    assert!(changes.contains("Planes abiertos este mes"), "{changes}");
+    assert!(
+        dom.find("id=\"como-leer\"").unwrap() < dom.find("id=\"resumen\"").unwrap(),
+        "how to read comes first"
+    );
+    for needed in ["menos de 30 observaciones", "Meta: 80"] {
+        assert!(dom.contains(needed), "the report states `{needed}`");
+    }
+
     // Charts inline, and the page loads no file but itself.
     for chart in ["mapa_calor__kindness.svg", "cobertura.svg"] {
         assert!(

@@ -1075,3 +1075,76 @@ pub fn unit_page(d: &ReportData, unit: &str) -> String {
     s.push_str("</main>\n<footer>Generado por momentos · Universidad CES · PR-ME-002</footer>\n</body>\n</html>\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn plan(opened: &str, status: PlanStatus) -> Plan {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        Plan {
+            plan_id: format!("{opened}.fac_odontologia.whatsapp.timeliness"),
+            unit: "fac_odontologia".into(),
+            channel: "whatsapp".into(),
+            attribute: "timeliness".into(),
+            opened_period: opened.into(),
+            opened_date: d,
+            commitment_date: d,
+            responsible: "Coordinador".into(),
+            status,
+            score_at_open: Some(67.6),
+            lower_at_open: None,
+            upper_at_open: None,
+            target: 80.0,
+            n_at_open: 161,
+            causes: Vec::new(),
+            actions: Vec::new(),
+            evidence_note: None,
+            last_period: None,
+            last_score: None,
+            last_lower: None,
+            n_periods_met: 0,
+        }
+    }
+
+    #[test]
+    fn plan_titles_are_plain_spanish() {
+        let catalog = Catalog::embedded();
+        let labels = Labels { catalog: &catalog };
+        assert_eq!(
+            plan_title(&labels, &plan("2026-09", PlanStatus::Open)),
+            "Facultad de Odontología · WhatsApp · Oportunidad (sep. 2026)"
+        );
+    }
+
+    /// PR-ME-002 act. 7: the jefe de mercadeo acts when a service is flagged a third month
+    /// in a row or its plan did not work.
+    #[test]
+    fn escalation_at_the_third_month_or_a_failed_plan() {
+        let failed = plan("2026-05", PlanStatus::NotEffective);
+        let current = plan("2026-09", PlanStatus::Overdue);
+        fn story<'a>(run: usize, plans: Vec<&'a Plan>) -> Story<'a> {
+            Story {
+                run,
+                since: "2026-09".into(),
+                flagged: run,
+                months: 12,
+                plans,
+            }
+        }
+        assert_eq!(story(2, vec![&current]).escalation(), None);
+        assert_eq!(
+            story(3, vec![&current]).escalation().as_deref(),
+            Some("lleva 3 meses seguidos señalado")
+        );
+        assert_eq!(
+            story(1, vec![&failed, &current]).escalation().as_deref(),
+            Some("el plan de may. 2026 no fue eficaz")
+        );
+        assert_eq!(count(1, "mes", "meses"), "1 mes");
+        assert_eq!(count(1200, "mes", "meses"), "1.200 meses");
+    }
+}
