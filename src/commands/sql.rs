@@ -95,10 +95,9 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
             match sql::run_statement(&ctx, &statements[0], &args.limits, &mut *sink).await {
                 Ok(stats) => {
                     eprintln!(
-                        "{} fila(s) → {} ({:.3} s)",
-                        stats.rows,
-                        path.display(),
-                        stats.elapsed.as_secs_f64()
+                        "{} → {}",
+                        sql::rows_line(stats.rows, stats.elapsed),
+                        path.display()
                     );
                     Ok(ExitStatus::Success)
                 }

@@ -250,17 +250,17 @@ pub async fn run_script(
                 if format == OutputFormat::Table {
                     let more = if stats.truncated {
                         format!(
-                            " (showing the first {}; use --format csv for all)",
-                            limits.max_table_rows
+                            " (se muestran las primeras {}; --format csv las da todas)",
+                            crate::report::format::int(limits.max_table_rows as i64)
                         )
                     } else {
                         String::new()
                     };
-                    println!(
-                        "{} fila(s){more} en {:.3} s",
-                        stats.rows,
-                        stats.elapsed.as_secs_f64()
-                    );
+                    let line = super::rows_line(stats.rows, stats.elapsed);
+                    match line.split_once(" en ") {
+                        Some((n, t)) => println!("{n}{more} en {t}"),
+                        None => println!("{line}"),
+                    }
                 }
                 let _ = std::io::stdout().flush();
             }
