@@ -511,9 +511,22 @@ fn chart_sections(d: &ReportData, figs: &[Figure], on_unit: bool) -> String {
         let these: Vec<&Figure> = figs.iter().filter(|f| f.chart_id == c.id).collect();
         let _ = writeln!(
             s,
-            "<section id=\"g-{}\" class=\"chart\">\n<h2>{}</h2>",
+            "<section id=\"g-{}\" class=\"chart\">\n<h2>{} · {}</h2>",
             esc(&c.id),
-            esc(&c.title)
+            esc(&c.title),
+            // Every figure says which month it is from.
+            esc(
+                &if c.window == crate::dashboards::Window::History && c.kind != ChartKind::Coverage
+                {
+                    format!(
+                        "{} a {}",
+                        format::period(d.history.first().map_or(&d.period, |p| p)),
+                        format::period(&d.period)
+                    )
+                } else {
+                    format::period(&d.period)
+                }
+            )
         );
         if let Some(n) = &c.notes {
             let _ = writeln!(s, "<p class=\"notes\">{}</p>", esc(n));
