@@ -98,6 +98,7 @@ async fn bench() -> anyhow::Result<()> {
             out: out.clone(),
             period: None,
             png: false,
+            pdf: false,
             dashboard: Dashboard::parse(momentos::dashboards::DEFAULT_DASHBOARD, "embedded")?,
             now: chrono::Utc::now(),
             refresh_plans: refresh,

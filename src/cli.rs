@@ -131,7 +131,7 @@ Examples:
 A named query is a .sql file of the queries folder (./queries or --queries DIR); its name is
 the file stem. Header comments describe it and declare parameters, used as $name:
   -- description: Rejected rows of one input by reason
-  -- param: source text = interactions -- interactions, surveys or shopper
+  -- param: source text in (interactions, surveys, shopper) = interactions -- which input
 Types: text, int, float, bool, date (YYYY-MM-DD), period (YYYY-MM).
 
 Examples:
@@ -215,9 +215,9 @@ Examples:
     #[command(after_help = "\
 Writes DIR/index.html (the executive summary in Spanish: the services that need an
 improvement plan first, with their plan, then heatmaps, funnel plots, trends, survey
-indicators, protocol compliance and data coverage), DIR/unidad-<unit>.html and
-DIR/charts/*.svg. The folder opens offline from disk: no scripts, fonts or styles from
-elsewhere. Charts come from dashboards/informe_mensual.toml (or the embedded default).
+indicators, protocol compliance and data coverage) and DIR/unidad-<unit>.html. Each page
+is one self-contained file (charts as inline SVG, styles inline, no script): it can be
+sent alone as an attachment. --pdf also prints the summary to DIR/informe.pdf. Charts come from dashboards/informe_mensual.toml (or the embedded default).
 Before rendering, improvement plans are opened and re-measured (as `momentos plans`);
 --no-plans skips that and only reads the `plans` table.
 No figure from fewer than the catalog's min_source_n observations is shown.
@@ -226,10 +226,10 @@ Exit status: 0 done, 2 bad arguments or no scores for the period, 4 the lake is 
 
 Examples:
   momentos report --out informe
-  momentos report --out informe --period 2026-10 --png")]
+  momentos report --out informe --period 2026-10 --pdf")]
     Report {
         /// Output folder (created if missing).
-        #[arg(long, default_value = "report")]
+        #[arg(long, default_value = "reports")]
         out: PathBuf,
         /// Month to report (YYYY-MM); default: the latest complete month with scores.
         #[arg(long)]
@@ -237,6 +237,10 @@ Examples:
         /// Also write every chart as PNG (charts/*.png).
         #[arg(long)]
         png: bool,
+        /// Also print the summary to DIR/informe.pdf (needs Chromium; MOMENTOS_CHROMIUM
+        /// names it when it is not on the PATH).
+        #[arg(long)]
+        pdf: bool,
         /// Dashboard file (default: dashboards/informe_mensual.toml, else the embedded one).
         #[arg(long)]
         dashboard: Option<PathBuf>,

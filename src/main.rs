@@ -69,6 +69,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::UsageError);
         }
     };
+    if matches!(
+        cli.command,
+        Command::Sql { .. }
+            | Command::Query {
+                name: Some(_),
+                list: false,
+                ..
+            }
+            | Command::Report { .. }
+    ) {
+        if let Err(m) = commands::sql::lake_must_exist(&cli.lake) {
+            eprintln!("error: {m}");
+            return Ok(ExitStatus::UsageError);
+        }
+    }
     let lake = Lake::open(&cli.lake)?;
     match cli.command {
         Command::Ingest {
@@ -154,6 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             out,
             period,
             png,
+            pdf,
             dashboard,
             no_plans,
         } => {
@@ -164,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     out,
                     period,
                     png,
+                    pdf,
                     dashboard,
                     no_plans,
                 },

@@ -39,6 +39,172 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
+/// `informe.pdf` renders page by page (poppler's `pdftoppm`), no page is blank, and each
+/// flagged card starts and ends on one page (`pdftotext` per page).
+fn pdf_pages_render(report: &Path) {
+    let pdf = report.join("informe.pdf");
+    assert!(pdf.is_file(), "report --pdf wrote no informe.pdf");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let have = |tool: &str| Command::new(tool).arg("-v").output().is_ok();
+    if !have("pdftoppm") || !have("pdftotext") {
+        assert!(
+            std::env::var("MOMENTOS_REQUIRE_CHROMIUM").is_err(),
+            "poppler-utils (pdftoppm, pdftotext) are not installed"
+        );
+        eprintln!("\n*** PDF pages not checked: install poppler-utils. ***\n");
+        return;
+    }
+    let dir = report.join("pdf-pages");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("pdftoppm")
+        .args(["-r", "40", "-png"])
+        .arg(&pdf)
+        .arg(dir.join("p"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftoppm: {}", stderr(&out));
+    let mut images: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    images.sort();
+    assert!(images.len() >= 3, "a report of a few pages: {images:?}");
+    for img in &images {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(img).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let px = &buf[..info.buffer_size()];
+        let ink = px.iter().filter(|b| **b < 200).count();
+        assert!(
+            ink * 200 > px.len(),
+            "{}: a blank page ({ink} dark of {})",
+            img.display(),
+            px.len()
+        );
+    }
+    // Every card: its heading and its closing link on the same page.
+    let page_text = |n: usize| {
+        let out = Command::new("pdftotext")
+            .args(["-f", &n.to_string(), "-l", &n.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).replace('\n', " ")
+    };
+    let texts: Vec<String> = (1..=images.len()).map(page_text).collect();
+    let cards: usize = texts
+        .iter()
+        .map(|t| t.matches("Ver la página de").count())
+        .sum();
+    assert!(cards >= 1, "no flagged card in the PDF");
+    for (i, t) in texts.iter().enumerate() {
+        let starts = t.matches("Señalado ").count();
+        let ends = t.matches("Ver la página de").count();
+        assert_eq!(
+            starts,
+            ends,
+            "page {}: a card is cut across pages:\n{t}",
+            i + 1
+        );
+    }
+}
+
+/// Each page at 390 px wide (a phone) in Chromium: nothing wider than the screen outside
+/// a scrolling table, no text cut, every chart's text and points inside the chart, and the
+/// charts' text drawn at a legible size. A copy of the page carries a small measuring script
+/// (the report itself has none) that writes its findings into the DOM.
+fn phone_width_fits(browser: &Path, fx: &Fixture, pages: &[PathBuf]) {
+    const PROBE: &str = r#"<script>
+(function(){
+var W=document.documentElement.clientWidth,bad=[],minFont=99;
+if(document.documentElement.scrollWidth>W+1)bad.push('page '+document.documentElement.scrollWidth+'>'+W);
+document.querySelectorAll('body *').forEach(function(e){
+ if(e.closest('svg')||e.closest('.tw'))return;
+ var r=e.getBoundingClientRect();if(r.width===0)return;
+ if(r.right>W+1||r.left<-1)bad.push('out '+e.tagName+' '+(e.className||'')+' '+Math.round(r.left)+'..'+Math.round(r.right));
+ var cs=getComputedStyle(e);
+ if((cs.overflowX==='hidden'||cs.overflowX==='clip')&&e.scrollWidth>e.clientWidth+1)bad.push('cut '+e.tagName);
+});
+document.querySelectorAll('figure svg').forEach(function(s){
+ var vb=s.viewBox.baseVal,name=s.parentNode.getAttribute('data-chart'),R=s.getBoundingClientRect(),scale=R.width/vb.width;
+ s.querySelectorAll('text').forEach(function(t){
+  var b=t.getBoundingClientRect(),txt=t.textContent;
+  if(b.left<R.left-1||b.top<R.top-1||b.right>R.right+1||b.bottom>R.bottom+1)bad.push('text outside '+name+': '+txt);
+  if(txt.indexOf('\u2026')>=0)bad.push('text shortened '+name+': '+txt);
+  var f=parseFloat(getComputedStyle(t).fontSize)*scale;if(!s.closest('.tw'))minFont=Math.min(minFont,f);
+ });
+ s.querySelectorAll('circle').forEach(function(c){
+  var b=c.getBoundingClientRect();
+  if(b.left<R.left||b.top<R.top||b.right>R.right||b.bottom>R.bottom)bad.push('point outside '+name);
+ });
+});
+var c=document.body.cloneNode(true);c.querySelectorAll('script').forEach(function(x){x.remove();});var all=c.textContent,m=c.querySelector('#metodo');if(m)m.remove();
+var words=(all.match(/\b[a-z]+_[a-z_]+\b|\b(the|and|of|score|scores|status|needs|watch|open|overdue|effective|kindness|timeliness|quality|survey|surveys|shopper|interactions|phone|email|whatsapp|report|none|null|NaN)\b/g)||[]);
+var pv=/valor p|p-value|p = /i.test(c.textContent);
+document.body.setAttribute('data-probe',JSON.stringify({bad:bad.slice(0,20),n:bad.length,minFont:Math.round(minFont*10)/10,words:words.slice(0,20),pvalue:pv}));
+})();
+</script>"#;
+    for page in pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        let probe = page.with_extension("probe.html");
+        std::fs::write(&probe, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
+        let out = Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=390,900",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                fx.path("chromium-phone").display()
+            ))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", probe.display()))
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&probe);
+        assert!(out.status.success(), "chromium: {}", stderr(&out));
+        let dom = stdout(&out);
+        let at = dom
+            .find("data-probe=\"")
+            .unwrap_or_else(|| panic!("{}: the probe did not run", page.display()));
+        let rest = &dom[at + 12..];
+        let json = rest[..rest.find('"').unwrap()]
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["n"], 0, "{} at 390 px: {}", page.display(), v["bad"]);
+        assert_eq!(
+            v["words"],
+            serde_json::json!([]),
+            "{}: codes or English words in the text",
+            page.display()
+        );
+        if page.ends_with("index.html") {
+            assert_eq!(
+                v["pvalue"], false,
+                "index.html shows a p-value outside the method appendix"
+            );
+        }
+        let min_font = v["minFont"].as_f64().unwrap();
+        assert!(
+            min_font >= 7.5,
+            "{} at 390 px: chart text drawn at {min_font} px",
+            page.display()
+        );
+    }
+}
+
 fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap()
 }
@@ -129,7 +295,7 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
     assert!(out.status.success(), "score: {}", stderr(&out));
 
     let report = fx.path("informe");
-    let out = fx.run(&["report", "--out", report.to_str().unwrap()]);
+    let out = fx.run(&["report", "--pdf", "--out", report.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "report: {}\n{}",
@@ -163,20 +329,24 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
             assert!(!html.contains(bad), "{}: contains {bad}", p.display());
         }
     }
-    for e in std::fs::read_dir(report.join("charts")).unwrap() {
-        let p = e.unwrap().path();
-        let svg = std::fs::read_to_string(&p).unwrap();
+    // One file per page: charts inline, no image or chart file beside the pages.
+    assert!(
+        !report.join("charts").exists(),
+        "a charts/ folder beside the pages"
+    );
+    for p in &pages {
+        let html = std::fs::read_to_string(p).unwrap();
         assert!(
-            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-            "{}",
-            p.display()
-        );
-        assert!(
-            !svg.contains("href") && !svg.contains("<script"),
-            "{}",
+            !html.contains("<img"),
+            "{}: an image from a file",
             p.display()
         );
     }
+    let index_html = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        index_html.matches("<svg").count() >= 5,
+        "charts inline in index.html"
+    );
 
     // Chromium: DOM, file loads, network, console.
     let profile = fx.path("chromium-profile");
@@ -243,27 +413,51 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
         }
     }
 
-    // Charts present and loaded from disk.
-    for chart in ["charts/mapa_calor__kindness.svg", "charts/cobertura.svg"] {
+    // The planted cell is new this month: the changes block and its card say so.
+    let card_at = dom
+        .find(&format!(
+            "data-cell=\"{period}|admisiones|in_person|kindness\""
+        ))
+        .unwrap();
+    let card = &dom[card_at..card_at + dom[card_at..].find("</article>").unwrap()];
+    assert!(card.contains("Señalado por primera vez"), "{card}");
+    assert!(
+        card.contains("Planes de mejoramiento que ha tenido: 1"),
+        "{card}"
+    );
+    assert!(card.contains("Responsable"), "{card}");
+    let changes_at = dom.find("<section id=\"cambios\">").expect("changes block");
+    let changes = &dom[changes_at..changes_at + dom[changes_at..].find("</section>").unwrap()];
+    let new_flags = &changes[changes.find("class=\"new-flags\"").expect("new flags")..];
+    assert!(
+        new_flags.contains("Presencial · Amabilidad en la atención"),
+        "{changes}"
+    );
+    assert!(changes.contains("Planes abiertos este mes"), "{changes}");
+    assert!(
+        dom.find("id=\"como-leer\"").unwrap() < dom.find("id=\"resumen\"").unwrap(),
+        "how to read comes first"
+    );
+    for needed in ["menos de 30 observaciones", "Meta: 80"] {
+        assert!(dom.contains(needed), "the report states `{needed}`");
+    }
+
+    // Charts inline, and the page loads no file but itself.
+    for chart in ["mapa_calor__kindness.svg", "cobertura.svg"] {
         assert!(
-            dom.contains(&format!("src=\"{chart}\"")),
+            dom.contains(&format!("data-chart=\"{chart}\"><svg")),
             "{chart} not in the page"
         );
     }
     let loaded: Vec<&str> = log
         .lines()
         .filter_map(|l| l.split("FileURLLoader::Start: file://").nth(1))
+        .map(str::trim)
         .collect();
     assert!(
-        loaded.iter().any(|p| p.ends_with(".svg")),
-        "no chart was loaded:\n{log}"
+        loaded.iter().all(|p| Path::new(p) == index.as_path()),
+        "the page loads other files: {loaded:?}"
     );
-    for p in &loaded {
-        assert!(
-            Path::new(p.trim()).exists(),
-            "the page loads a missing file {p}"
-        );
-    }
     // No request to the network from the page (Chromium's own service calls aside).
     let own = [
         "google.com",
@@ -308,6 +502,9 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
     assert!(!dom.contains("<script"), "a script element");
     let unit_page = std::fs::read_to_string(report.join("unidad-admisiones.html")).unwrap();
     assert!(unit_page.contains(&format!("{period}.admisiones.in_person.kindness")));
+
+    pdf_pages_render(&report);
+    phone_width_fits(&browser, &fx, &pages);
 
     // Exports keep it inert too.
     let csv = fx.path("planes.csv");

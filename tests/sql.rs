@@ -226,3 +226,82 @@ fn named_queries_take_typed_parameters() {
         stderr(&out)
     );
 }
+
+/// Issue 16, item 10: the CLI's small faults around SQL, each through the real binary.
+#[test]
+fn piped_commands_missing_lakes_and_named_query_values() {
+    let f = demo_lake(300);
+
+    // `printf '\d\n' | momentos sql`: the shell's commands work in a piped script too.
+    let run_piped = |script: &str| {
+        let mut child = f
+            .cmd()
+            .arg("sql")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run_piped("\\d\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("interactions"), "{}", stdout(&out));
+    let out = run_piped("select 1 as uno;\n\\d scores\nselect 2 as dos;\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.find("uno").unwrap() < text.find("n_total").unwrap()
+            && text.find("n_total").unwrap() < text.find("dos").unwrap(),
+        "statements and commands run in order: {text}"
+    );
+    let out = run_piped("\\nada\n");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // A mistyped --lake is an error, and no empty lake appears.
+    let typo = f.path("lgo");
+    let out = Command::new(env!("CARGO_BIN_EXE_momentos"))
+        .arg("--lake")
+        .arg(&typo)
+        .args(["sql", "select count(*) from scores"])
+        .current_dir(f.path(""))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no hay un lago en") && stderr(&out).contains("lgo"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!typo.exists(), "the mistyped lake folder was created");
+
+    // Outside the project (no ./queries) every named query is listed and runs.
+    let out = f.run(&["query", "--list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in [
+        "quarantine_by_reason",
+        "source_coverage",
+        "scores",
+        "survey_kpis",
+    ] {
+        assert!(stdout(&out).contains(name), "{name}: {}", stdout(&out));
+    }
+    let out = f.run(&["query", "source_coverage", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("source,channel,local_date,period,n_records"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).lines().count() > 10, "{}", stdout(&out));
+
+    // An unknown value of a parameter with declared values says so.
+    let out = f.run(&["query", "quarantine_by_reason", "--param", "source=foo"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("`foo` is not one of its values: interactions, surveys, shopper"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,7 +1,7 @@
 -- description: Rejected rows of one input by reason, with an example line to look at
 -- grain: one row per source file and reason
 -- depends: quarantine
--- param: source text = interactions -- interactions, surveys or shopper
+-- param: source text in (interactions, surveys, shopper) = interactions -- which input
 with rejected as (
     select source_file, reason_code, source_line, reason
     from quarantine

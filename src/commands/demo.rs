@@ -43,7 +43,7 @@ pub async fn run(
     let inbox_owned = inbox.to_path_buf();
     let files = tokio::task::spawn_blocking(move || demo::generate(&inbox_owned, &opts)).await??;
     println!(
-        "Generated {} interactions, {} survey responses, {} shopper rows ({} deliberately malformed) in {}",
+        "Generadas {} interacciones, {} respuestas de encuesta y {} filas de cliente incógnito ({} con errores a propósito) en {}",
         files.counts.interactions,
         files.counts.surveys,
         files.counts.shopper_rows,
@@ -57,7 +57,7 @@ pub async fn run(
         Some(p) => p,
         None => {
             println!(
-                "No MOMENTOS_PSEUDONYM_KEY set: using the public demo key (synthetic data only)."
+                "Sin MOMENTOS_PSEUDONYM_KEY: se usa la clave pública de la demostración (solo para datos sintéticos)."
             );
             Pseudonymizer::from_key(DEMO_KEY)?
         }
@@ -76,14 +76,18 @@ pub async fn run(
         )
         .await?;
         match &s.already_ingested_in {
-            Some(b) => println!("  {kind}: already in the lake (batch {b})"),
+            Some(b) => println!("  {}: ya estaba en el lago (lote {b})", kind.label()),
             None => println!(
-                "  {kind}: {} read, {} accepted, {} duplicates in file, {} quarantined",
-                s.rows_read, s.rows_accepted, s.rows_superseded_in_file, s.rows_quarantined
+                "  {}: {} leídas, {} aceptadas, {} repetidas en el archivo, {} en cuarentena",
+                kind.label(),
+                s.rows_read,
+                s.rows_accepted,
+                s.rows_superseded_in_file,
+                s.rows_quarantined
             ),
         }
     }
-    println!("Scoring the demo data (momentos score)…");
+    println!("Calificando los datos de la demostración (momentos score)…");
     let summary = crate::score::run::run(
         lake,
         catalog,
@@ -91,10 +95,14 @@ pub async fn run(
     )
     .await?;
     super::score::print_summary(&summary, catalog)?;
-    // The report goes next to the inbox (`./report` for the default `./inbox`).
-    let report_dir = inbox.parent().unwrap_or(Path::new("")).join("report");
+    // The report goes next to the inbox, in the folder the pipelines and `momentos report`
+    // use by default (`./reports` for the default `./inbox`).
+    let report_dir = inbox
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(super::report::default_out());
     println!(
-        "Writing the report (momentos report --out {})…",
+        "Escribiendo el informe (momentos report --out {})…",
         report_dir.display()
     );
     let report = crate::report::render(
@@ -104,6 +112,7 @@ pub async fn run(
             out: report_dir,
             period: None,
             png: false,
+            pdf: false,
             dashboard: crate::dashboards::Dashboard::discover(None)?,
             now: chrono::Utc::now(),
             refresh_plans: true,
@@ -111,12 +120,12 @@ pub async fn run(
     )
     .await?;
     super::report::print_summary(&report);
-    println!("Lake: {}", lake.url());
+    println!("Lago: {}", lake.url());
     println!(
-        "Try: momentos sql --lake {} \"select * from scores where status = 'needs_plan'\"",
+        "Pruebe: momentos sql --lake {} \"select * from scores where status = 'needs_plan'\"",
         lake.url()
     );
-    println!("Try: momentos sql --lake {} \"select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10\"", lake.url());
+    println!("Pruebe: momentos sql --lake {} \"select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10\"", lake.url());
     Ok(ExitStatus::Success)
 }
 

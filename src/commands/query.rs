@@ -42,10 +42,12 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
     }
     let name = args.name.expect("checked above");
     let Some(q) = queries.get(&name) else {
-        let place = dir.map_or("the shipped queries".to_string(), |d| {
+        let place = dir.map_or("las consultas incluidas".to_string(), |d| {
             d.display().to_string()
         });
-        eprintln!("error: no query `{name}` in {place}; `momentos query --list` shows them");
+        eprintln!(
+            "error: no hay una consulta `{name}` en {place}; `momentos query --list` las muestra"
+        );
         return Ok(ExitStatus::UsageError);
     };
     let params = match named::bind(q, &args.params) {
@@ -75,14 +77,18 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
         Box::new(std::io::stdout()),
         args.limits.max_table_rows,
     );
-    match sql::run_with_params(&ctx, &q.sql, Some(params), &args.limits, &mut *sink).await {
+    // A view of the lake (`source_coverage`, `scores`, …) runs as registered: its file may
+    // hold placeholders that only the scorer fills.
+    let is_view = q.params.is_empty() && ctx.table_exist(q.name.as_str()).unwrap_or(false);
+    let text = if is_view {
+        format!("select * from \"{}\"", q.name.replace('"', "\"\""))
+    } else {
+        q.sql.clone()
+    };
+    match sql::run_with_params(&ctx, &text, Some(params), &args.limits, &mut *sink).await {
         Ok(stats) => {
             if args.format == OutputFormat::Table {
-                println!(
-                    "{} fila(s) en {:.3} s",
-                    stats.rows,
-                    stats.elapsed.as_secs_f64()
-                );
+                println!("{}", sql::rows_line(stats.rows, stats.elapsed));
             }
             Ok(ExitStatus::Success)
         }

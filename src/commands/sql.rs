@@ -17,6 +17,28 @@ pub struct SqlArgs {
     pub limits: Limits,
 }
 
+/// A read command (`sql`, `query`, `report`) must not create the lake it reads: a mistyped
+/// `--lake` folder would otherwise become an empty lake that answers 0 rows.
+pub fn lake_must_exist(location: &str) -> Result<(), String> {
+    let path = match url::Url::parse(location) {
+        Ok(u) if u.scheme() == "file" => match u.to_file_path() {
+            Ok(p) => p,
+            Err(()) => return Ok(()),
+        },
+        // Object stores (s3://, memory://) have no folder to create.
+        Ok(u) if u.scheme().len() > 1 => return Ok(()),
+        _ => PathBuf::from(location),
+    };
+    if path.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "no hay un lago en {}: la carpeta no existe (¿--lake mal escrito?). `momentos ingest` o `momentos demo` crean uno.",
+            path.display()
+        ))
+    }
+}
+
 pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Result<ExitStatus> {
     let ctx = Arc::new(sql::session_with_limits(lake, catalog, &args.limits).await?);
     let script = match (&args.query, &args.file) {
@@ -45,7 +67,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
     }
     match &args.output {
         None => Ok(
-            if shell::run_script(&ctx, &script, &args.limits, args.format).await {
+            if shell::run_script_with_commands(&ctx, &script, &args.limits, args.format).await {
                 ExitStatus::Success
             } else {
                 ExitStatus::UsageError
@@ -73,10 +95,9 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
             match sql::run_statement(&ctx, &statements[0], &args.limits, &mut *sink).await {
                 Ok(stats) => {
                     eprintln!(
-                        "{} fila(s) → {} ({:.3} s)",
-                        stats.rows,
-                        path.display(),
-                        stats.elapsed.as_secs_f64()
+                        "{} → {}",
+                        sql::rows_line(stats.rows, stats.elapsed),
+                        path.display()
                     );
                     Ok(ExitStatus::Success)
                 }

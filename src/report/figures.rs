@@ -20,14 +20,19 @@ use crate::dashboards::{ChartConfig, ChartKind};
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub chart_id: String,
-    /// File name under `charts/` (SVG).
+    /// Name of the chart (`charts/<file>.png` with `--png`; the SVG id stem).
     pub file: String,
+    /// The chart as an SVG document, inlined in the page so the page travels alone.
+    pub svg: String,
     pub title: String,
     pub notes: Option<String>,
     /// Values of the facet columns (column → code), to match flagged services.
     pub facet: BTreeMap<String, String>,
     /// A service trend (shown with its service rather than in a chart section).
     pub is_trend: bool,
+    /// A table-like chart (heatmap, bars, coverage) read at its own size: on a narrow
+    /// screen it scrolls sideways inside its box instead of shrinking its text.
+    pub wide: bool,
 }
 
 pub struct Ctx<'a> {
@@ -40,14 +45,15 @@ pub struct Ctx<'a> {
     pub png: bool,
 }
 
-fn write<C: Chart>(ctx: &Ctx, chart: &C, file: &str) -> Result<(), ChartError> {
+/// Draws the chart as SVG (returned, for the page) and, on request, as a PNG file.
+fn write<C: Chart>(ctx: &Ctx, chart: &C, file: &str) -> Result<String, ChartError> {
     let svg = charts::svg(chart)?;
-    std::fs::write(ctx.charts_dir.join(file), svg).map_err(|e| ChartError(e.to_string()))?;
     if ctx.png {
+        std::fs::create_dir_all(ctx.charts_dir).map_err(|e| ChartError(e.to_string()))?;
         let png = file.trim_end_matches(".svg").to_string() + ".png";
         charts::png(chart, &ctx.charts_dir.join(png))?;
     }
-    Ok(())
+    Ok(svg)
 }
 
 /// Distinct values of a column, in display order.
@@ -203,8 +209,7 @@ pub fn build(
                     cells,
                     min_n: ctx.min_n,
                 };
-                write(ctx, &chart, &file)?;
-                true
+                Some(write(ctx, &chart, &file)?)
             }
             ChartKind::Funnel => {
                 let rows = in_period(&rows);
@@ -236,7 +241,7 @@ pub fn build(
                     .as_deref()
                     .and_then(|t| rows.rows.iter().find_map(|r| rows.num(r, t)))
                     .unwrap_or(80.0);
-                write(
+                Some(write(
                     ctx,
                     &Funnel {
                         title: title.clone(),
@@ -244,8 +249,7 @@ pub fn build(
                         points,
                     },
                     &file,
-                )?;
-                true
+                )?)
             }
             ChartKind::Line => {
                 let mut any = false;
@@ -282,7 +286,7 @@ pub fn build(
                     continue;
                 }
                 let (lo, hi) = bounds(c, points.iter().filter_map(|p| p.value));
-                write(
+                Some(write(
                     ctx,
                     &Trend {
                         title: title.clone(),
@@ -291,8 +295,7 @@ pub fn build(
                         y_max: hi,
                     },
                     &file,
-                )?;
-                true
+                )?)
             }
             ChartKind::Bar => {
                 let rows = in_period(&rows);
@@ -363,25 +366,28 @@ pub fn build(
                         String::new()
                     },
                 };
-                write(ctx, &chart, &file)?;
-                true
+                Some(write(ctx, &chart, &file)?)
             }
             ChartKind::Coverage => {
                 let Some(chart) = coverage(ctx, c, &rows, &title) else {
                     continue;
                 };
-                write(ctx, &chart, &file)?;
-                true
+                Some(write(ctx, &chart, &file)?)
             }
         };
-        if drawn {
+        if let Some(svg) = drawn {
             out.push(Figure {
                 chart_id: c.id.clone(),
                 file,
+                svg,
                 title,
                 notes: c.notes.clone(),
                 facet,
                 is_trend: c.kind == ChartKind::Line,
+                wide: matches!(
+                    c.kind,
+                    ChartKind::Heatmap | ChartKind::Bar | ChartKind::Coverage
+                ),
             });
         }
     }

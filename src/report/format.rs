@@ -101,6 +101,14 @@ pub fn period_short(p: &str) -> String {
     }
 }
 
+/// `2026-09` → "sep. 2026", for titles (the whole year: a title may be read years later).
+pub fn period_abbr(p: &str) -> String {
+    match parse_period(p) {
+        Some((y, m)) => format!("{}. {y}", &MONTHS[m as usize - 1][..3]),
+        None => p.to_string(),
+    }
+}
+
 /// `(year, month)` of a `YYYY-MM` period.
 pub fn parse_period(p: &str) -> Option<(i32, u32)> {
     let (y, m) = p.split_once('-')?;
@@ -148,6 +156,7 @@ mod tests {
         assert_eq!(period("2027-01"), "enero de 2027");
         assert_eq!(period("nope"), "nope");
         assert_eq!(period_short("2026-09"), "sep. 26");
+        assert_eq!(period_abbr("2026-09"), "sep. 2026");
         let d = NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
         assert_eq!(date(d), "5 de noviembre de 2026");
     }

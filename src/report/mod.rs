@@ -14,6 +14,7 @@ pub mod escape;
 pub mod figures;
 pub mod format;
 pub mod html;
+pub mod pdf;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub enum ReportError {
     Usage(String),
     #[error("chart `{chart}`: {detail}")]
     Chart { chart: String, detail: String },
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
     #[error("writing the report in {path}: {source}")]
     Io {
         path: String,
@@ -52,6 +55,8 @@ pub struct ReportOptions {
     pub period: Option<String>,
     /// Also write `charts/*.png`.
     pub png: bool,
+    /// Also print `index.html` to `informe.pdf` with headless Chromium ([`pdf`]).
+    pub pdf: bool,
     pub dashboard: Dashboard,
     /// "Today" for plan status and the default period.
     pub now: DateTime<Utc>,
@@ -63,6 +68,8 @@ pub struct ReportOptions {
 #[derive(Debug, Clone)]
 pub struct ReportSummary {
     pub index: PathBuf,
+    /// `informe.pdf`, when asked for.
+    pub pdf: Option<PathBuf>,
     pub period: String,
     pub pages: usize,
     pub charts: usize,
@@ -191,13 +198,17 @@ pub async fn render(
         path: out.display().to_string(),
         source,
     };
-    std::fs::create_dir_all(&charts_dir).map_err(io)?;
-    // Charts of an earlier render of this folder would linger: start clean.
-    for e in std::fs::read_dir(&charts_dir).map_err(io)?.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "svg" || x == "png") {
-            std::fs::remove_file(&p).map_err(io)?;
+    std::fs::create_dir_all(out).map_err(io)?;
+    // Charts of an earlier render of this folder would linger: start clean. Pages carry
+    // their charts inline; `charts/` only holds PNGs asked for with `--png`.
+    if charts_dir.is_dir() {
+        for e in std::fs::read_dir(&charts_dir).map_err(io)?.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "svg" || x == "png") {
+                std::fs::remove_file(&p).map_err(io)?;
+            }
         }
+        let _ = std::fs::remove_dir(&charts_dir);
     }
     let min_n = catalog.scoring.min_source_n as i64;
     let fctx = figures::Ctx {
@@ -217,7 +228,18 @@ pub async fn render(
         } else {
             vec![period.clone()]
         };
-        let sql = select_sql(c, Some(&window), None);
+        let mut sql = select_sql(c, Some(&window), None);
+        if c.kind == ChartKind::Funnel {
+            // Flagged points are labelled with their service: the rows need its unit and
+            // channel even when the chart does not name them.
+            let named: Vec<&str> = c.columns().into_iter().map(|(_, col)| col).collect();
+            let extra: Vec<String> = ["unit", "channel"]
+                .into_iter()
+                .filter(|x| !named.contains(x) && (*x != "unit" || c.scope == Scope::Summary))
+                .map(|x| format!("\"{x}\", "))
+                .collect();
+            sql = sql.replacen("select ", &format!("select {}", extra.concat()), 1);
+        }
         let batches = plans::causes::collect(&ctx, &sql)
             .await
             .map_err(|e| ReportError::Chart {
@@ -351,8 +373,16 @@ pub async fn render(
     }
     let charts =
         data.summary_figures.len() + data.unit_figures.values().map(Vec::len).sum::<usize>();
+    let pdf = if opts.pdf {
+        let file = out.join("informe.pdf");
+        pdf::print(&index, &file)?;
+        Some(file)
+    } else {
+        None
+    };
     Ok(ReportSummary {
         index,
+        pdf,
         period,
         pages,
         charts,
@@ -381,6 +411,7 @@ pub async fn report_step(
         out: ctx.pipeline.report_dir.clone(),
         period: None,
         png: false,
+        pdf: false,
         dashboard,
         now: Utc::now(),
         refresh_plans: !ctx
@@ -391,9 +422,9 @@ pub async fn report_step(
     match render(ctx.lake, ctx.catalog, &opts).await {
         Ok(s) => Ok(StepOutcome {
             detail: format!(
-                "{} for {}: {} page(s), {} chart(s)",
+                "{} de {}: {} páginas, {} gráficos",
                 display_path(&s.index),
-                s.period,
+                format::period(&s.period),
                 s.pages,
                 s.charts
             ),
@@ -402,7 +433,7 @@ pub async fn report_step(
         // A lake with no scores yet has nothing to report: not a failure of the run.
         Err(ReportError::Usage(m)) if opts.period.is_none() && m.contains("no scores yet") => {
             Ok(StepOutcome {
-                detail: "no scores yet; nothing to report".into(),
+                detail: "el lago no tiene puntajes todavía: no hay informe".into(),
                 ..Default::default()
             })
         }

@@ -5,13 +5,15 @@
 //!
 //! ```sql
 //! -- description: Rejected rows of one source by reason
-//! -- param: source text = interactions -- interactions, surveys or shopper
+//! -- param: source text in (interactions, surveys, shopper) = interactions -- which input
 //! -- param: since date -- first local date to include
 //! select … where source = $source and quarantined_at >= $since
 //! ```
 //!
 //! Types: `text`, `int`, `float`, `bool`, `date` (YYYY-MM-DD) and `period` (YYYY-MM, passed
-//! as text). A parameter without a default is required.
+//! as text); `in (a, b, …)` lists the accepted values. A parameter without a default is
+//! required. A query file without parameters that is one of the lake's views runs as
+//! `select * from` that view (its file may hold placeholders only the scorer fills).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -90,6 +92,8 @@ pub struct Param {
     pub ty: ParamType,
     pub default: Option<String>,
     pub description: String,
+    /// The values it accepts, when declared with `in (a, b, …)`.
+    pub choices: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,10 +151,27 @@ fn parse_param(spec: &str) -> Result<Param, String> {
         Some((d, v)) => (d, Some(v.trim().to_string())),
         None => (decl, None),
     };
+    // `in (a, b, c)` after the type lists the accepted values.
+    let (decl, choices) = match decl.split_once(" in ") {
+        Some((d, list)) => {
+            let list = list.trim();
+            let inner = list
+                .strip_prefix('(')
+                .and_then(|l| l.strip_suffix(')'))
+                .ok_or_else(|| format!("`in {list}`: accepted values go as `in (a, b, c)`"))?;
+            let values: Vec<String> = inner
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            (d, Some(values))
+        }
+        None => (decl, None),
+    };
     let mut words = decl.split_whitespace();
     let (Some(name), Some(ty)) = (words.next(), words.next()) else {
         return Err(
-            "a parameter is declared as `-- param: name type [= default] [-- description]`".into(),
+            "a parameter is declared as `-- param: name type [in (a, b)] [= default] [-- description]`".into(),
         );
     };
     let ty = ParamType::parse(ty).ok_or_else(|| {
@@ -159,27 +180,39 @@ fn parse_param(spec: &str) -> Result<Param, String> {
     if let Some(d) = &default {
         ty.value(d)
             .map_err(|e| format!("default of `{name}`: {e}"))?;
+        if choices.as_ref().is_some_and(|c| !c.contains(d)) {
+            return Err(format!(
+                "default of `{name}`: `{d}` is not among its values"
+            ));
+        }
     }
     Ok(Param {
         name: name.to_string(),
         ty,
         default,
         description: description.trim().to_string(),
+        choices,
     })
 }
 
-/// Named queries shipped inside the binary, used when there is no queries folder (the
-/// binary run outside the project).
+/// Parameterised queries shipped inside the binary; with the views of
+/// [`crate::score::queries::FILES`] they are what `momentos query` offers when there is no
+/// queries folder (the installed binary run outside the project).
 const EMBEDDED: &[(&str, &str)] = &[(
     "queries/reports/quarantine_by_reason.sql",
     include_str!("../../queries/reports/quarantine_by_reason.sql"),
 )];
 
-/// The shipped named queries.
+/// The shipped named queries: the parameterised ones and every view.
 pub fn embedded() -> Result<BTreeMap<String, NamedQuery>, String> {
+    let views = crate::score::queries::FILES
+        .iter()
+        .map(|(path, sql)| (format!("queries/{path}"), *sql));
     EMBEDDED
         .iter()
-        .map(|(path, sql)| parse(Path::new(path), sql).map(|q| (q.name.clone(), q)))
+        .map(|(path, sql)| (path.to_string(), *sql))
+        .chain(views)
+        .map(|(path, sql)| parse(Path::new(&path), sql).map(|q| (q.name.clone(), q)))
         .collect()
 }
 
@@ -252,6 +285,13 @@ pub fn bind(q: &NamedQuery, args: &[String]) -> Result<HashMap<String, ScalarVal
                     p.description
                 )
             })?;
+        if let Some(choices) = p.choices.as_ref().filter(|c| !c.contains(&raw.to_string())) {
+            return Err(format!(
+                "--param {}: `{raw}` is not one of its values: {}",
+                p.name,
+                choices.join(", ")
+            ));
+        }
         out.insert(
             p.name.clone(),
             p.ty.value(raw)
@@ -272,12 +312,13 @@ pub fn listing(queries: &BTreeMap<String, NamedQuery>) -> String {
                 .as_ref()
                 .map(|d| format!(" (default {d})"))
                 .unwrap_or_default();
+            let kind = p
+                .choices
+                .as_ref()
+                .map_or_else(|| p.ty.name().to_string(), |c| c.join("|"));
             s.push_str(&format!(
-                "    --param {}=<{}>{}  {}\n",
-                p.name,
-                p.ty.name(),
-                default,
-                p.description
+                "    --param {}=<{kind}>{}  {}\n",
+                p.name, default, p.description
             ));
         }
     }
@@ -304,16 +345,39 @@ mod tests {
         assert!(matches!(bound["since"], ScalarValue::Date32(Some(_))));
     }
 
+    /// Issue 16: outside the project `query --list` showed one query of many.
     #[test]
-    fn every_parameterised_query_is_embedded() {
+    fn every_query_of_the_folder_is_embedded() {
         let on_disk = discover(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/queries"))).unwrap();
-        let with_params: Vec<&String> = on_disk
-            .iter()
-            .filter(|(_, q)| !q.params.is_empty())
-            .map(|(n, _)| n)
-            .collect();
         let shipped = embedded().unwrap();
-        assert_eq!(with_params, shipped.keys().collect::<Vec<_>>());
+        assert_eq!(
+            on_disk.keys().collect::<Vec<_>>(),
+            shipped.keys().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn declared_values_are_checked() {
+        let q = parse(
+            Path::new("q.sql"),
+            "-- param: source text in (interactions, surveys, shopper) = interactions -- which input\nselect $source",
+        )
+        .unwrap();
+        assert_eq!(q.params[0].choices.as_ref().unwrap().len(), 3);
+        assert!(bind(&q, &["source=surveys".into()]).is_ok());
+        let e = bind(&q, &["source=foo".into()]).unwrap_err();
+        assert!(
+            e.contains("`foo` is not one of its values: interactions, surveys, shopper"),
+            "{e}"
+        );
+        assert!(listing(&[("q".to_string(), q)].into_iter().collect())
+            .contains("--param source=<interactions|surveys|shopper>"));
+        assert!(parse(
+            Path::new("q.sql"),
+            "-- param: source text in (a, b) = c\nselect 1"
+        )
+        .unwrap_err()
+        .contains("not among its values"));
     }
 
     #[test]

@@ -113,24 +113,10 @@ pub async fn run(
         let trimmed = line.trim();
         if buffer.is_empty() && trimmed.starts_with('\\') {
             let _ = editor.add_history_entry(trimmed);
-            let mut words = trimmed.split_whitespace();
-            match (words.next(), words.next()) {
-                (Some("\\q"), _) => break,
-                (Some("\\?"), _) | (Some("\\h"), _) => println!("{HELP}"),
-                (Some("\\d"), None) => print!("{}", list_tables(&ctx)),
-                (Some("\\d"), Some(t)) => match describe(&ctx, t).await {
-                    Ok(s) => print!("{s}"),
-                    Err(e) => eprintln!("{e}"),
-                },
-                (Some("\\format"), Some(f)) => {
-                    match <OutputFormat as clap::ValueEnum>::from_str(f, true) {
-                        Ok(OutputFormat::Parquet) | Err(_) => {
-                            eprintln!("formats here: table, csv, json")
-                        }
-                        Ok(f) => format = f,
-                    }
-                }
-                _ => eprintln!("unknown command `{trimmed}`; \\? lists them"),
+            match command(&ctx, trimmed, &mut format).await {
+                Command::Quit => break,
+                Command::Done => {}
+                Command::Failed(e) => eprintln!("{e}"),
             }
             continue;
         }
@@ -155,6 +141,94 @@ pub async fn run(
     Ok(())
 }
 
+/// What a backslash command did.
+pub enum Command {
+    Done,
+    Quit,
+    /// The message for the user.
+    Failed(String),
+}
+
+/// Runs a backslash command (`\d`, `\d TABLE`, `\format F`, `\?`, `\q`), printing its
+/// output; the shell and scripts piped to `momentos sql` share it.
+pub async fn command(ctx: &SessionContext, line: &str, format: &mut OutputFormat) -> Command {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("\\q"), _) => Command::Quit,
+        (Some("\\?"), _) | (Some("\\h"), _) => {
+            println!("{HELP}");
+            Command::Done
+        }
+        (Some("\\d"), None) => {
+            print!("{}", list_tables(ctx));
+            Command::Done
+        }
+        (Some("\\d"), Some(t)) => match describe(ctx, t).await {
+            Ok(s) => {
+                print!("{s}");
+                Command::Done
+            }
+            Err(e) => Command::Failed(e),
+        },
+        (Some("\\format"), Some(f)) => match <OutputFormat as clap::ValueEnum>::from_str(f, true) {
+            Ok(OutputFormat::Parquet) | Err(_) => {
+                Command::Failed("formats here: table, csv, json".into())
+            }
+            Ok(f) => {
+                *format = f;
+                Command::Done
+            }
+        },
+        _ => Command::Failed(format!("unknown command `{line}`; \\? lists them")),
+    }
+}
+
+/// Runs a script to stdout: SQL statements, and backslash commands on lines of their own
+/// between statements (`printf '\\d\n' | momentos sql`). Reports errors; returns whether
+/// everything ran.
+pub async fn run_script_with_commands(
+    ctx: &SessionContext,
+    script: &str,
+    limits: &Limits,
+    mut format: OutputFormat,
+) -> bool {
+    let mut sql = String::new();
+    for line in script.lines() {
+        let trimmed = line.trim();
+        // A backslash line is a command only between statements, never inside one (a
+        // string literal may hold a line that starts with a backslash).
+        if trimmed.starts_with('\\') && statement_complete(&sql) {
+            if !sql.trim().is_empty()
+                && !run_script(ctx, &std::mem::take(&mut sql), limits, format).await
+            {
+                return false;
+            }
+            sql.clear();
+            match command(ctx, trimmed, &mut format).await {
+                Command::Quit => return true,
+                Command::Done => {}
+                Command::Failed(e) => {
+                    eprintln!("error: {e}");
+                    return false;
+                }
+            }
+            continue;
+        }
+        sql.push_str(line);
+        sql.push('\n');
+    }
+    sql.trim().is_empty() || run_script(ctx, &sql, limits, format).await
+}
+
+/// Whether the SQL so far ends between statements: empty, or its last non-blank line ends
+/// with `;`.
+fn statement_complete(sql: &str) -> bool {
+    sql.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("--"))
+        .is_none_or(|l| l.ends_with(';'))
+}
+
 /// Runs each statement of a script to stdout, reporting errors; returns whether all ran.
 pub async fn run_script(
     ctx: &SessionContext,
@@ -176,17 +250,17 @@ pub async fn run_script(
                 if format == OutputFormat::Table {
                     let more = if stats.truncated {
                         format!(
-                            " (showing the first {}; use --format csv for all)",
-                            limits.max_table_rows
+                            " (se muestran las primeras {}; --format csv las da todas)",
+                            crate::report::format::int(limits.max_table_rows as i64)
                         )
                     } else {
                         String::new()
                     };
-                    println!(
-                        "{} fila(s){more} en {:.3} s",
-                        stats.rows,
-                        stats.elapsed.as_secs_f64()
-                    );
+                    let line = super::rows_line(stats.rows, stats.elapsed);
+                    match line.split_once(" en ") {
+                        Some((n, t)) => println!("{n}{more} en {t}"),
+                        None => println!("{line}"),
+                    }
                 }
                 let _ = std::io::stdout().flush();
             }

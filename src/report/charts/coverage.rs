@@ -30,7 +30,8 @@ pub struct Coverage {
     pub marks: Vec<Vec<DayMark>>,
 }
 
-const LEFT: i32 = 260;
+/// Narrowest room for the row labels; longer labels widen it (never shortened).
+const MIN_LEFT: i32 = 160;
 const TOP: i32 = 64;
 const CW: i32 = 22;
 const CH: i32 = 18;
@@ -41,19 +42,34 @@ fn shade(n: i64, max: i64) -> RGBColor {
     RGBColor(lerp(198.0, 8.0), lerp(219.0, 69.0), lerp(239.0, 148.0))
 }
 
+impl Coverage {
+    /// Room for the longest row label at 10,5 px (DejaVu Sans averages under 0,65 em).
+    fn left(&self) -> i32 {
+        let longest = self
+            .rows
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap_or(0) as f64;
+        ((longest * 10.5 * 0.65) as i32 + 16).max(MIN_LEFT)
+    }
+}
+
 impl Chart for Coverage {
     fn size(&self) -> (u32, u32) {
+        let left = self.left();
         (
-            (LEFT + CW * self.days.len().max(1) as i32 + 20) as u32,
+            (left + CW * self.days.len().max(1) as i32 + 20) as u32,
             (TOP + CH * self.rows.len().max(1) as i32 + 44) as u32,
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
+        let left = self.left();
         let dark = RGBColor(30, 30, 30);
         text(area, &self.title, (10, 16), 15.0, true, dark, HPos::Left)?;
         for (j, d) in self.days.iter().enumerate() {
-            let x = LEFT + CW * j as i32 + CW / 2;
+            let x = left + CW * j as i32 + CW / 2;
             text(area, d, (x, TOP - 26), 9.5, false, dark, HPos::Center)?;
             if let Some(w) = self.weekdays.get(j) {
                 text(
@@ -71,8 +87,8 @@ impl Chart for Coverage {
             let y0 = TOP + CH * i as i32;
             text(
                 area,
-                &super::clip(r, 40),
-                (LEFT - 6, y0 + CH / 2),
+                r,
+                (left - 6, y0 + CH / 2),
                 10.5,
                 false,
                 dark,
@@ -88,7 +104,7 @@ impl Chart for Coverage {
                 .max()
                 .unwrap_or(1);
             for (j, m) in row.iter().enumerate() {
-                let x0 = LEFT + CW * j as i32;
+                let x0 = left + CW * j as i32;
                 let fill = match m {
                     DayMark::Records(n) => shade(*n, max),
                     DayMark::Missing => RGBColor(192, 57, 43),
@@ -116,7 +132,7 @@ impl Chart for Coverage {
             }
         }
         let y = TOP + CH * self.rows.len().max(1) as i32 + 22;
-        let mut x = LEFT;
+        let mut x = left;
         for (fill, label) in [
             (
                 shade(1, 1),

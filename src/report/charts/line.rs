@@ -4,6 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use plotters::style::text_anchor::HPos;
+
 use super::{err, font, series_color, Chart, DrawResult};
 use crate::report::format;
 
@@ -26,18 +28,49 @@ pub struct Trend {
     pub y_max: f64,
 }
 
+/// Narrow enough that its text stays legible on a phone (≈ 350 px wide).
+const W: u32 = 480;
+const H: u32 = 250;
+const LEGEND_H: u32 = 26;
+const TITLE_FONT: f64 = 14.0;
+const LABEL_FONT: f64 = 12.0;
+
+impl Trend {
+    fn title_lines(&self) -> Vec<String> {
+        super::wrap(&self.title, (W as f64 / (TITLE_FONT * 0.62)) as usize)
+    }
+}
+
 impl Chart for Trend {
     fn size(&self) -> (u32, u32) {
-        (600, 280)
+        (W, H + self.title_lines().len() as u32 * 18 + 8)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         let k = self.points.len().max(1);
-        let mut chart = ChartBuilder::on(area)
-            .caption(super::clip(&self.title, 78), font(13.0, true))
-            .margin(10)
-            .x_label_area_size(28)
-            .y_label_area_size(40)
+        let dark = RGBColor(30, 30, 30);
+        let lines = self.title_lines();
+        let title_h = lines.len() as i32 * 18 + 8;
+        for (i, l) in lines.iter().enumerate() {
+            super::text(
+                area,
+                l,
+                (8, 13 + 18 * i as i32),
+                TITLE_FONT,
+                true,
+                dark,
+                HPos::Left,
+            )?;
+        }
+        let (_, h) = area.dim_in_pixel();
+        let (_, rest) = area.split_vertically(title_h);
+        let (plot_area, legend_area) = rest.split_vertically(h as i32 - title_h - LEGEND_H as i32);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .margin_left(4)
+            .margin_right(12)
+            .margin_top(6)
+            .x_label_area_size(26)
+            .y_label_area_size(34)
             .build_cartesian_2d(-0.5f64..(k as f64 - 0.5), self.y_min..self.y_max)
             .map_err(err)?;
         let labels: Vec<String> = self
@@ -54,13 +87,22 @@ impl Chart for Trend {
             }
         };
         let y_fmt = |y: &f64| format::num(*y, 0);
+        // Every other month on the axis: twelve labels do not fit a phone's width.
+        let x_fmt = |x: &f64| {
+            let i = x.round() as i64;
+            if (k as i64 - 1 - i) % 2 == 0 {
+                x_fmt(x)
+            } else {
+                String::new()
+            }
+        };
         chart
             .configure_mesh()
             .x_labels(k)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .y_labels(6)
-            .label_style(font(10.0, false))
+            .label_style(font(LABEL_FONT, false))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(err)?;
@@ -99,16 +141,12 @@ impl Chart for Trend {
             .enumerate()
             .filter_map(|(i, p)| p.target.map(|t| (i as f64, t)))
             .collect();
+        let red = RGBColor(192, 57, 43);
         if let (Some(first), Some(last)) = (targets.first(), targets.last()) {
-            let red = RGBColor(192, 57, 43);
             let pts = vec![(first.0 - 0.5, first.1), (last.0 + 0.5, last.1)];
             chart
                 .draw_series(DashedLineSeries::new(pts, 6, 4, red.stroke_width(2)))
-                .map_err(err)?
-                .label(format!("Meta {}", format::num(first.1, 0)))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2))
-                });
+                .map_err(err)?;
         }
         // The line, broken where a month has no figure.
         let mut seg: Vec<(f64, f64)> = Vec::new();
@@ -128,14 +166,44 @@ impl Chart for Trend {
                 .draw_series(s.into_iter().map(|p| Circle::new(p, 3, blue.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(font(10.0, false))
-            .background_style(WHITE.mix(0.8))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
+        // Legend under the plot, never over the data.
+        legend_area
+            .draw(&PathElement::new(
+                vec![(10, 13), (32, 13)],
+                blue.stroke_width(2),
+            ))
             .map_err(err)?;
+        legend_area
+            .draw(&Circle::new((21, 13), 3, blue.filled()))
+            .map_err(err)?;
+        super::text(
+            &legend_area,
+            "Puntaje del mes",
+            (38, 13),
+            LABEL_FONT,
+            false,
+            dark,
+            HPos::Left,
+        )?;
+        if let Some(t) = targets.first() {
+            for j in 0..3 {
+                legend_area
+                    .draw(&PathElement::new(
+                        vec![(200 + j * 9, 13), (205 + j * 9, 13)],
+                        red.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
+            super::text(
+                &legend_area,
+                &format!("Meta {}", format::num(t.1, 0)),
+                (232, 13),
+                LABEL_FONT,
+                false,
+                dark,
+                HPos::Left,
+            )?;
+        }
         Ok(())
     }
 }

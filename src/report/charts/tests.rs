@@ -153,6 +153,72 @@ fn other_charts_render_valid_svg() {
     assert!(is_svg(&s) && s.contains("Exportación faltante") && has_text(&s, "×"));
 }
 
+/// Issue 16: a flagged point at the bottom of the range sat on the axis, under the legend,
+/// and the long title was cut. Now the axis leaves room below and above every point, the
+/// legend has its own strip under the plot, flagged points carry their label, and the
+/// title wraps instead of being shortened.
+#[test]
+fn funnel_keeps_points_inside_and_labels_flagged_ones() {
+    let title = "Amabilidad en la atención: puntaje frente al número de observaciones por servicio (noviembre de 2026)";
+    let funnel = Funnel {
+        title: title.into(),
+        target: 80.0,
+        points: vec![
+            FunnelPoint {
+                label: "Centro de Veterinaria y Zootecnia · Teléfono".into(),
+                n: 37,
+                value: 41.0,
+                status: Some("needs_plan".into()),
+            },
+            FunnelPoint {
+                label: "Admisiones · Presencial".into(),
+                n: 900,
+                value: 100.0,
+                status: Some("ok".into()),
+            },
+        ],
+    };
+    let (lo, hi) = funnel.y_range();
+    assert!(lo <= 41.0 - 4.0, "room under the lowest point: {lo}");
+    assert!(hi >= 100.0 + 3.0, "room over a point at 100: {hi}");
+    let s = svg(&funnel).unwrap();
+    assert!(!s.contains('…'), "nothing shortened");
+    for word in title.split_whitespace() {
+        assert!(s.contains(word), "title word {word} missing");
+    }
+    assert!(
+        s.contains("Centro de Veterinaria y"),
+        "flagged point labelled"
+    );
+    assert!(
+        !s.contains("Admisiones · Presencial"),
+        "only flagged points labelled"
+    );
+    // The legend is below the plot: its text is lower than every point.
+    let legend_y = text_y(&s, "Meta 80").expect("legend");
+    for cy in s.match_indices("<circle").map(|(i, _)| attr(&s[i..], "cy")) {
+        assert!(
+            cy < legend_y - 10.0,
+            "a point at y {cy} under the legend at {legend_y}"
+        );
+    }
+}
+
+fn attr(tag: &str, name: &str) -> f64 {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key).unwrap() + key.len();
+    tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+}
+
+/// The y of the `<text>` element whose content is `t`.
+fn text_y(svg: &str, t: &str) -> Option<f64> {
+    let end = svg
+        .find(&format!("{t}\n</text>"))
+        .or_else(|| svg.find(&format!("{t}</text>")))?;
+    let start = svg[..end].rfind("<text")?;
+    Some(attr(&svg[start..end], "y"))
+}
+
 #[test]
 fn png_renders_text_with_the_embedded_font() {
     // The embedded font draws text without any system font: the title area of a PNG has
