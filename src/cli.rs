@@ -260,6 +260,35 @@ Examples:
         #[command(subcommand)]
         action: Option<crate::commands::plans::PlansAction>,
     },
+    /// Difficult situations: outages, abandonment and complaint spikes, failed critical items, overdue escalations.
+    #[command(after_help = "\
+Judges the lake (DESIGN §6.7) and records what it finds in the `alerts` table:
+  technical_outage     a channel's inbound volume collapses for at least 2 open hours
+  abandonment_spike    phone abandonment jumps for at least 2 open hours
+  reputational_spike   a unit's dissatisfied signals (survey overall <= 2, comments and
+                       notes with a negative theme) far above its usual day
+  critical_item_failed a mystery shopper failed a critical item (habeas-data script,
+                       wrong information), whatever the statistics say
+  escalation_overdue   escalations unanswered past their due date, or due within one
+                       business day
+Baselines are the same weekday and hour of the previous 8 weeks (holidays, closures and
+earlier alerts left out; median), tests are exact Poisson / binomial tails; thresholds are
+in the catalog's [alerts] section. Hours after the last interaction in the lake are not
+judged. Rerunning on the same data raises nothing new: alert ids and detected_at stay.
+
+Examples:
+  momentos alerts
+  momentos alerts --list
+  momentos alerts --as-of 2026-06-18T07:00
+  momentos sql \"select kind, unit, channel, started_at, evidence from alerts where status = 'open'\"")]
+    Alerts {
+        /// Judge as of this instant instead of now (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only list the open alerts (read-only).
+        #[arg(long)]
+        list: bool,
+    },
     /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
     #[command(after_help = "\
 Ingests the inbox files not ingested before, then runs the pipeline's other steps, and

@@ -158,6 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .await
         }
         Command::Plans { action } => commands::plans::run(&lake, &catalog, action).await,
+        Command::Alerts { as_of, list } => {
+            commands::alerts::run(&lake, &catalog, as_of.as_deref(), list).await
+        }
         Command::Demo {
             inbox,
             seed,

@@ -129,6 +129,10 @@ async fn register_everything(
         table: "plans".into(),
         source,
     })?;
+    crate::alerts::store::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "alerts".into(),
+        source,
+    })?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;
     queries::register_views(

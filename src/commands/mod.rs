@@ -1,5 +1,6 @@
 //! One module per command; each returns the process exit status.
 
+pub mod alerts;
 pub mod check;
 pub mod demo;
 pub mod ingest;

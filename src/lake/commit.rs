@@ -28,6 +28,7 @@ pub const TABLE_DIRS: &[&str] = &[
     "survey_kpis/",
     "protocol/",
     "plans/",
+    "alerts/",
     "reference/",
 ];
 

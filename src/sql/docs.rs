@@ -149,6 +149,26 @@ pub const TABLES: &[TableDoc] = &[
         ]],
     ),
     (
+        "alerts",
+        "one difficult situation (DESIGN §6.7): outage, abandonment or reputational spike, failed critical item, escalation overdue or due within one business day; refreshed by `momentos alerts`",
+        &[&[
+            ("alert_id", "kind.channel.unit.start (technical), kind.unit.date (reputational), kind.evaluation_id or kind.interaction_id; stable across runs"),
+            ("kind", "technical_outage, abandonment_spike, reputational_spike, critical_item_failed or escalation_overdue"),
+            ("unit", "catalog unit; empty = every unit (a channel-wide outage)"),
+            ("channel", "channel; for reputational alerts the one carrying at least half the signals, else empty"),
+            ("started_at", "first abnormal hour or day, evaluation time, or escalation time (UTC)"),
+            ("ended_at", "end of the last abnormal hour or day (UTC); empty while it lasts"),
+            ("detected_at", "as-of of the `alerts` run that first raised it (UTC)"),
+            ("observed", "count over the run (outage, reputational), abandonment rate in % (abandonment), failed critical items, or business days overdue"),
+            ("expected", "the usual value over the same hours or days (median of the same weekday and hour in the previous weeks)"),
+            ("p_value", "exact Poisson or binomial tail of the run"),
+            ("evidence", "what happened, in Spanish, without personal data"),
+            ("status", "open or closed"),
+            ("due_date", "escalations: the due date (DESIGN §6.2)"),
+            ("updated_at", "when the alerts were last refreshed (UTC)"),
+        ]],
+    ),
+    (
         "holidays",
         "one Colombian public holiday (1984–2100), as the business calendar sees it",
         &[&[
