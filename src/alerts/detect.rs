@@ -134,6 +134,36 @@ pub fn runs(series: &Series<'_>, test: Test, p: &AlertParams) -> Vec<Run> {
     out
 }
 
+/// Whether a series also shows the situation over the slots `first..=last` as a whole
+/// (the combined exact tail at most `hour_p_value`, and the same size of change as an
+/// abnormal hour): used to tell a channel-wide outage from one unit's.
+pub fn shows_over(
+    series: &Series<'_>,
+    test: Test,
+    p: &AlertParams,
+    first: Slot,
+    last: Slot,
+) -> bool {
+    let open: HashSet<Slot> = series.slots.iter().copied().collect();
+    let none = HashSet::new();
+    let count = |s: &Slot| series.counts.get(s).copied().unwrap_or_default();
+    let judged: Vec<(Slot, Judged)> = series
+        .slots
+        .iter()
+        .filter(|s| **s >= first && **s <= last)
+        .filter_map(|s| judge_slot(*s, test, &open, &none, &count, p).map(|j| (*s, j)))
+        .collect();
+    let Some(run) = judge_run(&judged, test, &count, p) else {
+        return false;
+    };
+    let sized = match test {
+        Test::Outage => run.observed <= p.outage_max_ratio * run.expected,
+        Test::Abandonment => run.observed >= 100.0 * p.abandonment_min_rate,
+        Test::Reputation => run.observed >= p.reputational_min_ratio * run.expected,
+    };
+    sized && run.p_value <= p.hour_p_value
+}
+
 fn run_limit(test: Test, p: &AlertParams) -> f64 {
     match test {
         Test::Reputation => p.reputational_p_value,

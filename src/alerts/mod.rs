@@ -313,22 +313,65 @@ fn technical(
                 test,
                 p,
             );
-            for r in &wide {
-                out.push(hour_alert(catalog, kind, *channel, None, r));
-            }
+            let mut by_unit: Vec<(&String, Vec<detect::Run>)> = Vec::new();
             for (unit, counts) in &per_unit {
-                for r in detect::runs(
+                let found = detect::runs(
                     &Series {
                         slots: &slots,
                         counts,
                     },
                     test,
                     p,
-                ) {
-                    // A channel-wide alert already tells this unit's part of it.
-                    let covered = wide.iter().any(|w| w.first <= r.last && r.first <= w.last);
-                    if !covered {
-                        out.push(hour_alert(catalog, kind, *channel, Some(unit), &r));
+                );
+                if !found.is_empty() {
+                    by_unit.push((unit, found));
+                }
+            }
+            let overlaps =
+                |a: &detect::Run, b: &detect::Run| a.first <= b.last && b.first <= a.last;
+            // A channel-wide run is one alert unless a single unit's run overlaps it and
+            // the other units, together, do not show the situation over those hours: then
+            // it is that unit's alert.
+            let kept_wide: Vec<&detect::Run> = wide
+                .iter()
+                .filter(|w| {
+                    let units: Vec<&String> = by_unit
+                        .iter()
+                        .filter(|(_, runs)| runs.iter().any(|r| overlaps(r, w)))
+                        .map(|(u, _)| *u)
+                        .collect();
+                    if units.len() != 1 {
+                        return true;
+                    }
+                    let mut rest = total.clone();
+                    if let Some((_, own)) = per_unit.iter().find(|(u, _)| *u == units[0]) {
+                        for (s, c) in own.iter() {
+                            if let Some(t) = rest.get_mut(s) {
+                                t.n -= c.n;
+                                t.judged -= c.judged;
+                                t.abandoned -= c.abandoned;
+                            }
+                        }
+                    }
+                    detect::shows_over(
+                        &Series {
+                            slots: &slots,
+                            counts: &rest,
+                        },
+                        test,
+                        p,
+                        w.first,
+                        w.last,
+                    )
+                })
+                .collect();
+            for w in &kept_wide {
+                out.push(hour_alert(catalog, kind, *channel, None, w));
+            }
+            for (unit, runs) in &by_unit {
+                for r in runs {
+                    if !kept_wide.iter().any(|w| overlaps(r, w)) {
+                        out.push(hour_alert(catalog, kind, *channel, Some(unit), r));
                     }
                 }
             }
