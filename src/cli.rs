@@ -289,6 +289,35 @@ Examples:
         #[arg(long)]
         list: bool,
     },
+    /// Follow-up list for the contact center: contacts touched by an alert, or escalations due.
+    #[command(after_help = "\
+Writes the interaction ids (never a phone, e-mail or document number: the source system
+maps the ids back) of contacts who gave the habeas-data authorisation, with channel,
+unit, reason and due date, as CSV (UTF-8 with BOM) or XLSX by the extension of --out.
+Contacts without authorisation are counted, not listed. Each list is recorded in the
+`followups` table (who, when, counts).
+  --alert ID      contacts during or just after an outage (post-crisis survey), abandoned
+                  calls of an abandonment spike (call back), contacts of the unit during a
+                  reputational situation (post-crisis survey), or the escalated interaction
+  --escalations   escalations unanswered past due or due within one business day
+
+Examples:
+  momentos followup --escalations --out seguimiento.xlsx
+  momentos followup --alert technical_outage.whatsapp.all.2026-06-17T09 --out postcrisis.csv")]
+    Followup {
+        /// The alert (see `momentos alerts --list`).
+        #[arg(long, conflicts_with = "escalations")]
+        alert: Option<String>,
+        /// Escalations past due or due within one business day.
+        #[arg(long)]
+        escalations: bool,
+        /// File to write (.csv or .xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// Judge due dates as of this instant (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
     #[command(after_help = "\
 Ingests the inbox files not ingested before, then runs the pipeline's other steps, and

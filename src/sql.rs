@@ -133,6 +133,10 @@ async fn register_everything(
         table: "alerts".into(),
         source,
     })?;
+    crate::alerts::followup::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "followups".into(),
+        source,
+    })?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;
     queries::register_views(

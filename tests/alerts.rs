@@ -43,6 +43,8 @@ const ABANDON_DAY: (i32, u32, u32) = (2026, 3, 25); // admisiones phone 65 % 15:
 const COMPLAINT_DAY: (i32, u32, u32) = (2026, 3, 30); // mercadeo_pregrado 6× its low surveys
 
 struct Generated {
+    /// Interactions whose contact gave the habeas-data authorisation.
+    authorised: std::collections::HashSet<String>,
     critical_evaluations: Vec<String>,
     overdue_escalations: Vec<String>,
 }
@@ -70,6 +72,7 @@ fn generate(dir: &Path) -> Generated {
     let end = d(END.0, END.1, END.2);
     let mut critical = Vec::new();
     let mut overdue = Vec::new();
+    let mut authorised = std::collections::HashSet::new();
     while day <= end {
         let open = match day.weekday() {
             Weekday::Sun => None,
@@ -106,11 +109,15 @@ fn generate(dir: &Path) -> Generated {
                                 "resolved",
                             )
                         };
+                        let habeas = r.gen::<f64>() < 0.8;
+                        if habeas {
+                            authorised.insert(format!("I{n}"));
+                        }
                         writeln!(
                             ix,
                             "I{n},{channel},{unit},{},{first},{resolved},{outcome},,,,{},",
                             ts(at),
-                            if r.gen::<f64>() < 0.8 { "si" } else { "no" }
+                            if habeas { "si" } else { "no" }
                         )
                         .unwrap();
                     }
@@ -175,13 +182,19 @@ fn generate(dir: &Path) -> Generated {
         ("ESC-LATER", d(2026, 4, 10), None),
     ] {
         let at = at.and_hms_opt(9, 0, 0).unwrap();
+        // One overdue contact did not authorise: alerted, never listed for follow-up.
+        let habeas = id != "ESC-OVERDUE-2";
+        if habeas {
+            authorised.insert(id.to_string());
+        }
         writeln!(
             ix,
-            "{id},email,mercadeo_pregrado,{},{},,escalated,admisiones,{},{},si,",
+            "{id},email,mercadeo_pregrado,{},{},,escalated,admisiones,{},{},{},",
             ts(at),
             ts(at + Duration::minutes(30)),
             ts(at + Duration::minutes(30)),
-            answered.map_or(String::new(), |a| ts(a.and_hms_opt(11, 0, 0).unwrap()))
+            answered.map_or(String::new(), |a| ts(a.and_hms_opt(11, 0, 0).unwrap())),
+            if habeas { "si" } else { "no" }
         )
         .unwrap();
     }
@@ -194,6 +207,7 @@ fn generate(dir: &Path) -> Generated {
     std::fs::write(dir.join("surveys.csv"), sv).unwrap();
     std::fs::write(dir.join("shopper.csv"), sh).unwrap();
     Generated {
+        authorised,
         critical_evaluations: critical,
         overdue_escalations: overdue,
     }
@@ -347,6 +361,81 @@ async fn injected_incidents_raise_one_alert_each_and_a_rerun_nothing_new() {
         all.iter()
             .map(|a| (&a.alert_id, a.detected_at))
             .collect::<Vec<_>>()
+    );
+
+    // Follow-up lists: authorised contacts only, ids and codes only, recorded.
+    let lake_dir = lake.url().to_file_path().unwrap();
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_momentos"))
+            .args(["--lake", lake_dir.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let esc_csv = tmp.path().join("escalamientos.csv");
+    cli(&[
+        "followup",
+        "--escalations",
+        "--as-of",
+        "2026-04-11T13:00:00",
+        "--out",
+        esc_csv.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&esc_csv).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "interaction_id,Canal,Unidad,Motivo,Fecha límite"
+    );
+    let ids: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids, ["ESC-OVERDUE-1", "ESC-DUE-MONDAY"], "{text}");
+    let outage_csv = tmp.path().join("postcrisis.csv");
+    cli(&[
+        "followup",
+        "--alert",
+        &o.alert_id,
+        "--out",
+        outage_csv.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&outage_csv).unwrap();
+    let listed: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(listed.len() > 20, "{text}");
+    for id in &listed {
+        assert!(truth.authorised.contains(*id), "{id} did not authorise");
+    }
+    let xlsx = tmp.path().join("postcrisis.xlsx");
+    cli(&[
+        "followup",
+        "--alert",
+        &o.alert_id,
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
+    let recorded = cli(&[
+        "sql",
+        "--format",
+        "csv",
+        "select list_for, n_listed, n_unauthorised, file_name from followups order by created_at, file_name",
+    ]);
+    assert!(
+        recorded.contains("escalations,2,1,escalamientos.csv"),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains(&format!("alert,{},", listed.len())),
+        "{recorded}"
     );
 
     // Analysts see the table in SQL.

@@ -9,6 +9,7 @@
 
 pub mod detect;
 pub mod evidence;
+pub mod followup;
 pub mod query;
 pub mod store;
 pub mod tails;

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod check;
 pub mod demo;
+pub mod followup;
 pub mod ingest;
 pub mod pipelines;
 pub mod plans;

@@ -29,6 +29,7 @@ pub const TABLE_DIRS: &[&str] = &[
     "protocol/",
     "plans/",
     "alerts/",
+    "followups/",
     "reference/",
 ];
 

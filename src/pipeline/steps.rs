@@ -22,6 +22,7 @@ pub enum StepKind {
     Plans,
     Alerts,
     Report,
+    Deliver,
 }
 
 impl StepKind {
@@ -31,6 +32,7 @@ impl StepKind {
         StepKind::Plans,
         StepKind::Alerts,
         StepKind::Report,
+        StepKind::Deliver,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +42,7 @@ impl StepKind {
             StepKind::Plans => "plans",
             StepKind::Alerts => "alerts",
             StepKind::Report => "report",
+            StepKind::Deliver => "deliver",
         }
     }
 
@@ -50,7 +53,7 @@ impl StepKind {
             .find(|k| k.code() == s.trim().to_ascii_lowercase())
     }
 
-    /// `ingest, score, plans, alerts, report`.
+    /// `ingest, score, plans, alerts, report, deliver`.
     pub fn codes() -> String {
         StepKind::ALL
             .iter()
@@ -137,10 +140,10 @@ pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
         StepKind::Plans => Ok(step_fn!(crate::plans::plans_step)),
         StepKind::Alerts => Ok(step_fn!(alerts_step)),
         StepKind::Report => Ok(step_fn!(crate::report::report_step)),
+        StepKind::Deliver => unavailable(step),
     }
 }
 
-#[allow(dead_code)] // every step of this build is wired; kept for the next one.
 fn unavailable(step: StepKind) -> Result<StepFn, StepError> {
     Err(StepError(format!(
         "step `{step}` is not available in this build"

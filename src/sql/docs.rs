@@ -169,6 +169,20 @@ pub const TABLES: &[TableDoc] = &[
         ]],
     ),
     (
+        "followups",
+        "one follow-up list produced by `momentos followup` (DESIGN §6.7): who, what, when and counts — never the ids",
+        &[&[
+            ("list_id", "id of the list"),
+            ("list_for", "alert or escalations"),
+            ("alert_id", "the alert the list is for (list_for = alert)"),
+            ("created_at", "when the list was written (UTC)"),
+            ("created_by", "operating-system user who wrote it"),
+            ("n_listed", "interactions listed (authorised contacts only)"),
+            ("n_unauthorised", "interactions touched but left out: no habeas-data authorisation"),
+            ("file_name", "name of the file written (without its folder)"),
+        ]],
+    ),
+    (
         "holidays",
         "one Colombian public holiday (1984–2100), as the business calendar sees it",
         &[&[
@@ -289,7 +303,7 @@ pub const TABLES: &[TableDoc] = &[
             ("run_id", "the run"),
             ("pipeline", "pipeline name"),
             ("position", "order of the step in the pipeline"),
-            ("step", "ingest, score, plans, alerts or report"),
+            ("step", "ingest, score, plans, alerts, report or deliver"),
             ("status", "success, success_with_quarantine, failed, interrupted, not_run or unavailable"),
             ("started_at", "start (UTC)"),
             ("ended_at", "end (UTC)"),
