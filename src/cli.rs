@@ -268,6 +268,64 @@ Examples:
         #[command(subcommand)]
         action: Option<crate::commands::plans::PlansAction>,
     },
+    /// Difficult situations: outages, abandonment and complaint spikes, failed critical items, overdue escalations.
+    #[command(after_help = "\
+Judges the lake (DESIGN §6.7) and records what it finds in the `alerts` table:
+  technical_outage     a channel's inbound volume collapses for at least 2 open hours
+  abandonment_spike    phone abandonment jumps for at least 2 open hours
+  reputational_spike   a unit's dissatisfied signals (survey overall <= 2, comments and
+                       notes with a negative theme) far above its usual day
+  critical_item_failed a mystery shopper failed a critical item (habeas-data script,
+                       wrong information), whatever the statistics say
+  escalation_overdue   escalations unanswered past their due date, or due within one
+                       business day
+Baselines are the same weekday and hour of the previous 8 weeks (holidays, closures and
+earlier alerts left out; median), tests are exact Poisson / binomial tails; thresholds are
+in the catalog's [alerts] section. Hours after the last interaction in the lake are not
+judged. Rerunning on the same data raises nothing new: alert ids and detected_at stay.
+
+Examples:
+  momentos alerts
+  momentos alerts --list
+  momentos alerts --as-of 2026-06-18T07:00
+  momentos sql \"select kind, unit, channel, started_at, evidence from alerts where status = 'open'\"")]
+    Alerts {
+        /// Judge as of this instant instead of now (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only list the open alerts (read-only).
+        #[arg(long)]
+        list: bool,
+    },
+    /// Follow-up list for the contact center: contacts touched by an alert, or escalations due.
+    #[command(after_help = "\
+Writes the interaction ids (never a phone, e-mail or document number: the source system
+maps the ids back) of contacts who gave the habeas-data authorisation, with channel,
+unit, reason and due date, as CSV (UTF-8 with BOM) or XLSX by the extension of --out.
+Contacts without authorisation are counted, not listed. Each list is recorded in the
+`followups` table (who, when, counts).
+  --alert ID      contacts during or just after an outage (post-crisis survey), abandoned
+                  calls of an abandonment spike (call back), contacts of the unit during a
+                  reputational situation (post-crisis survey), or the escalated interaction
+  --escalations   escalations unanswered past due or due within one business day
+
+Examples:
+  momentos followup --escalations --out seguimiento.xlsx
+  momentos followup --alert technical_outage.whatsapp.all.2026-06-17T09 --out postcrisis.csv")]
+    Followup {
+        /// The alert (see `momentos alerts --list`).
+        #[arg(long, conflicts_with = "escalations")]
+        alert: Option<String>,
+        /// Escalations past due or due within one business day.
+        #[arg(long)]
+        escalations: bool,
+        /// File to write (.csv or .xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// Judge due dates as of this instant (ISO 8601; no offset = local time).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
     #[command(after_help = "\
 Ingests the inbox files not ingested before, then runs the pipeline's other steps, and

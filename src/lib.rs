@@ -3,9 +3,10 @@
 //!
 //! The modules follow a row's path: [`sources`] read an export → [`validate`] and
 //! [`privacy`] reject, redact and pseudonymise → [`lake`] stores Parquet batches →
-//! [`score`] runs the SQL of `queries/` → [`plans`] → [`report`] (charts of [`dashboards`]). [`pipeline`] and [`schedule`] drive it;
+//! [`score`] runs the SQL of `queries/` → [`plans`], [`alerts`] → [`report`] (charts of [`dashboards`]). [`pipeline`] and [`schedule`] drive it;
 //! [`cli`] and [`commands`] are the door.
 
+pub mod alerts;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

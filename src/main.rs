@@ -188,6 +188,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .await
         }
         Command::Plans { action } => commands::plans::run(&lake, &catalog, action).await,
+        Command::Followup {
+            alert,
+            escalations,
+            out,
+            as_of,
+        } => {
+            commands::followup::run(
+                &lake,
+                &catalog,
+                commands::followup::FollowupArgs {
+                    alert,
+                    escalations,
+                    out,
+                    as_of,
+                },
+            )
+            .await
+        }
+        Command::Alerts { as_of, list } => {
+            commands::alerts::run(&lake, &catalog, as_of.as_deref(), list).await
+        }
         Command::Demo {
             inbox,
             seed,

@@ -129,6 +129,14 @@ async fn register_everything(
         table: "plans".into(),
         source,
     })?;
+    crate::alerts::store::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "alerts".into(),
+        source,
+    })?;
+    crate::alerts::followup::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "followups".into(),
+        source,
+    })?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;
     queries::register_views(

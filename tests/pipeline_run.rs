@@ -332,21 +332,26 @@ fn a_step_missing_from_this_build_is_refused_and_recorded() {
         "pipelines/full.toml",
         &nightly.replace(
             "steps = [\"ingest\", \"score\", \"plans\", \"report\"]",
-            "steps = [\"ingest\", \"alerts\", \"report\"]",
+            "steps = [\"ingest\", \"alerts\", \"report\", \"deliver\"]",
         ),
     );
     let check = p.run(&["check"]);
     assert_eq!(check.status.code(), Some(2), "{}", text(&check));
     assert!(String::from_utf8_lossy(&check.stdout)
-        .contains("step `alerts` is not available in this build"));
+        .contains("step `deliver` is not available in this build"));
 
     let out = p.run(&["run", "full"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("step `alerts` is not available in this build"));
+        .contains("step `deliver` is not available in this build"));
     assert_eq!(
         p.sql("select step, status from run_steps order by position"),
-        ["ingest,not_run", "alerts,unavailable", "report,not_run"]
+        [
+            "ingest,not_run",
+            "alerts,not_run",
+            "report,not_run",
+            "deliver,unavailable"
+        ]
     );
     assert_eq!(p.sql_one("select status from runs"), "failed");
 }

@@ -27,6 +27,9 @@ pub struct CatalogFile {
     /// Comment themes: theme → words or stems.
     #[serde(default)]
     pub themes: BTreeMap<String, Vec<String>>,
+    /// Thresholds of the difficult-situation alerts (DESIGN §6.7).
+    #[serde(default)]
+    pub alerts: super::alerts::AlertsConfig,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 //! overrides it. Loading is strict: unknown keys and bad values are errors naming the file,
 //! the key and what is allowed.
 
+pub mod alerts;
 mod config;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -142,6 +143,8 @@ pub struct Catalog {
     pub units: BTreeMap<String, UnitSpec>,
     pub rubric: Vec<RubricItem>,
     pub themes: BTreeMap<String, Vec<String>>,
+    /// `[alerts]`: thresholds of the alerts and the negative themes.
+    pub alerts: alerts::AlertParams,
 }
 
 impl Catalog {
@@ -504,6 +507,8 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         }
     }
 
+    alerts::check(&file.alerts, &file.themes).map_err(|(k, m)| invalid(k, m))?;
+
     Ok(Catalog {
         origin,
         scoring: ScoringParams {
@@ -525,6 +530,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         units,
         rubric,
         themes: file.themes,
+        alerts: file.alerts,
     })
 }
 

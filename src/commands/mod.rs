@@ -1,7 +1,9 @@
 //! One module per command; each returns the process exit status.
 
+pub mod alerts;
 pub mod check;
 pub mod demo;
+pub mod followup;
 pub mod ingest;
 pub mod pipelines;
 pub mod plans;

@@ -28,6 +28,8 @@ pub const TABLE_DIRS: &[&str] = &[
     "survey_kpis/",
     "protocol/",
     "plans/",
+    "alerts/",
+    "followups/",
     "reference/",
 ];
 

@@ -22,6 +22,7 @@ pub enum StepKind {
     Plans,
     Alerts,
     Report,
+    Deliver,
 }
 
 impl StepKind {
@@ -31,6 +32,7 @@ impl StepKind {
         StepKind::Plans,
         StepKind::Alerts,
         StepKind::Report,
+        StepKind::Deliver,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +42,7 @@ impl StepKind {
             StepKind::Plans => "plans",
             StepKind::Alerts => "alerts",
             StepKind::Report => "report",
+            StepKind::Deliver => "deliver",
         }
     }
 
@@ -50,7 +53,7 @@ impl StepKind {
             .find(|k| k.code() == s.trim().to_ascii_lowercase())
     }
 
-    /// `ingest, score, plans, alerts, report`.
+    /// `ingest, score, plans, alerts, report, deliver`.
     pub fn codes() -> String {
         StepKind::ALL
             .iter()
@@ -135,8 +138,9 @@ pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
         StepKind::Ingest => Ok(step_fn!(ingest_step)),
         StepKind::Score => Ok(step_fn!(score_step)),
         StepKind::Plans => Ok(step_fn!(crate::plans::plans_step)),
-        StepKind::Alerts => unavailable(step),
+        StepKind::Alerts => Ok(step_fn!(alerts_step)),
         StepKind::Report => Ok(step_fn!(crate::report::report_step)),
+        StepKind::Deliver => unavailable(step),
     }
 }
 
@@ -301,6 +305,24 @@ pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
             .iter()
             .filter_map(|t| t.batch_id.clone())
             .collect(),
+        ..StepOutcome::default()
+    })
+}
+
+/// `alerts`: judges the lake for difficult situations (DESIGN §6.7) and records them.
+/// Always runs (an escalation falls due with time, not with new data); the first run on a
+/// lake judges its whole history, later ones keep what earlier runs raised.
+pub async fn alerts_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
+    let s = crate::alerts::refresh(ctx.lake, ctx.catalog, chrono::Utc::now())
+        .await
+        .map_err(|e| StepError(e.to_string()))?;
+    Ok(StepOutcome {
+        detail: format!(
+            "{} new alert(s), {} open, {} in all",
+            s.new.len(),
+            s.open,
+            s.total
+        ),
         ..StepOutcome::default()
     })
 }

@@ -145,12 +145,12 @@ fn steps_must_keep_their_order() {
 
 #[test]
 fn steps_not_in_this_build_load_but_are_flagged() {
-    let text = MINIMAL.replace(r#"["ingest"]"#, r#"["ingest", "alerts"]"#);
+    let text = MINIMAL.replace(r#"["ingest"]"#, r#"["ingest", "deliver"]"#);
     let p = parse(&text).unwrap();
     assert_eq!(p.unavailable.len(), 1);
     assert_eq!(
         p.unavailable[0].message,
-        "step `alerts` is not available in this build"
+        "step `deliver` is not available in this build"
     );
     assert_eq!(p.unavailable[0].line, 3);
 }

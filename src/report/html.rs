@@ -607,8 +607,14 @@ pub fn index(d: &ReportData) -> String {
             .as_deref()
             .unwrap_or("Resumen ejecutivo"),
     ));
-    s.push_str("<nav><a href=\"#resumen\">Resumen</a><a href=\"#cambios\">Cambios</a><a href=\"#requieren-plan\">Requieren plan</a><a href=\"#g-mapa_calor\">Mapas de calor</a><a href=\"#planes\">Planes</a><a href=\"#historial\">Historial</a><a href=\"#unidades\">Unidades</a><a href=\"#metodo\">Método</a></nav>\n<main>\n");
+    s.push_str("<nav><a href=\"#alertas\">Alertas</a><a href=\"#resumen\">Resumen</a><a href=\"#cambios\">Cambios</a><a href=\"#requieren-plan\">Requieren plan</a><a href=\"#g-mapa_calor\">Mapas de calor</a><a href=\"#planes\">Planes</a><a href=\"#historial\">Historial</a><a href=\"#unidades\">Unidades</a><a href=\"#metodo\">Método</a></nav>\n<main>\n");
     s.push_str(&how_to_read(d));
+    s.push_str(&super::alerts::section(
+        d.catalog,
+        &d.alerts,
+        None,
+        d.followups,
+    ));
     let _ = write!(
         s,
         "<section id=\"resumen\"><h2>Resumen de {}</h2>\n<p>{} (unidad × canal × atributo) calificados en el periodo; {} plan de mejoramiento.</p>\n{}",
@@ -969,6 +975,7 @@ pub fn unit_page(d: &ReportData, unit: &str) -> String {
     s.push_str(&header(d, &name));
     s.push_str("<nav><a href=\"index.html\">← Resumen ejecutivo</a><a href=\"#servicios\">Servicios</a><a href=\"#planes\">Planes</a><a href=\"#tendencias\">Tendencias</a></nav>\n<main>\n");
     s.push_str(&how_to_read(d));
+    s.push_str(&super::alerts::section(d.catalog, &d.alerts, Some(unit), 0));
     let resp = d
         .catalog
         .unit(unit)

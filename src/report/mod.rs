@@ -8,6 +8,7 @@
 //! escaped by [`escape::html`]; numbers and dates are Colombian ([`format`]); no figure from
 //! fewer than the catalog's `min_source_n` observations is shown (DESIGN §6.4, §7).
 
+pub mod alerts;
 pub mod charts;
 pub mod data;
 pub mod escape;
@@ -95,6 +96,9 @@ pub struct ReportData<'a> {
     /// Missing exports: (source · channel, days).
     pub missing: Vec<(String, Vec<String>)>,
     pub min_n: i64,
+    /// The `alerts` table (DESIGN §6.7) and how many follow-up lists were produced.
+    pub alerts: Vec<crate::alerts::Alert>,
+    pub followups: usize,
 }
 
 /// The twelve periods ending with `period`.
@@ -363,6 +367,16 @@ pub async fn render(
         unit_figures,
         missing,
         min_n,
+        alerts: crate::alerts::store::read(lake).await.unwrap_or_default(),
+        followups: crate::lake::manifest::read_all(lake)
+            .await
+            .map(|m| {
+                crate::lake::manifest::live_files(&m, crate::alerts::followup::TABLE)
+                    .iter()
+                    .map(|f| f.rows as usize)
+                    .sum()
+            })
+            .unwrap_or(0),
     };
     let index = out.join("index.html");
     std::fs::write(&index, html::index(&data)).map_err(io)?;

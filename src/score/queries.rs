@@ -75,6 +75,22 @@ pub const FILES: &[(&str, &str)] = &[
         "reports/source_coverage.sql",
         include_str!("../../queries/reports/source_coverage.sql"),
     ),
+    (
+        "alerts/alert_hours.sql",
+        include_str!("../../queries/alerts/alert_hours.sql"),
+    ),
+    (
+        "alerts/dissatisfaction_candidates.sql",
+        include_str!("../../queries/alerts/dissatisfaction_candidates.sql"),
+    ),
+    (
+        "alerts/critical_failures.sql",
+        include_str!("../../queries/alerts/critical_failures.sql"),
+    ),
+    (
+        "alerts/open_escalations.sql",
+        include_str!("../../queries/alerts/open_escalations.sql"),
+    ),
 ];
 
 const TIME_ZONE_PLACEHOLDER: &str = "{{time_zone}}";

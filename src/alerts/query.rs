@@ -1,0 +1,286 @@
+//! Runs the views of `queries/alerts/` and turns their rows into what [`super::judge`]
+//! needs. Only aggregated hours, day counts, failed items and open escalations leave
+//! DataFusion; theme matching of the candidate texts happens here (as in the plans' cause
+//! analysis), and no text is kept.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type, TimeUnit};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+
+use super::detect::{Counts, Slot};
+use crate::score::ScoreError;
+
+/// A shopper evaluation with failed critical items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriticalFailure {
+    pub evaluation_id: String,
+    pub evaluated_at: DateTime<Utc>,
+    pub unit: String,
+    pub channel: String,
+    pub items: Vec<String>,
+}
+
+/// An escalation without an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenEscalation {
+    pub interaction_id: String,
+    pub unit: String,
+    pub channel: String,
+    pub escalated_to: Option<String>,
+    pub escalated_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+}
+
+/// Everything the alerts judge, aggregated.
+#[derive(Debug, Clone, Default)]
+pub struct AlertData {
+    /// (channel, unit) → local (date, hour) → counts.
+    pub hours: BTreeMap<(String, String), BTreeMap<Slot, Counts>>,
+    /// unit → (date, 0) → dissatisfied signals.
+    pub signals: BTreeMap<String, BTreeMap<Slot, Counts>>,
+    /// (unit, date, channel) → signals (the channel of a reputational alert).
+    pub signal_channels: BTreeMap<(String, NaiveDate, String), u64>,
+    pub critical: Vec<CriticalFailure>,
+    pub escalations: Vec<OpenEscalation>,
+    /// The last `received_at` in the lake: hours after it are not judged.
+    pub data_end: Option<DateTime<Utc>>,
+    /// The first local date of any interaction or signal.
+    pub first_date: Option<NaiveDate>,
+}
+
+fn run_err(table: &str) -> impl Fn(DataFusionError) -> ScoreError + '_ {
+    move |source| ScoreError::Run {
+        table: table.to_string(),
+        source,
+    }
+}
+
+async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
+    ctx.sql(sql).await?.collect().await
+}
+
+fn column(b: &RecordBatch, name: &str, t: &DataType) -> ArrayRef {
+    cast(b.column_by_name(name).expect("selected column"), t).expect("castable column")
+}
+
+fn texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let c = column(b, name, &DataType::Utf8);
+    let c = c.as_string::<i32>();
+    (0..c.len())
+        .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
+        .collect()
+}
+
+fn ints(b: &RecordBatch, name: &str) -> Vec<i64> {
+    let c = column(b, name, &DataType::Int64);
+    let c = c.as_primitive::<Int64Type>();
+    (0..c.len())
+        .map(|i| if c.is_null(i) { 0 } else { c.value(i) })
+        .collect()
+}
+
+fn dates(b: &RecordBatch, name: &str) -> Vec<Option<NaiveDate>> {
+    let c = column(b, name, &DataType::Date32);
+    let c = c.as_primitive::<Date32Type>();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    (0..c.len())
+        .map(|i| (!c.is_null(i)).then(|| epoch + chrono::Duration::days(c.value(i) as i64)))
+        .collect()
+}
+
+fn times(b: &RecordBatch, name: &str) -> Vec<Option<DateTime<Utc>>> {
+    let c = column(
+        b,
+        name,
+        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    );
+    let c = c.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
+    (0..c.len())
+        .map(|i| {
+            (!c.is_null(i))
+                .then(|| DateTime::from_timestamp_micros(c.value(i)))
+                .flatten()
+        })
+        .collect()
+}
+
+fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
+    let c = column(b, name, &DataType::Boolean);
+    let c = c.as_boolean();
+    (0..c.len()).map(|i| !c.is_null(i) && c.value(i)).collect()
+}
+
+/// Words of the negative themes, folded like the texts.
+pub fn negative_words(catalog: &crate::catalog::Catalog) -> Vec<String> {
+    catalog
+        .alerts
+        .negative_themes
+        .iter()
+        .filter_map(|t| catalog.themes.get(t))
+        .flatten()
+        .map(|w| fold(w))
+        .collect()
+}
+
+/// Lowercase without accents (the themes' matching rule).
+pub fn fold(s: &str) -> String {
+    crate::vocabulary::fold_code(s).replace('_', " ")
+}
+
+/// Whether a candidate row is a dissatisfied signal.
+pub fn is_dissatisfied(low_overall: bool, text: Option<&str>, words: &[String]) -> bool {
+    low_overall
+        || text.is_some_and(|t| {
+            let f = fold(t);
+            words.iter().any(|w| f.contains(w.as_str()))
+        })
+}
+
+/// Runs the alert views over the session's lake; `words` are the negative themes'
+/// (see [`negative_words`]).
+pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<AlertData, ScoreError> {
+    let mut d = AlertData::default();
+    for b in collect(
+        ctx,
+        "select max(received_at) as data_end, min(local_date) as first_date from interactions",
+    )
+    .await
+    .map_err(run_err("interactions"))?
+    {
+        d.data_end = times(&b, "data_end").into_iter().flatten().next();
+        d.first_date = dates(&b, "first_date").into_iter().flatten().next();
+    }
+    for b in collect(ctx, "select * from alert_hours")
+        .await
+        .map_err(run_err("alert_hours"))?
+    {
+        let (c, u, dt, h) = (
+            texts(&b, "channel"),
+            texts(&b, "unit"),
+            dates(&b, "local_date"),
+            ints(&b, "local_hour"),
+        );
+        let (n, j, a) = (
+            ints(&b, "n_inbound"),
+            ints(&b, "n_calls_judged"),
+            ints(&b, "n_abandoned"),
+        );
+        for i in 0..b.num_rows() {
+            let (Some(c), Some(u), Some(dt)) = (c[i].clone(), u[i].clone(), dt[i]) else {
+                continue;
+            };
+            let e = d
+                .hours
+                .entry((c, u))
+                .or_default()
+                .entry((dt, h[i] as u32))
+                .or_default();
+            e.n += n[i] as u64;
+            e.judged += j[i] as u64;
+            e.abandoned += a[i] as u64;
+        }
+    }
+    for b in collect(ctx, "select * from dissatisfaction_candidates")
+        .await
+        .map_err(run_err("dissatisfaction_candidates"))?
+    {
+        let (u, c, dt, low, t) = (
+            texts(&b, "unit"),
+            texts(&b, "channel"),
+            dates(&b, "local_date"),
+            bools(&b, "is_low_overall"),
+            texts(&b, "text"),
+        );
+        for i in 0..b.num_rows() {
+            let (Some(u), Some(dt)) = (u[i].clone(), dt[i]) else {
+                continue;
+            };
+            if !is_dissatisfied(low[i], t[i].as_deref(), words) {
+                continue;
+            }
+            d.signals
+                .entry(u.clone())
+                .or_default()
+                .entry((dt, 0))
+                .or_default()
+                .n += 1;
+            if let Some(c) = c[i].clone() {
+                *d.signal_channels.entry((u, dt, c)).or_default() += 1;
+            }
+            d.first_date = Some(d.first_date.map_or(dt, |f| f.min(dt)));
+        }
+    }
+    let mut crit: BTreeMap<String, CriticalFailure> = BTreeMap::new();
+    for b in collect(ctx, "select * from critical_failures")
+        .await
+        .map_err(run_err("critical_failures"))?
+    {
+        let (id, at, u, c, item) = (
+            texts(&b, "evaluation_id"),
+            times(&b, "evaluated_at"),
+            texts(&b, "unit"),
+            texts(&b, "channel"),
+            texts(&b, "item"),
+        );
+        for i in 0..b.num_rows() {
+            let (Some(id), Some(at), Some(u), Some(c), Some(item)) = (
+                id[i].clone(),
+                at[i],
+                u[i].clone(),
+                c[i].clone(),
+                item[i].clone(),
+            ) else {
+                continue;
+            };
+            let e = crit.entry(id.clone()).or_insert_with(|| CriticalFailure {
+                evaluation_id: id,
+                evaluated_at: at,
+                unit: u,
+                channel: c,
+                items: Vec::new(),
+            });
+            if !e.items.contains(&item) {
+                e.items.push(item);
+                e.items.sort();
+            }
+        }
+    }
+    d.critical = crit.into_values().collect();
+    for b in collect(
+        ctx,
+        "select * from open_escalations order by interaction_id",
+    )
+    .await
+    .map_err(run_err("open_escalations"))?
+    {
+        let (id, u, c, to, at, due) = (
+            texts(&b, "interaction_id"),
+            texts(&b, "unit"),
+            texts(&b, "channel"),
+            texts(&b, "escalated_to"),
+            times(&b, "escalated_at"),
+            dates(&b, "escalation_due_date"),
+        );
+        for i in 0..b.num_rows() {
+            let (Some(id), Some(u), Some(c), Some(at), Some(due)) =
+                (id[i].clone(), u[i].clone(), c[i].clone(), at[i], due[i])
+            else {
+                continue;
+            };
+            d.escalations.push(OpenEscalation {
+                interaction_id: id,
+                unit: u,
+                channel: c,
+                escalated_to: to[i].clone(),
+                escalated_at: at,
+                due_date: due,
+            });
+        }
+    }
+    Ok(d)
+}
