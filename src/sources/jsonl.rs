@@ -215,9 +215,14 @@ impl JsonlSource {
             };
             if total + take <= LINE_LIMIT {
                 self.buf.extend_from_slice(&chunk[..take]);
-            } else if total < 16 && self.line_start.is_empty() {
-                self.line_start = self.buf.clone();
-                self.line_start.extend_from_slice(&chunk[..take.min(16)]);
+            } else if self.line_start.is_empty() {
+                self.line_start = self
+                    .buf
+                    .iter()
+                    .chain(&chunk[..take])
+                    .take(64)
+                    .copied()
+                    .collect();
             }
             total += take;
             self.reader.consume(if done { take + 1 } else { take });

@@ -76,7 +76,11 @@ impl XlsxSource {
                 source: e,
             });
         }
-        let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| xlsx_err(path, e))?;
+        let opened = std::panic::catch_unwind(|| open_workbook::<Xlsx<_>, _>(path));
+        let mut wb: Xlsx<_> = match opened {
+            Ok(wb) => wb.map_err(|e| xlsx_err(path, e))?,
+            Err(_) => return Err(xlsx_err(path, "the workbook is damaged")),
+        };
         let names = wb.sheet_names();
         let name = match sheet {
             None => match names.first() {
@@ -106,20 +110,34 @@ impl XlsxSource {
             }
         };
         let sheet_err = |e: calamine::XlsxError| xlsx_err(path, format!("sheet '{name}': {e}"));
-        let mut cells = Vec::new();
-        match wb.worksheet_cells_reader(&name) {
-            Ok(mut reader) => {
-                while let Some(cell) = reader.next_cell().map_err(sheet_err)? {
-                    if matches!(cell.get_value(), calamine::DataRef::Empty) {
-                        continue;
+        // calamine 0.30 panics on some damaged sheets (a shared-string index past the
+        // table, found by fuzzing): that is a damaged workbook, not a crash.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut cells = Vec::new();
+            match wb.worksheet_cells_reader(&name) {
+                Ok(mut reader) => {
+                    while let Some(cell) = reader.next_cell().map_err(sheet_err)? {
+                        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+                            continue;
+                        }
+                        cells.push((cell.get_position(), Data::from(cell.get_value().clone())));
                     }
-                    cells.push((cell.get_position(), Data::from(cell.get_value().clone())));
                 }
+                // A chart sheet or the like: no cells.
+                Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+                Err(e) => return Err(sheet_err(e)),
             }
-            // A chart sheet or the like: no cells.
-            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
-            Err(e) => return Err(sheet_err(e)),
-        }
+            Ok(cells)
+        }));
+        let mut cells = match read {
+            Ok(cells) => cells?,
+            Err(_) => {
+                return Err(xlsx_err(
+                    path,
+                    format!("sheet '{name}' is damaged (a cell refers to something the workbook does not have); open it in Excel and save it again"),
+                ))
+            }
+        };
         // Usually in order already; the sort is stable and cheap then.
         cells.sort_by_key(|(pos, _)| *pos);
         let first_col = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
