@@ -53,6 +53,12 @@
 //!   a space or `,;:)!?`);
 //! * **dates and times**: `12/10/2026`, `2026-10-12`, `12-10-2026`, `12.10.2026`,
 //!   `10:30` (their digit groups match no shape);
+//! * **ids and codes**: digits glued to letters by nothing, `-` or `_`
+//!   (`INT-2026-0000233`, `R_1017234567`, `caso4440555`) are part of a code: inside
+//!   one only an unmistakable phone (10 national digits, with `57`/`0057`, or
+//!   `01800`: `WA-3001234567` → `WA-[telefono]`) or a document right after its
+//!   cue (`CC1017234567`) is redacted; a 7-digit local number or a bare 8–10
+//!   digit run inside a code is kept;
 //! * **small numbers and short codes**: anything under 6 digits (`semestre 3`,
 //!   `2 horas`, `código SNIES 1234`), 6-digit numbers without a cue, numbers of
 //!   11+ digits that are not phones (case or ticket numbers), and groupings
