@@ -477,6 +477,30 @@ mod tests {
         assert!(e.contains("`1.23,5`") && e.contains("thousands"), "{e}");
     }
 
+    proptest::proptest! {
+        /// Any text: an answer, never a panic; a number Excel es-CO would display
+        /// (`1.234.567,89`) reads back as that number.
+        #[test]
+        fn decimals_never_panic_and_read_grouped_numbers(
+            text in "\\PC{0,24}",
+            cents in 0u64..10_000_000_000,
+        ) {
+            let _ = parse_decimal(&text);
+            let _ = is_scientific_notation(&text);
+            let int = (cents / 100).to_string();
+            let mut grouped = String::new();
+            for (i, c) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    grouped.push('.');
+                }
+                grouped.push(c);
+            }
+            let shown = format!("{grouped},{:02}", cents % 100);
+            let v = parse_decimal(&shown).unwrap();
+            proptest::prop_assert!((v - cents as f64 / 100.0).abs() < 1e-6, "{} -> {}", shown, v);
+        }
+    }
+
     #[test]
     fn excel_scientific_notation_is_recognised() {
         for s in [
