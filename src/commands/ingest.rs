@@ -210,10 +210,17 @@ fn print_summary(s: &IngestSummary) {
     for (code, (n, example)) in &s.reasons {
         println!("    {n:>8} × {code}: e.g. {example}");
     }
+    if !s.warnings.is_empty() {
+        let total: u64 = s.warnings.values().map(|(n, _)| n).sum();
+        println!("  warnings: {total} row(s) kept with a value dropped");
+        for (code, (n, example)) in &s.warnings {
+            println!("    {n:>8} × {code}: e.g. {example}");
+        }
+    }
     if !s.unknown_columns.is_empty() {
         println!(
             "  ignored unknown column(s): {}",
-            s.unknown_columns.join(", ")
+            crate::sources::capped_list(&s.unknown_columns, 20)
         );
     }
 }

@@ -39,6 +39,11 @@ pub(super) fn read_and_validate(
         scratch,
         abort: AtomicBool::new(false),
         rows_read: AtomicU64::new(0),
+        quarantine: Mutex::new(PartitionedWriter::new(
+            schema::quarantine(),
+            QUARANTINE_BUDGET,
+            scratch,
+        )?),
         progress: crate::progress::rows_spinner(&format!("Ingesting {file}")),
     };
 
@@ -91,7 +96,10 @@ pub(super) fn read_and_validate(
     tracing::debug!(elapsed = ?started.elapsed(), "Files finished.");
     let mut superseded = 0;
     let mut keys: Vec<u64> = Vec::new();
-    let mut quarantine_batches = Vec::new();
+    let mut quarantine = conversion
+        .quarantine
+        .into_inner()
+        .map_err(|_| IngestError::Internal("a quarantine writer panicked".into()))?;
     let mut reasons: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut parts = Vec::new();
     let mut tmps = Vec::new();
@@ -99,7 +107,9 @@ pub(super) fn read_and_validate(
         let f = f?;
         superseded += f.superseded;
         keys.extend(f.sorted_keys);
-        quarantine_batches.extend(f.quarantine);
+        for batch in &f.quarantine {
+            quarantine.write(QUARANTINE_PART, batch)?;
+        }
         for (code, (n, example)) in f.reasons {
             reasons.entry(code).or_insert((0, example)).0 += n;
         }
@@ -118,16 +128,12 @@ pub(super) fn read_and_validate(
         superseded += drop_superseded_rows(&mut parts, opts.kind)?;
     }
 
-    let quarantine_rows = quarantine_batches
-        .iter()
-        .map(|b| b.num_rows() as u64)
-        .sum::<u64>();
-    let quarantine = if quarantine_rows > 0 {
-        Some(writer::encode(schema::quarantine(), &quarantine_batches)?)
-    } else {
-        None
-    };
+    let quarantine_rows = quarantine.rows();
+    let (quarantine_parts, quarantine_tmp) = quarantine.finish()?;
+    tmps.push(quarantine_tmp);
+    let quarantine = quarantine_parts.into_iter().next();
     Ok(ReadResult {
+        warnings: ctx.warnings(),
         described,
         unknown_columns,
         rows_read,
@@ -160,7 +166,15 @@ struct Conversion<'a> {
     abort: AtomicBool,
     rows_read: AtomicU64,
     progress: indicatif::ProgressBar,
+    /// Rejected rows of every worker, written to one local file as they come (memory
+    /// stays bounded whatever share of the rows is rejected).
+    quarantine: Mutex<PartitionedWriter>,
 }
+
+/// Memory the quarantine file's writer may buffer before it writes a row group.
+const QUARANTINE_BUDGET: usize = 32 << 20;
+/// The quarantine writer's one partition (its file becomes `quarantine/<table>/<batch>`).
+const QUARANTINE_PART: &str = "quarantine";
 
 impl Conversion<'_> {
     fn worker(&self, w: usize, workers: usize) -> Result<Worker, IngestError> {
@@ -187,7 +201,7 @@ impl Conversion<'_> {
             .rows_read
             .fetch_add(chunk.len as u64, Ordering::Relaxed);
         self.progress.set_position(rows + chunk.len as u64);
-        let result = worker.process(
+        let mut result = worker.process(
             chunk,
             self.converter,
             self.ctx,
@@ -195,6 +209,14 @@ impl Conversion<'_> {
             self.max_held_rows,
             self.path,
         );
+        if result.is_ok() && !worker.quarantine_batches.is_empty() {
+            let mut quarantine = self.quarantine.lock().expect("quarantine writer");
+            result = worker
+                .quarantine_batches
+                .drain(..)
+                .try_for_each(|b| quarantine.write(QUARANTINE_PART, &b))
+                .map_err(IngestError::from);
+        }
         if result.is_err() {
             self.abort.store(true, Ordering::Relaxed);
         }
@@ -409,7 +431,7 @@ fn check_required_columns(
     if !source.unknown_columns().is_empty() {
         present_list.push_str(&format!(
             " (and unknown: {})",
-            source.unknown_columns().join(", ")
+            sources::capped_list(source.unknown_columns(), 20)
         ));
     }
     Err(IngestError::MissingColumns {

@@ -121,6 +121,8 @@ pub struct IngestSummary {
     pub rows_quarantined: u64,
     /// reason code → (count, first message).
     pub reasons: BTreeMap<String, (u64, String)>,
+    /// Rows kept with a value dropped: warning code → (count, first message).
+    pub warnings: BTreeMap<String, (u64, String)>,
     pub unknown_columns: Vec<String>,
     pub files_written: usize,
     pub elapsed: Duration,
@@ -152,6 +154,18 @@ pub async fn ingest_file(
     opts: &IngestOptions,
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
+    // A file that changes while it is read (still being written, cut short) is refused
+    // whole: its size and modification time must be the same before the commit.
+    let stamp = sources::FileStamp::read(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let changed = || sources::FileStamp::read(path).map_or(true, |now| now != stamp);
+    let changed_error = || {
+        IngestError::Source(SourceError::Changed {
+            path: path.to_path_buf(),
+        })
+    };
     let (owned_path, kind, read_opts) = (path.to_path_buf(), opts.kind, opts.read.clone());
     let prescan = match &opts.adapted {
         // An adapter's rows: its hash covers the settings and the vendor file.
@@ -160,9 +174,16 @@ pub async fn ingest_file(
             repeated: None,
             ranges: None,
         },
-        None => tokio::task::spawn_blocking(move || prescan(&owned_path, kind, &read_opts))
-            .await
-            .map_err(|e| IngestError::Internal(e.to_string()))??,
+        None => {
+            let prescan =
+                tokio::task::spawn_blocking(move || prescan(&owned_path, kind, &read_opts))
+                    .await
+                    .map_err(|e| IngestError::Internal(e.to_string()))?;
+            match prescan {
+                Err(_) if changed() => return Err(changed_error()),
+                other => other?,
+            }
+        }
     };
     let label = match &opts.adapted {
         Some(adapted) => adapted.file_label.clone(),
@@ -224,6 +245,10 @@ pub async fn ingest_file(
         summary.rows_read = read.rows_read;
         summary.rows_quarantined = read.quarantine_rows;
         summary.reasons = read.reasons.clone();
+        summary.warnings = read.warnings.clone();
+        for (code, (n, first)) in &summary.warnings {
+            tracing::warn!(file = %display_name(path), code = %code, rows = n, "{first}");
+        }
         summary.rows_superseded_in_file = read.superseded;
 
         let mut staged = Vec::new();
@@ -279,12 +304,9 @@ pub async fn ingest_file(
         }
 
         let quarantine_file = match &read.quarantine {
-            Some(bytes) => {
+            Some(part) => {
                 let relative = format!("quarantine/{table}/{batch_id}.parquet");
-                staged.push(StagedFile {
-                    path: relative.clone(),
-                    bytes: bytes.clone(),
-                });
+                local.push((relative.clone(), part.path.clone()));
                 Some(FileEntry {
                     path: relative,
                     rows: read.quarantine_rows,
@@ -317,13 +339,22 @@ pub async fn ingest_file(
             removes,
         };
         tracing::debug!(elapsed = ?started.elapsed(), "Earlier versions removed.");
+        if changed() {
+            return Err(changed_error());
+        }
         commit::publish_with_local(lake, &manifest, staged, local).await?;
         summary.batch_id = Some(batch_id);
         Ok::<(), IngestError>(())
     }
     .await;
     lock.release().await?;
-    result?;
+    match result {
+        // Whatever went wrong reading a file that changed meanwhile, the change is the news.
+        Err(IngestError::Source(_) | IngestError::MissingColumns { .. }) if changed() => {
+            return Err(changed_error())
+        }
+        other => other?,
+    }
     summary.elapsed = started.elapsed();
     tracing::info!(
         file = %summary.file,
@@ -337,6 +368,7 @@ pub async fn ingest_file(
 
 /// The outcome of reading one file, before anything reaches the lake.
 struct ReadResult {
+    warnings: BTreeMap<String, (u64, String)>,
     described: String,
     unknown_columns: Vec<String>,
     rows_read: u64,
@@ -345,7 +377,8 @@ struct ReadResult {
     reasons: BTreeMap<String, (u64, String)>,
     parts: Vec<writer::FinishedPart>,
     _tmp: Vec<tempfile::TempDir>,
-    quarantine: Option<Bytes>,
+    /// The rejected rows' file on local disk (in one of `_tmp`).
+    quarantine: Option<writer::FinishedPart>,
     /// Key hashes of the rows written, sorted, each once.
     keys: Vec<u64>,
 }

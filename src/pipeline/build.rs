@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::config::PipelineFile;
 use super::{
     inbox, problem, steps, CatchUp, CatchUpPolicy, ConfigProblem, Overlap, OverlapPolicy, Pipeline,
-    RetryPolicy, Schedule, Source, StepKind, DEFAULT_TIMEZONE,
+    RetryPolicy, Schedule, Source, StepKind, DEFAULT_SETTLE, DEFAULT_TIMEZONE,
 };
 use crate::schedule::cron_expr::CronExpr;
 use crate::sources::Format;
@@ -306,6 +306,7 @@ impl<'a> Builder<'a> {
         }
 
         let lake = file.lake.as_ref().map(|l| l.get_ref().clone());
+        let settle = self.duration(file.settle, "settle", DEFAULT_SETTLE);
 
         let attempts = match &file.retry.attempts {
             None => 3,
@@ -414,6 +415,7 @@ impl<'a> Builder<'a> {
             schedule,
             lake,
             sources,
+            settle,
             steps,
             report_dir: PathBuf::from(file.outputs.report_dir.unwrap_or_else(|| "reports".into())),
             retry,

@@ -20,6 +20,10 @@ pub struct PipelineFile {
     pub timezone: Option<Spanned<String>>,
     /// Lake URL or folder (default: the command line's `--lake` / `$MOMENTOS_LAKE`).
     pub lake: Option<Spanned<String>>,
+    /// How long an inbox file must go without being written (its size, modification and
+    /// change times untouched) before a run takes it, e.g. `30s` (the default), `2m`:
+    /// a file still being copied in is left for a later run.
+    pub settle: Option<Spanned<String>>,
     /// Inbox folders to ingest from, one `[[sources]]` table each.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,

@@ -41,6 +41,51 @@ pub struct InboxFile {
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub mtime_ns: i128,
+    /// The last time the file was written or its times set (the later of its
+    /// modification and status-change times), nanoseconds since the epoch.
+    pub touched_ns: i128,
+}
+
+impl InboxFile {
+    /// Whether nothing has touched the file for `settle` up to `now` (ns since the epoch):
+    /// a file still being written (or copied with its times preserved, which sets the
+    /// status-change time) is left for a later run. A time in the future is not settled.
+    pub fn settled(&self, settle: std::time::Duration, now_ns: i128) -> bool {
+        now_ns - self.touched_ns >= settle.as_nanos() as i128
+    }
+
+    /// Whether the file is still what was listed (same size and times): checked again
+    /// just before it is ingested.
+    pub fn still_same(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|m| {
+            let (mtime_ns, touched_ns) = times(&m);
+            m.len() == self.size && mtime_ns == self.mtime_ns && touched_ns == self.touched_ns
+        })
+    }
+}
+
+/// Now, nanoseconds since the epoch.
+pub fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// (modification time, later of modification and status-change time), ns since the epoch.
+fn times(meta: &std::fs::Metadata) -> (i128, i128) {
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    #[cfg(unix)]
+    let ctime_ns = {
+        use std::os::unix::fs::MetadataExt;
+        meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128
+    };
+    #[cfg(not(unix))]
+    let ctime_ns = mtime_ns;
+    (mtime_ns, mtime_ns.max(ctime_ns))
 }
 
 /// The files of an inbox that the source's glob matches, oldest first.
@@ -65,15 +110,12 @@ pub fn list(source: &Source) -> Result<Vec<InboxFile>, String> {
             Ok(m) if m.is_file() => m,
             _ => continue,
         };
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
+        let (mtime_ns, touched_ns) = times(&meta);
         out.push(InboxFile {
             path: entry.path(),
             size: meta.len(),
             mtime_ns,
+            touched_ns,
         });
     }
     out.sort_by(|a, b| a.mtime_ns.cmp(&b.mtime_ns).then(a.path.cmp(&b.path)));
@@ -204,5 +246,26 @@ mod tests {
         let mut grown = files[0].clone();
         grown.size += 1;
         assert_eq!(again.hash_if_unchanged(&grown), None);
+    }
+
+    #[test]
+    fn a_file_is_taken_only_once_it_has_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("interactions.csv");
+        std::fs::write(&path, "a").unwrap();
+        let source = Source {
+            kind: SourceKind::Interactions,
+            inbox: dir.path().to_path_buf(),
+            glob: glob::Pattern::new("*.csv").unwrap(),
+            format: None,
+            sheet: None,
+        };
+        let file = list(&source).unwrap().remove(0);
+        let settle = std::time::Duration::from_secs(30);
+        assert!(!file.settled(settle, now_ns()), "just written");
+        assert!(file.settled(settle, now_ns() + 31_000_000_000));
+        assert!(file.still_same());
+        std::fs::write(&path, "ab").unwrap();
+        assert!(!file.still_same(), "written again");
     }
 }

@@ -28,6 +28,9 @@ pub use steps::StepKind;
 
 /// Folder searched for pipeline files when `--pipelines` is not given.
 pub const DEFAULT_DIR: &str = "pipelines";
+/// How long an inbox file must go unwritten before a run takes it, when the file says
+/// nothing (`settle`).
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(30);
 /// Time zone of a schedule when the file names none.
 pub const DEFAULT_TIMEZONE: &str = "America/Bogota";
 
@@ -111,6 +114,8 @@ pub struct Pipeline {
     /// The lake named by the file, if any (else the command line's).
     pub lake: Option<String>,
     pub sources: Vec<Source>,
+    /// How long an inbox file must go unwritten before a run takes it.
+    pub settle: Duration,
     pub steps: Vec<StepKind>,
     pub report_dir: PathBuf,
     pub retry: RetryPolicy,

@@ -172,7 +172,7 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         .filter_map(|m| m.source_hash.map(|h| (m.table, h)))
         .collect();
     let mut seen = inbox::SeenFiles::load(lake, &ctx.pipeline.name).await?;
-    let (mut ingested, mut unchanged, mut failed) = (0u32, 0u32, 0u32);
+    let (mut ingested, mut unchanged, mut failed, mut waiting) = (0u32, 0u32, 0u32, 0u32);
     'sources: for source in &ctx.pipeline.sources {
         let table = source.kind.code();
         let files = match inbox::list(source) {
@@ -190,6 +190,13 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
             if ctx.shutdown.is_cancelled() {
                 out.interrupted = true;
                 break 'sources;
+            }
+            // A file written less than `settle` ago may still be arriving: a later run
+            // takes it (ingestion also refuses a file that changes while it is read).
+            if !file.settled(ctx.pipeline.settle, inbox::now_ns()) || !file.still_same() {
+                tracing::info!(file = %file.path.display(), settle = ?ctx.pipeline.settle, "File still being written; left for a later run.");
+                waiting += 1;
+                continue;
             }
             if let Some(hash) = seen.hash_if_unchanged(&file) {
                 if known.contains(&(table.to_string(), hash.to_string())) {
@@ -259,11 +266,16 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         }
     }
     seen.save(lake).await?;
-    let total = ingested + unchanged + failed;
+    let total = ingested + unchanged + failed + waiting;
     out.detail = format!(
-        "{total} file(s): {ingested} ingested, {unchanged} unchanged{}{}",
+        "{total} file(s): {ingested} ingested, {unchanged} unchanged{}{}{}",
         if failed > 0 {
             format!(", {failed} failed")
+        } else {
+            String::new()
+        },
+        if waiting > 0 {
+            format!(", {waiting} still being written (left for a later run)")
         } else {
             String::new()
         },

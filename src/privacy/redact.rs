@@ -53,6 +53,12 @@
 //!   a space or `,;:)!?`);
 //! * **dates and times**: `12/10/2026`, `2026-10-12`, `12-10-2026`, `12.10.2026`,
 //!   `10:30` (their digit groups match no shape);
+//! * **ids and codes**: digits glued to letters by nothing, `-` or `_`
+//!   (`INT-2026-0000233`, `R_1017234567`, `caso4440555`) are part of a code: inside
+//!   one only an unmistakable phone (10 national digits, with `57`/`0057`, or
+//!   `01800`: `WA-3001234567` → `WA-[telefono]`) or a document right after its
+//!   cue (`CC1017234567`) is redacted; a 7-digit local number or a bare 8–10
+//!   digit run inside a code is kept;
 //! * **small numbers and short codes**: anything under 6 digits (`semestre 3`,
 //!   `2 horas`, `código SNIES 1234`), 6-digit numbers without a cue, numbers of
 //!   11+ digits that are not phones (case or ticket numbers), and groupings
@@ -278,6 +284,32 @@ fn number_span(
         return true;
     }
     let cue = has_cue(&text[..start]);
+    // Digits glued to letters (`INT-2026-0000233`, `R_1017234567`) belong to a code such
+    // as an id: inside one only an unmistakable phone (10 national digits, with 57 or
+    // 0057, or 01800) or a document right after its cue (`CC1017234567`) is redacted, so
+    // ids stay readable. `[` and `]` count as letters: a replacement token glues like a
+    // word, which keeps redaction idempotent.
+    let is_code = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'[' | b']');
+    let is_letter = |c: u8| c.is_ascii_alphabetic() || matches!(c, b'[' | b']');
+    let letter_near = |it: &mut dyn Iterator<Item = u8>| {
+        for c in it.take(64) {
+            if is_letter(c) {
+                return true;
+            }
+            if !is_code(c) {
+                return false;
+            }
+        }
+        false
+    };
+    let left_glued = letter_near(&mut b[..start].iter().rev().copied());
+    let right_glued = letter_near(&mut b[end..].iter().copied());
+    let first_break = (start..end).find(|&k| !is_code(b[k])).unwrap_or(end);
+    let last_break = (start..end)
+        .rev()
+        .find(|&k| !is_code(b[k]))
+        .map_or(start, |k| k + 1);
+    let attached = start > 0 && b[start - 1].is_ascii_alphabetic();
     let m = groups.len();
     let seg_range = |i: usize, j: usize| -> (usize, usize) {
         let s = if i == 0 { start } else { groups[i].0 };
@@ -303,10 +335,12 @@ fn number_span(
             if digits < 6 {
                 continue;
             }
-            let Some(kind) = classify(b, &groups[..], i, j, cue && i == 0) else {
+            let (s, e) = seg_range(i, j);
+            let glued = (left_glued && s <= first_break) || (right_glued && e >= last_break);
+            let seg_cue = cue && i == 0 && (!glued || attached);
+            let Some(kind) = classify(b, &groups[..], i, j, seg_cue, glued) else {
                 continue;
             };
-            let (s, e) = seg_range(i, j);
             if is_money_or_percent(text, s, e) {
                 continue;
             }
@@ -337,7 +371,14 @@ fn number_span(
 }
 
 /// Is the segment made of groups `i..j` an identifier, and which kind?
-fn classify(b: &[u8], groups: &[(usize, usize)], i: usize, j: usize, cue: bool) -> Option<Kind> {
+fn classify(
+    b: &[u8],
+    groups: &[(usize, usize)],
+    i: usize,
+    j: usize,
+    cue: bool,
+    glued: bool,
+) -> Option<Kind> {
     let mut buf = [0u8; MAX_DIGITS];
     let mut n = 0;
     for &(s, e) in &groups[i..j] {
@@ -353,10 +394,18 @@ fn classify(b: &[u8], groups: &[(usize, usize)], i: usize, j: usize, cue: bool) 
     let local7 =
         |from: usize| lens_are(from, &[7]) || lens_are(from, &[3, 4]) || lens_are(from, &[3, 2, 2]);
 
-    let phone = is_national_number(d)
+    let strong_phone = is_national_number(d)
         || (n == 12 && d.starts_with(b"57") && is_national_number(&d[2..]))
         || (n == 14 && d.starts_with(b"0057") && is_national_number(&d[4..]))
-        || ((n == 11 || n == 12) && d.starts_with(b"01800"))
+        || ((n == 11 || n == 12) && d.starts_with(b"01800"));
+    if glued {
+        return match (strong_phone, cue && (6..=11).contains(&n)) {
+            (true, _) if !cue => Some(Kind::Phone),
+            (true, _) | (_, true) => Some(Kind::Document),
+            _ => None,
+        };
+    }
+    let phone = strong_phone
         || (n == 7 && local7(i))
         || (j - i >= 2
             && len(i) <= 3
@@ -654,6 +703,29 @@ mod tests {
         ] {
             keep(input);
         }
+    }
+
+    #[test]
+    fn ids_keep_their_digits() {
+        for input in [
+            "INT-2026-0000233",
+            "caso INT-2026-0000233 abierto",
+            "R_1017234567x",
+            "ID-2026-4440555",
+            "resp-43123456",
+            "4440555-abc",
+            "TKT-2026-12.345",
+        ] {
+            keep(input);
+        }
+        check("WA-3001234567", "WA-[telefono]");
+        check("cel3186727815 x4440555", "cel[telefono] x4440555");
+        check(
+            "INT-2026-0000233 tel 4440555",
+            "INT-2026-0000233 tel [telefono]",
+        );
+        check("x4440555 3001234567", "x4440555 [telefono]");
+        check("4440555-3001234567x", "4440555-[telefono]x");
     }
 
     #[test]

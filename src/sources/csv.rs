@@ -30,6 +30,7 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ::csv::{ByteRecord, ReaderBuilder, Terminator};
 use encoding_rs::WINDOWS_1252;
@@ -294,8 +295,8 @@ impl CsvSource {
             brec: ByteRecord::new(),
             fields: Vec::new(),
             layout: RecordLayout {
-                header: Vec::new(),
-                map: HeaderMap::new(&[], columns),
+                header: Arc::new(Vec::new()),
+                map: Arc::new(HeaderMap::new(&[], columns)),
                 ncols: columns.len(),
             },
             sep,
@@ -339,9 +340,11 @@ impl CsvSource {
         if !columns.is_empty() && !map.any_present() {
             return Err(not_tabular(path, no_header_detail(&header, columns)));
         }
-        src.record_limit = RECORD_LIMIT.max(header.len() as u64 * FIELD_LIMIT as u64 * 2);
-        src.layout.map = map;
-        src.layout.header = header;
+        // Wide files get room for a full field in every column, up to 1 GiB.
+        src.record_limit =
+            RECORD_LIMIT.max((header.len() as u64 * FIELD_LIMIT as u64 * 2).min(1 << 30));
+        src.layout.map = Arc::new(map);
+        src.layout.header = Arc::new(header);
         if !cr_only {
             let pos = src.rdr.position();
             let header_end = pos.byte() + if bom { 3 } else { 0 };
@@ -535,9 +538,10 @@ pub(super) struct RawRecord<'a> {
 /// the range readers, so that both read and report alike.
 #[derive(Clone)]
 pub(super) struct RecordLayout {
-    /// Original header names (for problem messages).
-    header: Vec<String>,
-    pub(super) map: HeaderMap,
+    /// Original header names (for problem messages). Shared by the range readers: a
+    /// hostile header can hold a million names.
+    header: Arc<Vec<String>>,
+    pub(super) map: Arc<HeaderMap>,
     ncols: usize,
 }
 
@@ -610,6 +614,11 @@ impl RecordLayout {
             rec.add_problem(format_args!("field '{name}' contains a NUL byte"));
         }
         cp1252_fields
+    }
+
+    /// Wanted columns (the length of every record's values).
+    pub(super) fn ncols(&self) -> usize {
+        self.ncols
     }
 
     fn field_name(&self, i: usize) -> String {
@@ -931,20 +940,31 @@ mod tests {
     }
 
     #[test]
-    fn runaway_record_is_bounded() {
-        let mut text = b"a,b\n1,\"".to_vec();
+    fn runaway_record_is_bounded_and_reading_goes_on() {
+        // A huge field (closed) on line 3, then a record whose quote never closes.
+        let mut text = b"a,b\n1,ok\n2,\"".to_vec();
         text.extend(std::iter::repeat_n(b'y', 300_000));
+        text.extend_from_slice(b"\nstill, one field\"\n3,fine\n4,\"");
+        text.extend(std::iter::repeat_n(b'z', 300_000));
+        text.extend_from_slice(b"\n5,swallowed\n");
         let f = write(&text, ".csv");
-        let mut src = CsvSource::open(f.path(), &["a"]).unwrap();
+        let mut src = CsvSource::open(f.path(), &["a", "b"]).unwrap();
         // Simulate a tiny limit instead of writing 32 MiB.
         src.record_limit = 100_000;
         src.rest.as_mut().unwrap().record_limit = 100_000;
         let mut rec = Record::default();
-        let e = src.next_record(&mut rec).err().unwrap();
-        assert!(
-            matches!(e, SourceError::RecordTooLarge { line: 2, .. }),
-            "{e}"
-        );
+        let mut got = Vec::new();
+        while src.next_record(&mut rec).unwrap() {
+            got.push((rec.line, rec.values[0].clone(), rec.problem.clone()));
+        }
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!((got[0].0, got[0].1.as_str()), (2, "1"));
+        assert_eq!(got[1].0, 3);
+        let p = got[1].2.as_deref().unwrap();
+        assert!(p.contains("line 3 is 1 MiB long"), "{p}");
+        assert_eq!((got[2].0, got[2].1.as_str(), &got[2].2), (5, "3", &None));
+        assert_eq!(got[3].0, 6);
+        assert!(got[3].2.as_deref().unwrap().contains("never closed"));
     }
 
     #[test]

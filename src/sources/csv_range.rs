@@ -35,6 +35,7 @@ pub struct CsvRange {
     pub(super) record_limit: u64,
     scratch: String,
     cp1252_fields: u64,
+    sep: u8,
 }
 
 impl CsvRange {
@@ -63,6 +64,7 @@ impl CsvRange {
             record_limit,
             scratch: String::new(),
             cp1252_fields: 0,
+            sep,
         }
     }
 
@@ -71,22 +73,76 @@ impl CsvRange {
         self.cp1252_fields
     }
 
-    /// The record at the current position is longer than the limit: reading stops there,
-    /// as the whole-file reader's does, to keep memory bounded.
-    fn too_large(&self) -> SourceError {
-        SourceError::RecordTooLarge {
+    fn io(&self, source: std::io::Error) -> SourceError {
+        SourceError::Io {
             path: self.path.clone(),
-            line: self.line,
-            limit_mb: self.record_limit >> 20,
+            source,
         }
     }
 
+    /// Where the record starting at `at` ends (after its terminator) and how many
+    /// newlines it holds, found by walking windows through csv-core without keeping
+    /// the record: memory stays bounded however long it is.
+    fn record_end(&self, at: u64) -> Result<(u64, u64), SourceError> {
+        let mut core = csv_core::ReaderBuilder::new()
+            .delimiter(self.sep)
+            .terminator(csv_core::Terminator::Any(b'\n'))
+            .build();
+        let (mut out, mut ends) = (vec![0u8; 64 << 10], vec![0usize; 1 << 10]);
+        let (mut pos, mut newlines) = (at, 0u64);
+        loop {
+            let len = WINDOW_BYTES.min((self.end - pos) as usize);
+            let window = self.file.window(pos, len).map_err(|e| self.io(e))?;
+            let mut input = window.bytes();
+            let last = pos + input.len() as u64 == self.end;
+            loop {
+                let (res, used, _, _) = core.read_record(input, &mut out, &mut ends);
+                newlines += memchr::memchr_iter(b'\n', &input[..used]).count() as u64;
+                pos += used as u64;
+                input = &input[used..];
+                match res {
+                    csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
+                        return Ok((pos, newlines));
+                    }
+                    csv_core::ReadRecordResult::InputEmpty if last => {
+                        return Ok((self.end, newlines));
+                    }
+                    csv_core::ReadRecordResult::InputEmpty => break,
+                    // The values are not kept: the buffers are simply reused.
+                    csv_core::ReadRecordResult::OutputFull
+                    | csv_core::ReadRecordResult::OutputEndsFull => {}
+                }
+            }
+        }
+    }
+
+    /// The record at the current position is longer than the limit: it becomes a row
+    /// with a problem and no values (so it is quarantined), and reading goes on after it.
+    fn skip_too_large(&mut self, rec: &mut Record, at: u64) -> Result<(), SourceError> {
+        let (end, newlines) = self.record_end(at)?;
+        rec.reset(self.layout.ncols());
+        rec.line = self.line;
+        rec.add_problem(format_args!(
+            "the record starting at line {} is {} MiB long (the limit is {} MiB), so it was skipped; if it spans many lines a quote is probably never closed",
+            self.line,
+            (end - at).div_ceil(1 << 20),
+            self.record_limit >> 20
+        ));
+        self.line += newlines;
+        self.window = Window::empty();
+        self.window_at = end;
+        self.pos = 0;
+        self.window_bytes = WINDOW_BYTES;
+        Ok(())
+    }
+
     /// Maps a window from `at`, the start of a record that did not end in the current
-    /// one (a window twice as large when that record filled it).
-    fn map_from(&mut self, at: u64) -> Result<(), SourceError> {
+    /// one (a window twice as large when that record filled it). False when that
+    /// record is longer than the limit.
+    fn map_from(&mut self, at: u64) -> Result<bool, SourceError> {
         if self.pos == 0 && !self.window.bytes().is_empty() {
             if self.window_bytes as u64 >= self.record_limit {
-                return Err(self.too_large());
+                return Ok(false);
             }
             self.window_bytes *= 2;
         }
@@ -100,7 +156,7 @@ impl CsvRange {
             })?;
         self.window_at = at;
         self.pos = 0;
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -131,11 +187,15 @@ impl RecordSource for CsvRange {
                 false => self.fields.next(data, eof, usize::MAX),
             };
             let Some(found) = found else {
-                self.map_from(at)?;
+                if !self.map_from(at)? {
+                    self.skip_too_large(rec, at)?;
+                    return Ok(true);
+                }
                 continue;
             };
             if found.used() as u64 > self.record_limit {
-                return Err(self.too_large());
+                self.skip_too_large(rec, at)?;
+                return Ok(true);
             }
             let record = self.fields.record(data, found);
             let line = self.line;

@@ -7,10 +7,15 @@
 //! - Values: string as is (trimmed); number as its JSON text, integral
 //!   numbers without ".0"; bool "true"/"false"; null ""; nested
 //!   object/array as compact JSON text plus a row problem.
-//! - A line that is not valid JSON, or not an object, gives a record with
-//!   empty values and a problem. If the *first* non-blank line is not an
-//!   object the whole file is rejected as not JSON Lines (e.g. a JSON array
-//!   document).
+//! - A line that is not valid JSON (nested deeper than serde_json's limit of
+//!   128 included), or not an object, gives a record with empty values and a
+//!   problem, wherever it is. Lines that open an object but cannot be read
+//!   before the first good object are such records too; but if the first
+//!   non-blank line does not even open an object (`[`, a number, CSV text...),
+//!   or no object is found in the first [`LEADING_BAD_MAX`] lines, the whole
+//!   file is rejected as not JSON Lines.
+//! - A string longer than [`super::csv::FIELD_LIMIT`] bytes is truncated and
+//!   the row gets a problem, as in CSV.
 //! - A line longer than [`LINE_LIMIT`] is skipped (with a problem) without
 //!   being held in memory.
 
@@ -21,10 +26,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::csv::FIELD_LIMIT;
 use super::{normalize_name, push_number, Record, RecordSource, SourceError};
 
 /// Longest accepted line, in bytes.
 pub const LINE_LIMIT: usize = 32 << 20;
+/// Unreadable lines that open an object tolerated before the first good one.
+pub const LEADING_BAD_MAX: usize = 1000;
 /// Bound on the key → column cache (hostile files can have endless keys).
 const KEY_CACHE_MAX: usize = 10_000;
 
@@ -32,6 +40,8 @@ pub struct JsonlSource {
     path: PathBuf,
     reader: BufReader<File>,
     buf: Vec<u8>,
+    /// The first bytes of a line too long to keep (to tell whether it opens an object).
+    line_start: Vec<u8>,
     /// Physical line number of the last line read.
     line: u64,
     columns: Vec<String>,
@@ -39,8 +49,10 @@ pub struct JsonlSource {
     key_cache: HashMap<String, Option<usize>>,
     present: Vec<bool>,
     unknown: Vec<String>,
-    /// The first object, read during `open`, delivered first.
+    /// The first object, read during `open`, delivered first (after `leading_bad`).
     pending: Option<(u64, Map<String, Value>)>,
+    /// Unreadable lines before the first object: (line, problem), delivered first.
+    leading_bad: std::collections::VecDeque<(u64, String)>,
     bad_lines: u64,
 }
 
@@ -59,6 +71,7 @@ impl JsonlSource {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(256 << 10, file),
             buf: Vec::new(),
+            line_start: Vec::new(),
             line: 0,
             columns: columns.iter().map(|c| c.to_string()).collect(),
             wanted: columns
@@ -71,15 +84,24 @@ impl JsonlSource {
             present: vec![false; columns.len()],
             unknown: Vec::new(),
             pending: None,
+            leading_bad: std::collections::VecDeque::new(),
             bad_lines: 0,
         };
         // Find the first non-blank line: it must be a JSON object.
         loop {
             match src.read_line()? {
+                Line::Eof if !src.leading_bad.is_empty() => return Err(src.no_object()),
                 Line::Eof => {
                     return Err(SourceError::Empty {
                         path: path.to_path_buf(),
                     });
+                }
+                Line::TooLong(n) if !src.leading_bad.is_empty() || src.opens_object() => {
+                    src.leading_bad.push_back((src.line, src.too_long(n)));
+                    if src.leading_bad.len() > LEADING_BAD_MAX {
+                        return Err(src.no_object());
+                    }
+                    continue;
                 }
                 Line::TooLong(n) => {
                     return Err(not_tabular(
@@ -113,6 +135,16 @@ impl JsonlSource {
                         ),
                     ));
                 }
+                // A line that opens an object but cannot be read (too deep, broken) is
+                // a bad row like any other, as long as good objects follow.
+                Err(e) if src.buf.trim_ascii_start().starts_with(b"{") => {
+                    src.leading_bad
+                        .push_back((src.line, json_problem(src.line, &e)));
+                    if src.leading_bad.len() > LEADING_BAD_MAX {
+                        return Err(src.no_object());
+                    }
+                    continue;
+                }
                 Err(e) => {
                     let hint = if src.buf.trim_ascii_start().starts_with(b"[") {
                         " (a JSON array document is not JSON Lines; write one object per line)"
@@ -136,10 +168,35 @@ impl JsonlSource {
         }
     }
 
+    /// Whether the prefix kept of the last line opens a JSON object.
+    fn opens_object(&self) -> bool {
+        self.line_start.trim_ascii_start().starts_with(b"{")
+    }
+
+    fn too_long(&self, n: usize) -> String {
+        format!(
+            "line {} is {n} bytes long; the limit is {LINE_LIMIT}, so it was skipped",
+            self.line
+        )
+    }
+
+    /// The file-level error when no line before the limit (or the end) is an object.
+    fn no_object(&self) -> SourceError {
+        let (line, first) = self.leading_bad.front().cloned().unwrap_or_default();
+        not_tabular(
+            &self.path,
+            format!(
+                "no readable JSON object in its first {} lines (line {line}: {first})",
+                self.line
+            ),
+        )
+    }
+
     /// Reads one physical line into `buf`, never holding more than
     /// `LINE_LIMIT` bytes.
     fn read_line(&mut self) -> Result<Line, SourceError> {
         self.buf.clear();
+        self.line_start.clear();
         let mut total = 0usize;
         let mut any = false;
         loop {
@@ -158,6 +215,14 @@ impl JsonlSource {
             };
             if total + take <= LINE_LIMIT {
                 self.buf.extend_from_slice(&chunk[..take]);
+            } else if self.line_start.is_empty() {
+                self.line_start = self
+                    .buf
+                    .iter()
+                    .chain(&chunk[..take])
+                    .take(64)
+                    .copied()
+                    .collect();
             }
             total += take;
             self.reader.consume(if done { take + 1 } else { take });
@@ -196,6 +261,18 @@ impl JsonlSource {
             let out = &mut rec.values[i];
             out.clear();
             match value {
+                Value::String(s) if s.len() > FIELD_LIMIT => {
+                    out.push_str(
+                        std::str::from_utf8(super::csv::truncate_field(s.as_bytes(), FIELD_LIMIT))
+                            .unwrap_or("")
+                            .trim(),
+                    );
+                    rec.add_problem(format_args!(
+                        "column '{}' is {} bytes long; the limit is {FIELD_LIMIT}",
+                        self.columns[i],
+                        s.len()
+                    ));
+                }
                 Value::String(s) => out.push_str(s.trim()),
                 Value::Number(n) => {
                     if let Some(i) = n.as_i64() {
@@ -280,6 +357,12 @@ impl RecordSource for JsonlSource {
 
     fn next_record(&mut self, rec: &mut Record) -> Result<bool, SourceError> {
         rec.reset(self.columns.len());
+        if let Some((line, problem)) = self.leading_bad.pop_front() {
+            self.bad_lines += 1;
+            rec.line = line;
+            rec.add_problem(problem);
+            return Ok(true);
+        }
         if let Some((line, obj)) = self.pending.take() {
             rec.line = line;
             self.fill(rec, &obj);
@@ -291,10 +374,7 @@ impl RecordSource for JsonlSource {
                 Line::TooLong(n) => {
                     self.bad_lines += 1;
                     rec.line = self.line;
-                    rec.add_problem(format_args!(
-                        "line {} is {n} bytes long; the limit is {LINE_LIMIT}, so it was skipped",
-                        self.line
-                    ));
+                    rec.add_problem(self.too_long(n));
                     return Ok(true);
                 }
                 Line::Ok if is_blank(&self.buf) => continue,
@@ -397,6 +477,43 @@ mod tests {
             recs[0].problem.as_deref(),
             Some("column 'a' holds a nested value")
         );
+    }
+
+    #[test]
+    fn a_too_deep_or_broken_first_line_is_a_bad_row_not_a_bad_file() {
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(200), "]".repeat(200));
+        let f = write(
+            &format!("{deep}\n{{\"a\": 2,}}\n{{\"a\": 3}}\n{deep}\n{{\"a\": 5}}\n"),
+            ".jsonl",
+        );
+        let (src, recs) = read_all(f.path(), &["a"]);
+        assert_eq!(src.present(), &[true]);
+        let got: Vec<(u64, &str, bool)> = recs
+            .iter()
+            .map(|r| (r.line, r.values[0].as_str(), r.problem.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "", true),
+                (2, "", true),
+                (3, "3", false),
+                (4, "", true),
+                (5, "5", false)
+            ]
+        );
+        assert!(recs[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("recursion limit"));
+
+        // Nothing but unreadable objects: not JSON Lines after all.
+        let f = write(&format!("{deep}\n{deep}\n"), ".jsonl");
+        let e = open(f.path(), &["a"], &ReadOptions::default())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("no readable JSON object"), "{e}");
     }
 
     #[test]

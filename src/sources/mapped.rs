@@ -7,51 +7,129 @@
 //! Mapping a window at a time (not the whole file) keeps the process's resident memory
 //! small: a window's pages leave it when the window is dropped.
 //!
-//! A map assumes the file does not shrink while it is read (a truncated mapped file makes
-//! the process fail on a bus error). Inputs are finished exports; a file that changes
-//! under a reader is wrong either way. (The pipeline's inbox does not yet wait for a file
-//! to stop changing before it ingests it.)
+//! A file that shrinks while it is mapped makes reading a page past its new end fail with
+//! a bus error (SIGBUS), which would kill the process. On Linux every window is
+//! registered with [`super::fault`], whose signal handler puts a page of zeros where the
+//! file's page was and marks the file as changed; readers then deliver garbage that
+//! nobody keeps, because [`MappedFile::check_unchanged`] (called by ingestion before it
+//! commits, and when a read fails) turns it into [`super::SourceError::Changed`]. Size and
+//! modification time are compared too, for a file rewritten in place. Where a window
+//! cannot be registered it is read into memory instead of mapped.
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use memmap2::{Mmap, MmapOptions};
+
+use super::fault;
 
 /// A file to map windows of.
 #[derive(Clone)]
 pub struct MappedFile {
     file: Arc<File>,
     len: u64,
+    /// Size and modification time when opened.
+    stamp: FileStamp,
+    /// Set by the bus-error handler when a page of one of this file's windows was gone.
+    faulted: Arc<AtomicBool>,
+}
+
+/// What tells that a file changed: its size and modification time (nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub mtime_ns: i128,
+}
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        FileStamp {
+            len: meta.len(),
+            mtime_ns,
+        }
+    }
+
+    /// The stamp of the file at `path` now.
+    pub fn read(path: &Path) -> io::Result<FileStamp> {
+        Ok(FileStamp::of(&std::fs::metadata(path)?))
+    }
 }
 
 /// Bytes `from..from + len` of a file, mapped (empty windows map nothing).
 pub struct Window {
-    map: Option<Mmap>,
+    data: WindowData,
     /// Where the asked-for bytes start in the page-aligned map.
     skip: usize,
+    /// The bus-error handler's registration of the map.
+    _guard: Option<fault::Registration>,
+}
+
+enum WindowData {
+    None,
+    Map(Mmap),
+    /// Read into memory: no slot was free to register a map.
+    Read(Vec<u8>),
 }
 
 impl Window {
     /// A window of no bytes.
     pub fn empty() -> Window {
-        Window { map: None, skip: 0 }
+        Window {
+            data: WindowData::None,
+            skip: 0,
+            _guard: None,
+        }
     }
 
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_ref().map_or(&[], |m| &m[self.skip..])
+        match &self.data {
+            WindowData::None => &[],
+            WindowData::Map(m) => &m[self.skip..],
+            WindowData::Read(v) => &v[self.skip..],
+        }
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        // Unregister before the pages go (fields drop in order: `data` first would
+        // leave a registered range that another map may reuse).
+        self._guard.take();
     }
 }
 
 impl MappedFile {
     pub fn open(path: &Path) -> io::Result<MappedFile> {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let stamp = FileStamp::of(&file.metadata()?);
         Ok(MappedFile {
             file: Arc::new(file),
-            len,
+            len: stamp.len,
+            stamp,
+            faulted: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Size and modification time when the file was opened.
+    pub fn stamp(&self) -> FileStamp {
+        self.stamp
+    }
+
+    /// Whether the file is as it was when opened: no page of it went missing while mapped
+    /// and its size and modification time are the same.
+    pub fn unchanged(&self) -> io::Result<bool> {
+        if self.faulted.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        Ok(FileStamp::of(&self.file.metadata()?) == self.stamp)
     }
 
     pub fn len(&self) -> u64 {
@@ -84,21 +162,54 @@ impl MappedFile {
         }
         // Maps start on a page boundary.
         let aligned = from - from % MAP_ALIGNMENT;
-        // SAFETY: a read-only private map of a file that is not expected to change while
-        // it is ingested (see the module comment). `populate` maps every page at once
-        // instead of faulting them in one by one.
+        let len = (to - aligned) as usize;
+        let skip = (from - aligned) as usize;
+        let Some(slot) = fault::Slot::claim(&self.faulted) else {
+            let mut buf = vec![0; len];
+            read_exact_at(&self.file, &mut buf, aligned)?;
+            return Ok(Window {
+                data: WindowData::Read(buf),
+                skip,
+                _guard: None,
+            });
+        };
+        // SAFETY: a read-only private map. If the file shrinks while it is mapped, the
+        // registered bus-error handler replaces the missing pages with zeros and marks
+        // the file as changed (see the module comment). `populate` maps every page at
+        // once instead of faulting them in one by one.
         let map = unsafe {
             MmapOptions::new()
                 .offset(aligned)
-                .len((to - aligned) as usize)
+                .len(len)
                 .populate()
                 .map(&*self.file)?
         };
+        let guard = slot.register(map.as_ptr() as usize, map.len());
         Ok(Window {
-            map: Some(map),
-            skip: (from - aligned) as usize,
+            data: WindowData::Map(map),
+            skip,
+            _guard: Some(guard),
         })
     }
+}
+
+/// Fills `buf` from offset `at`; a file shorter than expected leaves zeros (it changed,
+/// which [`MappedFile::unchanged`] reports).
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(file, &mut buf[done..], at + done as u64);
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], at + done as u64);
+        match n {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// A multiple of every platform's page size (and of Windows' allocation granularity).

@@ -20,6 +20,7 @@ mod csv;
 mod csv_fields;
 mod csv_range;
 mod csv_scan;
+mod fault;
 mod jsonl;
 mod mapped;
 mod xlsx;
@@ -31,7 +32,7 @@ use std::fmt;
 pub use csv::CsvSource;
 pub use csv_range::CsvRange;
 pub use csv_scan::{scan_csv, CsvScan};
-pub use mapped::MappedFile;
+pub use mapped::{FileStamp, MappedFile};
 use std::path::{Path, PathBuf};
 
 /// Input file format.
@@ -171,6 +172,12 @@ pub enum SourceError {
         sheet: String,
         available: Vec<String>,
     },
+    /// The file changed (was cut short, grew or was rewritten) while it was read.
+    #[error(
+        "{} changed while it was being read (it was cut short, grew or was rewritten): it is probably still being written; nothing of it was written to the lake; ingest it again once it is complete",
+        path.display()
+    )]
+    Changed { path: PathBuf },
     /// A single CSV record grew past a safety limit (almost always a quote
     /// that is never closed, so the rest of the file became one field).
     #[error(
@@ -246,12 +253,21 @@ pub(crate) struct HeaderMap {
 impl HeaderMap {
     /// `header` holds the file's header names (original spelling, already
     /// decoded). The first of duplicated names wins.
+    ///
+    /// Linear in the header's length (hash lookups): a hostile header of a million names
+    /// must not take quadratic time.
     pub fn new(header: &[String], columns: &[&str]) -> HeaderMap {
-        let wanted: Vec<String> = columns.iter().map(|c| normalize_name(c)).collect();
+        let mut wanted: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            wanted.entry(normalize_name(c)).or_insert(i);
+        }
         let mut present = vec![false; columns.len()];
         let mut by_file_col = Vec::with_capacity(header.len());
         let mut unknown = Vec::new();
-        let mut seen: Vec<String> = Vec::with_capacity(header.len());
+        // Normalised name → first file column holding it.
+        let mut seen: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(header.len().min(1 << 16));
         for (i, name) in header.iter().enumerate() {
             let norm = normalize_name(name);
             let shown = name.trim_start_matches('\u{feff}').trim();
@@ -260,16 +276,15 @@ impl HeaderMap {
                 unknown.push(format!("(column {} has no name)", i + 1));
                 continue;
             }
-            if let Some(first) = seen.iter().position(|s| *s == norm) {
+            if let Some(first) = seen.get(&norm) {
                 by_file_col.push(None);
                 unknown.push(format!(
                     "{shown} (duplicate of column {}; ignored)",
                     first + 1
                 ));
-                seen.push(norm);
                 continue;
             }
-            match wanted.iter().position(|w| *w == norm) {
+            match wanted.get(&norm).copied() {
                 Some(w) => {
                     present[w] = true;
                     by_file_col.push(Some(w));
@@ -279,7 +294,7 @@ impl HeaderMap {
                     unknown.push(shown.to_string());
                 }
             }
-            seen.push(norm);
+            seen.insert(norm, i);
         }
         HeaderMap {
             by_file_col,
@@ -293,12 +308,38 @@ impl HeaderMap {
     }
 }
 
+/// At most `max` names of a list, joined with ", ", then how many more there are: a
+/// hostile header of a million columns must not become a million-name message.
+pub fn capped_list(names: &[String], max: usize) -> String {
+    let mut out = names
+        .iter()
+        .take(max)
+        .map(|n| {
+            // A single name can be huge too.
+            if n.len() > 80 {
+                let mut cut = 80;
+                while !n.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("{}…", &n[..cut])
+            } else {
+                n.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > max {
+        out.push_str(&format!(" … and {} more", names.len() - max));
+    }
+    out
+}
+
 /// Detail text for a header that matches no wanted column.
 pub(crate) fn no_header_detail(header: &[String], columns: &[&str]) -> String {
     let shown: Vec<String> = header
         .iter()
         .take(8)
-        .map(|h| h.trim().to_string())
+        .map(|h| h.trim().chars().take(80).collect())
         .collect();
     let more = if header.len() > 8 { ", ..." } else { "" };
     let want: Vec<String> = columns.iter().take(8).map(|c| c.to_string()).collect();

@@ -1,7 +1,10 @@
 //! XLSX reader (via calamine).
 //!
 //! - Reads the first sheet, or the one named in the options (exact name
-//!   first, then case-insensitive). The sheet is loaded whole.
+//!   first, then case-insensitive). The sheet's cells are loaded whole, but
+//!   only the cells the file holds: never a grid as large as the area they
+//!   span (a cell in A1 and another in XFD1048576 would be a grid of 17
+//!   billion cells, which calamine's dense `Range` would try to allocate).
 //! - The first non-empty row is the header; fully blank rows are skipped.
 //! - `Record::line` is the sheet row number as Excel shows it.
 //! - Cell text: strings trimmed; integral numbers without ".0"; other
@@ -13,16 +16,41 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use calamine::{open_workbook, Data, Range, Reader, Xlsx};
+use calamine::{open_workbook, Data, Reader, Xlsx};
 
 use super::{no_header_detail, push_number, HeaderMap, Record, RecordSource, SourceError};
 
+/// The non-empty cells of a sheet in (row, column) order, absolute 0-based positions.
+struct Cells {
+    cells: Vec<((u32, u32), Data)>,
+    /// The sheet's first used column: file column 0 of the header map.
+    first_col: u32,
+}
+
+impl Cells {
+    /// The cells of the row starting at index `at`: (row, its cells).
+    fn row(&self, at: usize) -> (u32, &[((u32, u32), Data)]) {
+        let row = self.cells[at].0 .0;
+        let len = self.cells[at..]
+            .iter()
+            .take_while(|((r, _), _)| *r == row)
+            .count();
+        (row, &self.cells[at..at + len])
+    }
+}
+
+fn is_blank(cells: &[((u32, u32), Data)]) -> bool {
+    cells.iter().all(|(_, d)| match d {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    })
+}
+
 pub struct XlsxSource {
-    range: Range<Data>,
-    /// Absolute (0-based) row and column of the range's top-left cell.
-    origin: (u32, u32),
-    /// Next relative row to read.
-    next_row: usize,
+    cells: Cells,
+    /// Index of the next cell to read (the first of a row).
+    next: usize,
     map: HeaderMap,
     ncols: usize,
     sheet: String,
@@ -48,7 +76,11 @@ impl XlsxSource {
                 source: e,
             });
         }
-        let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| xlsx_err(path, e))?;
+        let opened = std::panic::catch_unwind(|| open_workbook::<Xlsx<_>, _>(path));
+        let mut wb: Xlsx<_> = match opened {
+            Ok(wb) => wb.map_err(|e| xlsx_err(path, e))?,
+            Err(_) => return Err(xlsx_err(path, "the workbook is damaged")),
+        };
         let names = wb.sheet_names();
         let name = match sheet {
             None => match names.first() {
@@ -77,14 +109,41 @@ impl XlsxSource {
                 }
             }
         };
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| xlsx_err(path, format!("sheet '{name}': {e}")))?;
-        let origin = range.start().unwrap_or((0, 0));
+        let sheet_err = |e: calamine::XlsxError| xlsx_err(path, format!("sheet '{name}': {e}"));
+        // calamine 0.30 panics on some damaged sheets (a shared-string index past the
+        // table, found by fuzzing): that is a damaged workbook, not a crash.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut cells = Vec::new();
+            match wb.worksheet_cells_reader(&name) {
+                Ok(mut reader) => {
+                    while let Some(cell) = reader.next_cell().map_err(sheet_err)? {
+                        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+                            continue;
+                        }
+                        cells.push((cell.get_position(), Data::from(cell.get_value().clone())));
+                    }
+                }
+                // A chart sheet or the like: no cells.
+                Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+                Err(e) => return Err(sheet_err(e)),
+            }
+            Ok(cells)
+        }));
+        let mut cells = match read {
+            Ok(cells) => cells?,
+            Err(_) => {
+                return Err(xlsx_err(
+                    path,
+                    format!("sheet '{name}' is damaged (a cell refers to something the workbook does not have); open it in Excel and save it again"),
+                ))
+            }
+        };
+        // Usually in order already; the sort is stable and cheap then.
+        cells.sort_by_key(|(pos, _)| *pos);
+        let first_col = cells.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
         let mut src = XlsxSource {
-            range,
-            origin,
-            next_row: 0,
+            cells: Cells { cells, first_col },
+            next: 0,
             map: HeaderMap::new(&[], columns),
             ncols: columns.len(),
             sheet: name,
@@ -94,19 +153,18 @@ impl XlsxSource {
         // Header = first row with a non-blank cell.
         let mut header: Option<Vec<String>> = None;
         let mut scratch = Record::default();
-        while src.next_row < src.range.height() {
-            let r = src.next_row;
-            src.next_row += 1;
-            if src.row_is_blank(r) {
+        while src.next < src.cells.cells.len() {
+            let (row, cells) = src.cells.row(src.next);
+            src.next += cells.len();
+            if is_blank(cells) {
                 continue;
             }
-            let mut names = Vec::with_capacity(src.range.width());
-            for c in 0..src.range.width() {
-                let mut s = String::new();
-                if let Some(cell) = src.range.get((r, c)) {
-                    cell_text(cell, &mut s, &mut scratch, cell_ref(src.origin, r, c));
-                }
-                names.push(s);
+            let first_col = src.cells.first_col;
+            let width = cells.last().map_or(0, |((_, c), _)| c - first_col + 1) as usize;
+            let mut names = vec![String::new(); width];
+            for ((_, c), cell) in cells {
+                let i = (c - first_col) as usize;
+                cell_text(cell, &mut names[i], &mut scratch, cell_ref(row, *c));
             }
             header = Some(names);
             break;
@@ -130,21 +188,13 @@ impl XlsxSource {
         src.map = map;
         Ok(src)
     }
-
-    fn row_is_blank(&self, r: usize) -> bool {
-        (0..self.range.width()).all(|c| match self.range.get((r, c)) {
-            None | Some(Data::Empty) => true,
-            Some(Data::String(s)) => s.trim().is_empty(),
-            _ => false,
-        })
-    }
 }
 
-/// Excel-style reference ("C5") of a relative cell; built lazily.
-fn cell_ref(origin: (u32, u32), r: usize, c: usize) -> impl Fn() -> String {
+/// Excel-style reference ("C5") of a cell at an absolute 0-based position; built lazily.
+fn cell_ref(r: u32, c: u32) -> impl Fn() -> String {
     move || {
-        let row = origin.0 as u64 + r as u64 + 1;
-        let mut col = origin.1 as u64 + c as u64 + 1;
+        let row = r as u64 + 1;
+        let mut col = c as u64 + 1;
         let mut letters = Vec::new();
         while col > 0 {
             let rem = ((col - 1) % 26) as u8;
@@ -225,23 +275,21 @@ impl RecordSource for XlsxSource {
     }
 
     fn next_record(&mut self, rec: &mut Record) -> Result<bool, SourceError> {
-        while self.next_row < self.range.height() {
-            let r = self.next_row;
-            self.next_row += 1;
-            if self.row_is_blank(r) {
+        while self.next < self.cells.cells.len() {
+            let (row, cells) = self.cells.row(self.next);
+            self.next += cells.len();
+            if is_blank(cells) {
                 continue;
             }
             rec.reset(self.ncols);
-            rec.line = self.origin.0 as u64 + r as u64 + 1;
-            for c in 0..self.range.width() {
-                let Some(cell) = self.range.get((r, c)) else {
-                    continue;
-                };
+            rec.line = row as u64 + 1;
+            for ((_, c), cell) in cells {
+                let i = (c - self.cells.first_col) as usize;
                 // Only wanted cells are converted, so an Excel error in an
                 // unwanted column does not flag the row.
-                if let Some(w) = self.map.by_file_col.get(c).copied().flatten() {
+                if let Some(w) = self.map.by_file_col.get(i).copied().flatten() {
                     let mut v = std::mem::take(&mut rec.values[w]);
-                    cell_text(cell, &mut v, rec, cell_ref(self.origin, r, c));
+                    cell_text(cell, &mut v, rec, cell_ref(row, *c));
                     rec.values[w] = v;
                 }
             }
@@ -269,7 +317,7 @@ pub(crate) mod tests {
     }
 
     fn col_letter(c: usize) -> String {
-        cell_ref((0, 0), 0, c)().trim_end_matches('1').to_string()
+        cell_ref(0, c as u32)().trim_end_matches('1').to_string()
     }
 
     fn xml_escape(s: &str) -> String {
@@ -491,9 +539,9 @@ pub(crate) mod tests {
 
     #[test]
     fn cell_refs_and_durations() {
-        assert_eq!(cell_ref((0, 0), 4, 2)(), "C5");
-        assert_eq!(cell_ref((0, 0), 0, 26)(), "AA1");
-        assert_eq!(cell_ref((9, 700), 0, 2)(), "AAA10");
+        assert_eq!(cell_ref(4, 2)(), "C5");
+        assert_eq!(cell_ref(0, 26)(), "AA1");
+        assert_eq!(cell_ref(9, 702)(), "AAA10");
         let mut s = String::new();
         push_duration(&mut s, 1.0 / 24.0 + 1.0 / 86_400.0);
         assert_eq!(s, "01:00:01");

@@ -54,6 +54,31 @@ pub struct RowContext<'a> {
     pub pseudonymizer: Option<&'a Pseudonymizer>,
     /// Instants after this are "in the future" (now plus a day of clock skew).
     pub latest_allowed: i64,
+    /// Rows kept with a value dropped: code → (count, first message). Shared by the
+    /// conversion threads; touched only when a row has something to warn about.
+    pub warnings: std::sync::Mutex<std::collections::BTreeMap<String, (u64, String)>>,
+}
+
+impl RowContext<'_> {
+    /// Counts a warning about a row that is kept (the message names the line, never a
+    /// value that could identify a person).
+    pub fn warn(&self, code: &str, message: impl FnOnce() -> String) {
+        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        match warnings.get_mut(code) {
+            Some(entry) => entry.0 += 1,
+            None => {
+                warnings.insert(code.to_string(), (1, message()));
+            }
+        }
+    }
+
+    /// The warnings counted so far.
+    pub fn warnings(&self) -> std::collections::BTreeMap<String, (u64, String)> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 impl<'a> RowContext<'a> {
@@ -67,6 +92,7 @@ impl<'a> RowContext<'a> {
             tz: catalog.time_zone,
             pseudonymizer,
             latest_allowed: (now + chrono::Duration::days(1)).timestamp_micros(),
+            warnings: Default::default(),
         }
     }
 }
@@ -244,6 +270,18 @@ pub(crate) fn pseudonym<'r>(
 ) -> Result<Val<'r>, Rejection> {
     let raw = rec.values[i].fast_trim();
     if raw.is_empty() || habeas_data != Some(true) {
+        return Ok(Val::Null);
+    }
+    // A phone or document number Excel showed in scientific notation (`3,00123E+09`)
+    // has lost its last digits: hashing it would make a key for nobody, or for the
+    // wrong person. The row is kept without it.
+    if values::is_scientific_notation(raw) {
+        ctx.warn("contact_excel_scientific", || {
+            format!(
+                "line {}: column `{column}` holds a number that Excel rewrote in scientific notation (like 3,00123E+09), which lost its last digits; the row was kept without it (format the column as text in Excel before saving)",
+                rec.line
+            )
+        });
         return Ok(Val::Null);
     }
     match ctx.pseudonymizer {

@@ -298,16 +298,129 @@ pub fn parse_scale(raw: &str, lo: i32, hi: i32) -> Result<Option<i32>, String> {
     Ok(Some(value as i32))
 }
 
-/// A non-negative decimal number (comma or dot as the decimal mark).
+/// A non-negative decimal number as a person writes it (see [`parse_decimal`]).
 pub fn parse_non_negative(raw: &str) -> Result<Option<f64>, String> {
     let s = raw.fast_trim();
     if s.is_empty() {
         return Ok(None);
     }
-    match s.replace(',', ".").parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
-        _ => Err(format!("`{}` is not a non-negative number", shorten(s))),
+    match parse_decimal(s) {
+        Ok(v) if v >= 0.0 => Ok(Some(v)),
+        Ok(_) => Err(format!("`{}` is not a non-negative number", shorten(s))),
+        Err(why) => Err(format!(
+            "`{}` is not a non-negative number: {why}",
+            shorten(s)
+        )),
     }
+}
+
+/// A decimal number written with a decimal comma (Excel es-CO: `1.234,5`, `4,5`) or a
+/// decimal point (`1,234.5`, `4.5`), with optional thousands separators (`.`, `,`, space or
+/// no-break space, in groups of three):
+/// - with both `.` and `,`, the last one is the decimal mark and the other groups
+///   thousands: `1.234,5` = `1,234.5` = 1234.5;
+/// - a mark that appears more than once groups thousands: `1.234.567` = `1,234,567`;
+/// - a single `,` or `.` is the decimal mark: `4,5` = `4.5` = 4.5 (so `1.234` is 1.234;
+///   write `1234` or `1.234,0` for a thousand and more);
+/// - scientific notation is read (`1,5E+3` = 1500).
+///
+/// The error says which reading failed and why.
+pub fn parse_decimal(s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (sign, digits) = match mantissa.strip_prefix(['-', '+']) {
+        Some(rest) => (&mantissa[..1], rest),
+        None => ("", mantissa),
+    };
+    let digits: String = digits
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let grouped_by_space = digits.len() != mantissa.len() - sign.len();
+    let (dots, commas) = (digits.matches('.').count(), digits.matches(',').count());
+    let decimal_mark = match (dots, commas) {
+        (0, 0) => None,
+        (_, 0) if dots > 1 => None,
+        (0, _) if commas > 1 => None,
+        (1, 0) => Some('.'),
+        (0, 1) => Some(','),
+        _ => {
+            let last = digits.rfind(['.', ',']).expect("has a mark");
+            let mark = digits[last..].chars().next().expect("has a mark");
+            if digits[last + 1..].contains(['.', ',']) || digits.matches(mark).count() > 1 {
+                return Err("it mixes '.' and ',' so that neither is clearly the decimal mark (write 1.234,5 or 1,234.5)".into());
+            }
+            Some(mark)
+        }
+    };
+    let (int_part, frac_part) = match decimal_mark {
+        Some(mark) => digits.split_once(mark).expect("the mark is there"),
+        None => (digits.as_str(), ""),
+    };
+    let groups: Vec<&str> = int_part.split(['.', ',']).collect();
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        let what = if decimal_mark == Some(',') {
+            "with a decimal comma, '.' can only separate thousands in groups of three (1.234.567,5)"
+        } else {
+            "',' or '.' repeated can only separate thousands in groups of three (1,234,567.5)"
+        };
+        return Err(what.into());
+    }
+    if grouped_by_space && !thousands_by_space_ok(mantissa) {
+        return Err("spaces can only separate thousands in groups of three (1 234 567)".into());
+    }
+    let mut plain = String::with_capacity(s.len());
+    plain.push_str(sign);
+    plain.extend(groups.iter().flat_map(|g| g.chars()));
+    if decimal_mark.is_some() {
+        plain.push('.');
+        plain.push_str(frac_part);
+    }
+    if let Some(e) = exponent {
+        plain.push('e');
+        plain.push_str(e);
+    }
+    let ok = |c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+');
+    match plain.parse::<f64>() {
+        Ok(v) if v.is_finite() && plain.chars().all(ok) && !thousands_only_dot(&plain) => Ok(v),
+        _ => Err("it is not a number".into()),
+    }
+}
+
+/// A lone `.` with no digit around it (`.` or `-.`) parses in Rust only as an error;
+/// kept as a guard for inputs like `e5` that filter down to nothing.
+fn thousands_only_dot(plain: &str) -> bool {
+    !plain.chars().any(|c| c.is_ascii_digit())
+}
+
+/// `1 234 567,5`: groups after the first are three digits long.
+fn thousands_by_space_ok(mantissa: &str) -> bool {
+    let int = mantissa.split(['.', ',']).next().unwrap_or("");
+    let int = int.trim_start_matches(['-', '+']);
+    let groups: Vec<&str> = int.split([' ', '\u{a0}', '\u{202f}']).collect();
+    !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// A number in scientific notation as Excel shows a long number it does not treat as
+/// text: `3,00123E+09`, `3.00123E+09`, `3E+09`, `1,01723E+9`.
+pub fn is_scientific_notation(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (int, frac) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, ""));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.len() <= 3
+        && exponent.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Cuts long values in messages (they are also stored in the raw column).
@@ -327,6 +440,88 @@ mod tests {
 
     fn ts(s: &str) -> Micros {
         parse_timestamp(s, Bogota).unwrap().unwrap()
+    }
+
+    #[test]
+    fn decimals_are_read_as_a_person_means_them() {
+        for (s, v) in [
+            ("1.234,5", 1234.5),
+            ("1,234.5", 1234.5),
+            ("4,5", 4.5),
+            ("4.5", 4.5),
+            ("1.234.567", 1_234_567.0),
+            ("1,234,567", 1_234_567.0),
+            ("1.234.567,25", 1_234_567.25),
+            ("1 234,5", 1234.5),
+            ("1\u{a0}234", 1234.0),
+            ("12", 12.0),
+            ("1,5E+3", 1500.0),
+            ("-3,25", -3.25),
+        ] {
+            assert_eq!(parse_decimal(s), Ok(v), "{s}");
+        }
+        for (s, why) in [
+            ("1.23,5", "groups of three"),
+            ("1,2.3,4", "neither is clearly"),
+            ("12 34", "groups of three"),
+            ("1.2.3", "groups of three"),
+            ("abc", "not a number"),
+            ("", "not a number"),
+            ("1,5x", "not a number"),
+        ] {
+            let e = parse_decimal(s).unwrap_err();
+            assert!(e.contains(why), "{s}: {e}");
+        }
+        assert_eq!(parse_non_negative(" 1.234,5 "), Ok(Some(1234.5)));
+        let e = parse_non_negative("1.23,5").unwrap_err();
+        assert!(e.contains("`1.23,5`") && e.contains("thousands"), "{e}");
+    }
+
+    proptest::proptest! {
+        /// Any text: an answer, never a panic; a number Excel es-CO would display
+        /// (`1.234.567,89`) reads back as that number.
+        #[test]
+        fn decimals_never_panic_and_read_grouped_numbers(
+            text in "\\PC{0,24}",
+            cents in 0u64..10_000_000_000,
+        ) {
+            let _ = parse_decimal(&text);
+            let _ = is_scientific_notation(&text);
+            let int = (cents / 100).to_string();
+            let mut grouped = String::new();
+            for (i, c) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    grouped.push('.');
+                }
+                grouped.push(c);
+            }
+            let shown = format!("{grouped},{:02}", cents % 100);
+            let v = parse_decimal(&shown).unwrap();
+            proptest::prop_assert!((v - cents as f64 / 100.0).abs() < 1e-6, "{} -> {}", shown, v);
+        }
+    }
+
+    #[test]
+    fn excel_scientific_notation_is_recognised() {
+        for s in [
+            "3,00123E+09",
+            "3.00123E+09",
+            "3E+09",
+            "1,01723e+9",
+            "3,00123E09",
+        ] {
+            assert!(is_scientific_notation(s), "{s}");
+        }
+        for s in [
+            "3001234567",
+            "+57 300 123 4567",
+            "ana@x.co",
+            "E+09",
+            "3,0E",
+            "CC 1e5x",
+        ] {
+            assert!(!is_scientific_notation(s), "{s}");
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub fn pipeline_toml(schedule: &str, extra: &str) -> String {
         r#"description = "test"
 schedule = "{schedule}"
 steps = ["ingest"]
+# Tests write their inbox files just before they run.
+settle = "0s"
 
 [[sources]]
 kind = "interactions"
@@ -58,7 +60,16 @@ impl Project {
     pub fn with_nightly() -> Project {
         let p = Project::new();
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/nightly.toml");
-        std::fs::copy(shipped, p.path("pipelines/nightly.toml")).unwrap();
+        // Tests write their inbox files just before they run: no settle time.
+        let text = std::fs::read_to_string(shipped).unwrap();
+        assert!(
+            text.contains("settle = \"30s\""),
+            "the shipped pipeline sets `settle`"
+        );
+        p.write(
+            "pipelines/nightly.toml",
+            &text.replace("settle = \"30s\"", "settle = \"0s\""),
+        );
         p
     }
 
