@@ -259,6 +259,7 @@ mod tests {
             glob: glob::Pattern::new("*.csv").unwrap(),
             format: None,
             sheet: None,
+            source: None,
         };
         let file = list(&source).unwrap().remove(0);
         let settle = std::time::Duration::from_secs(30);
