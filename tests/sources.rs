@@ -327,7 +327,7 @@ fn a_pipeline_routes_inbox_files_to_a_source_by_glob() {
     .unwrap();
     f.write(
         "pipelines/pbx.toml",
-        "steps = [\"ingest\"]\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"Master*.csv\"\nsource = \"pbx_poblado\"\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"qualtrics*.csv\"\nsource = \"encuesta_educacion_continua\"\n",
+        "steps = [\"ingest\"]\nsettle = \"0s\"\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"Master*.csv\"\nsource = \"pbx_poblado\"\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"qualtrics*.csv\"\nsource = \"encuesta_educacion_continua\"\n",
     );
     let out = f.run(&["run", "pbx"]);
     assert_eq!(
