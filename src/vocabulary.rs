@@ -170,6 +170,24 @@ vocabulary! {
     }
 }
 
+/// Free text folded for the theme lexicon: lowercase, without accents, `_` as a space.
+pub fn fold_text(s: &str) -> String {
+    fold_code(s).replace('_', " ")
+}
+
+/// Whether folded `text` mentions the folded lexicon entry `stem` at the start of a word:
+/// `demora` finds "qué demora" and "demorado", never the inside of another word, so a stem
+/// cannot fire on words that merely contain it.
+pub fn mentions(text: &str, stem: &str) -> bool {
+    !stem.is_empty()
+        && text.match_indices(stem).any(|(at, _)| {
+            text[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +213,18 @@ mod tests {
         for s in Stakeholder::ALL {
             assert_eq!(Stakeholder::parse(s.code()), Some(*s));
         }
+    }
+
+    #[test]
+    fn theme_stems_match_at_word_starts_only() {
+        let m = |t: &str, w: &str| mentions(&fold_text(t), &fold_text(w));
+        assert!(m("Nunca RESPONDIÓ, qué demora", "demora"));
+        assert!(m("demorado", "demora"));
+        assert!(m("fue GROSERO", "groser"));
+        assert!(m("(espera) larga", "espera"));
+        assert!(!m("una oportunidad", "tarde"));
+        assert!(!m("Buenas tardes, pregunto por la matrícula", "muy tarde"));
+        assert!(!m("los respondemoras", "demora"));
+        assert!(m("llegó muy tarde", "muy tarde"));
     }
 }

@@ -119,25 +119,20 @@ fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
 pub fn negative_words(catalog: &crate::catalog::Catalog) -> Vec<String> {
     catalog
         .alerts
-        .negative_themes
-        .iter()
+        .negative_themes()
+        .into_iter()
         .filter_map(|t| catalog.themes.get(t))
         .flatten()
-        .map(|w| fold(w))
+        .map(|w| crate::vocabulary::fold_text(w))
         .collect()
-}
-
-/// Lowercase without accents (the themes' matching rule).
-pub fn fold(s: &str) -> String {
-    crate::vocabulary::fold_code(s).replace('_', " ")
 }
 
 /// Whether a candidate row is a dissatisfied signal.
 pub fn is_dissatisfied(low_overall: bool, text: Option<&str>, words: &[String]) -> bool {
     low_overall
         || text.is_some_and(|t| {
-            let f = fold(t);
-            words.iter().any(|w| f.contains(w.as_str()))
+            let f = crate::vocabulary::fold_text(t);
+            words.iter().any(|w| crate::vocabulary::mentions(&f, w))
         })
 }
 

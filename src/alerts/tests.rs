@@ -97,3 +97,20 @@ fn the_catalog_rejects_an_unknown_negative_theme() {
         "{e}"
     );
 }
+
+/// A project catalog written before `[alerts]` existed (no negative themes named, its own
+/// theme names) still loads; only the default themes it defines count.
+#[test]
+fn a_catalog_without_negative_themes_keeps_loading() {
+    let text = crate::catalog::DEFAULT_CATALOG
+        .replace(
+            "negative_themes = [\"demora\", \"mala_atencion\", \"informacion_erronea\"]\n",
+            "",
+        )
+        .replace("\ndemora = [", "\nretrasos = [");
+    assert_ne!(text, crate::catalog::DEFAULT_CATALOG);
+    let catalog = Catalog::from_toml(&text, crate::catalog::CatalogOrigin::Embedded).unwrap();
+    let words = query::negative_words(&catalog);
+    assert!(words.iter().any(|w| w == "groser"));
+    assert!(!words.iter().any(|w| w == "demora"));
+}

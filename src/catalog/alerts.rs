@@ -34,8 +34,22 @@ pub struct AlertsConfig {
     pub reputational_min_expected: f64,
     /// Days a `critical_item_failed` alert stays open after the evaluation.
     pub critical_open_days: u32,
-    /// Themes of `[themes]` that mark a comment or note as dissatisfied.
-    pub negative_themes: Vec<String>,
+    /// Themes of `[themes]` that mark a comment or note as dissatisfied; when not written,
+    /// those of [`DEFAULT_NEGATIVE_THEMES`] that the catalog defines.
+    pub negative_themes: Option<Vec<String>>,
+}
+
+/// The negative themes of a catalog that does not name its own (the embedded catalog's).
+pub const DEFAULT_NEGATIVE_THEMES: &[&str] = &["demora", "mala_atencion", "informacion_erronea"];
+
+impl AlertsConfig {
+    /// The negative themes in force (see [`AlertsConfig::negative_themes`]).
+    pub fn negative_themes(&self) -> Vec<&str> {
+        match &self.negative_themes {
+            Some(written) => written.iter().map(String::as_str).collect(),
+            None => DEFAULT_NEGATIVE_THEMES.to_vec(),
+        }
+    }
 }
 
 impl Default for AlertsConfig {
@@ -54,11 +68,7 @@ impl Default for AlertsConfig {
             reputational_min_count: 5,
             reputational_min_expected: 1.0,
             critical_open_days: 30,
-            negative_themes: vec![
-                "demora".into(),
-                "mala_atencion".into(),
-                "informacion_erronea".into(),
-            ],
+            negative_themes: None,
         }
     }
 }
@@ -66,8 +76,8 @@ impl Default for AlertsConfig {
 /// The checked `[alerts]` settings.
 pub type AlertParams = AlertsConfig;
 
-/// Checks ranges and that every negative theme is a `[themes]` entry; errors are
-/// `(key, message)`.
+/// Checks ranges and that every negative theme written is a `[themes]` entry (a catalog
+/// that names none keeps working with its own themes); errors are `(key, message)`.
 pub fn check(
     a: &AlertsConfig,
     themes: &std::collections::BTreeMap<String, Vec<String>>,
@@ -113,7 +123,7 @@ pub fn check(
             "must be a positive number".into(),
         ));
     }
-    for (i, t) in a.negative_themes.iter().enumerate() {
+    for (i, t) in a.negative_themes.iter().flatten().enumerate() {
         if !themes.contains_key(t) {
             return Err((
                 format!("alerts.negative_themes[{i}]"),

@@ -66,11 +66,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: FollowupArgs) -> anyhow::
         created_by: std::env::var("USER").unwrap_or_else(|_| "desconocido".into()),
         n_listed: list.lines.len() as i64,
         n_unauthorised: list.unauthorised as i64,
-        file_name: args
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file_name: crate::privacy::file_label(&args.out),
     };
     let recorded = followup::record(lake, rec).await;
     lock.release().await?;

@@ -138,11 +138,9 @@ pub fn content_hash(path: &Path) -> Result<String, SourceError> {
         })
 }
 
-/// The name recorded for a file: its file name only (folders can name people or hosts).
+/// The name recorded for a file (see [`crate::privacy::file_label`]).
 fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
+    crate::privacy::file_label(path)
 }
 
 /// Ingests one file into the lake as one batch.

@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::dashboards::sql_text;
 use crate::report::format;
 use crate::score::run::ScoreRow;
-use crate::vocabulary::{fold_code, Channel};
+use crate::vocabulary::{fold_code, fold_text, Channel};
 
 /// How often one rubric item failed in a cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -427,7 +427,10 @@ pub async fn gather(
             if let Some(text) = &t[i] {
                 let folded = fold_text(text);
                 for (theme, words) in &lexicon {
-                    if words.iter().any(|w| folded.contains(w.as_str())) {
+                    if words
+                        .iter()
+                        .any(|w| crate::vocabulary::mentions(&folded, w))
+                    {
                         *entry.1.entry(theme.clone()).or_default() += 1;
                     }
                 }
@@ -542,11 +545,6 @@ pub async fn gather(
         out.insert(ck, ev);
     }
     Ok(out)
-}
-
-/// Lowercase without accents, for matching the theme lexicon.
-pub fn fold_text(s: &str) -> String {
-    fold_code(s).replace('_', " ")
 }
 
 #[allow(dead_code)]

@@ -33,3 +33,31 @@ pub mod redact;
 
 pub use pseudonym::{normalize_identifier, KeyError, Pseudonymizer, KEY_ENV, KEY_FILE_ENV};
 pub use redact::{contains_identifier, redact};
+
+/// The name under which an input file is recorded (lineage columns, quarantine, logs,
+/// follow-up records): its file name only, since folders can name people or hosts, and
+/// redacted, since exports are often named after a person ("chat_3186727815.csv").
+pub fn file_label(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    redact(&name).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_labels_drop_folders_and_identifiers() {
+        let label = |p: &str| super::file_label(std::path::Path::new(p));
+        assert_eq!(
+            label("/home/ana.perez/inbox/interactions.csv"),
+            "interactions.csv"
+        );
+        assert_eq!(label("chat_3186727815.csv"), "chat_[telefono].csv");
+        assert_eq!(
+            label("ana@ces.edu.co respuestas.xlsx"),
+            "[correo] respuestas.xlsx"
+        );
+    }
+}

@@ -310,6 +310,12 @@ fn number_span(
         .find(|&k| !is_code(b[k]))
         .map_or(start, |k| k + 1);
     let attached = start > 0 && b[start - 1].is_ascii_alphabetic();
+    // A cue joined to one run of digits by a short joiner (`CC-1017234567`, `TI_…`,
+    // `C.C-…`) still names it; several runs (`ID-2026-4440555`) make a code instead.
+    let joined = start > 0 && {
+        let lead = text[..start].trim_end_matches(['-', '_', '.']);
+        start - lead.len() <= 2 && lead.bytes().last().is_some_and(|c| c.is_ascii_alphabetic())
+    };
     let m = groups.len();
     let seg_range = |i: usize, j: usize| -> (usize, usize) {
         let s = if i == 0 { start } else { groups[i].0 };
@@ -337,7 +343,7 @@ fn number_span(
             }
             let (s, e) = seg_range(i, j);
             let glued = (left_glued && s <= first_break) || (right_glued && e >= last_break);
-            let seg_cue = cue && i == 0 && (!glued || attached);
+            let seg_cue = cue && i == 0 && (!glued || attached || (joined && j == 1));
             let Some(kind) = classify(b, &groups[..], i, j, seg_cue, glued) else {
                 continue;
             };
@@ -726,6 +732,16 @@ mod tests {
         );
         check("x4440555 3001234567", "x4440555 [telefono]");
         check("4440555-3001234567x", "4440555-[telefono]x");
+        // A cue joined to its number by a dash or underscore still redacts it.
+        check("CC-1017234567", "CC-[documento]");
+        check("TI_1017234567", "TI_[documento]");
+        check("C.C-1017234567", "C.C-[documento]");
+        check("cedula_43123456", "cedula_[documento]");
+        check("NIT-890900123", "NIT-[documento]");
+        check(
+            "la CC-43123456 del usuario",
+            "la CC-[documento] del usuario",
+        );
     }
 
     #[test]

@@ -367,16 +367,20 @@ pub async fn render(
         unit_figures,
         missing,
         min_n,
-        alerts: crate::alerts::store::read(lake).await.unwrap_or_default(),
-        followups: crate::lake::manifest::read_all(lake)
+        // A table that cannot be read fails the report: "no open alerts" must never
+        // stand for "could not look".
+        alerts: crate::alerts::store::read(lake)
             .await
-            .map(|m| {
-                crate::lake::manifest::live_files(&m, crate::alerts::followup::TABLE)
-                    .iter()
-                    .map(|f| f.rows as usize)
-                    .sum()
-            })
-            .unwrap_or(0),
+            .map_err(ScoreError::from)?,
+        followups: crate::lake::manifest::live_files(
+            &crate::lake::manifest::read_all(lake)
+                .await
+                .map_err(ScoreError::from)?,
+            crate::alerts::followup::TABLE,
+        )
+        .iter()
+        .map(|f| f.rows as usize)
+        .sum(),
     };
     let index = out.join("index.html");
     std::fs::write(&index, html::index(&data)).map_err(io)?;

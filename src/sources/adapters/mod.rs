@@ -407,10 +407,7 @@ pub fn adapt(source: &Source, path: &Path, sheet: Option<&str>) -> Result<Adapte
     hasher.update(&[0]);
     hasher.update(&bytes);
     let hash = format!("{:032x}", hasher.digest128());
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = crate::privacy::file_label(path);
     let (rows, skipped, described) = match &source.adapter {
         Adapter::AsteriskCdr(s) => asterisk_cdr::adapt(s, path, &bytes)?,
         Adapter::AsteriskQueueLog(s) => asterisk_queue_log::adapt(s, path, &bytes)?,
