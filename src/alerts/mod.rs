@@ -208,13 +208,21 @@ pub fn merge(old: Vec<Alert>, found: Vec<Alert>, now: DateTime<Utc>) -> (Vec<Ale
         }
         by_id.insert(a.alert_id.clone(), a);
     }
+    // Every run judges the whole history again, so a stored open alert it does not find
+    // is over: an escalation answered, or an outage or spike that data loaded since (a
+    // late export, a re-sent file) no longer shows. Critical failures close by date.
     for a in by_id.values_mut() {
-        if !found_ids.contains(&a.alert_id)
-            && a.status == AlertStatus::Open
-            && a.kind == AlertKind::EscalationOverdue
+        if found_ids.contains(&a.alert_id)
+            || a.status != AlertStatus::Open
+            || a.kind == AlertKind::CriticalItemFailed
         {
-            a.status = AlertStatus::Closed;
-            a.ended_at.get_or_insert(now);
+            continue;
+        }
+        a.status = AlertStatus::Closed;
+        a.ended_at.get_or_insert(now);
+        if a.kind != AlertKind::EscalationOverdue {
+            a.evidence
+                .push_str(" Retirada: con los datos cargados después ya no se observa.");
         }
     }
     let mut all: Vec<Alert> = by_id.into_values().collect();
@@ -250,7 +258,7 @@ pub fn judge(
     if let (Some(through), Some(first)) = (through, data.first_date) {
         let through_local = through.with_timezone(&tz).naive_local();
         let last_date = through_local.date();
-        technical(catalog, data, first, last_date, through_local, &mut out);
+        technical(catalog, data, first, through, &mut out);
         reputational(catalog, data, first, last_date, &mut out);
     }
     critical(catalog, data, now, &mut out);
@@ -266,8 +274,7 @@ fn technical(
     catalog: &Catalog,
     data: &query::AlertData,
     first: NaiveDate,
-    last: NaiveDate,
-    through_local: NaiveDateTime,
+    through: DateTime<Utc>,
     out: &mut Vec<Alert>,
 ) {
     let p = &catalog.alerts;
@@ -275,6 +282,15 @@ fn technical(
         let Some(weekly) = catalog.hours.get(&spec.hours_profile) else {
             continue;
         };
+        // Each channel is judged only as far as its own data is loaded.
+        let Some(channel_through) = data.channel_end.get(channel.code()) else {
+            continue;
+        };
+        let through_local = (*channel_through)
+            .min(through)
+            .with_timezone(&catalog.time_zone)
+            .naive_local();
+        let last = through_local.date();
         let calendar = BusinessCalendar::new(weekly.clone(), catalog.closures.iter().copied());
         let slots = detect::open_hours(
             first,

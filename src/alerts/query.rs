@@ -49,6 +49,12 @@ pub struct AlertData {
     pub escalations: Vec<OpenEscalation>,
     /// The last `received_at` in the lake: hours after it are not judged.
     pub data_end: Option<DateTime<Utc>>,
+    /// Per channel, how far its data is loaded: the latest end of any ingested batch that
+    /// carries the channel. A WhatsApp export loaded through yesterday leaves today
+    /// unjudged for WhatsApp even when the phone export runs to tonight, while a
+    /// multi-channel export that runs to tonight with no WhatsApp rows since 09:00 is
+    /// silence worth an alert.
+    pub channel_end: BTreeMap<String, DateTime<Utc>>,
     /// The first local date of any interaction or signal.
     pub first_date: Option<NaiveDate>,
 }
@@ -149,6 +155,24 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
     {
         d.data_end = times(&b, "data_end").into_iter().flatten().next();
         d.first_date = dates(&b, "first_date").into_iter().flatten().next();
+    }
+    for b in collect(
+        ctx,
+        "select c.channel, max(b.batch_end) as data_end \
+         from (select distinct batch_id, channel from interactions) c \
+         join (select batch_id, max(received_at) as batch_end from interactions group by batch_id) b \
+           on c.batch_id = b.batch_id \
+         group by c.channel",
+    )
+    .await
+    .map_err(run_err("interactions"))?
+    {
+        let (c, e) = (texts(&b, "channel"), times(&b, "data_end"));
+        for (c, e) in c.into_iter().zip(e) {
+            if let (Some(c), Some(e)) = (c, e) {
+                d.channel_end.insert(c, e);
+            }
+        }
     }
     for b in collect(ctx, "select * from alert_hours")
         .await

@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::dashboards::sql_text;
 use crate::report::format;
 use crate::score::run::ScoreRow;
-use crate::vocabulary::{fold_code, fold_text, Channel};
+use crate::vocabulary::{fold_text, Channel};
 
 /// How often one rubric item failed in a cell.
 #[derive(Debug, Clone, PartialEq)]
