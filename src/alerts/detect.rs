@@ -328,7 +328,7 @@ pub fn days(from: NaiveDate, to: NaiveDate) -> Vec<Slot> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::score::calendar::WeeklyHours;
     use rand::SeedableRng;
@@ -338,7 +338,7 @@ mod tests {
         crate::catalog::Catalog::embedded().alerts
     }
 
-    fn poisson(r: &mut ChaCha8Rng, lambda: f64) -> u64 {
+    pub(crate) fn poisson(r: &mut ChaCha8Rng, lambda: f64) -> u64 {
         use rand::Rng;
         // Knuth's method, in chunks to stay clear of underflow for λ in the hundreds.
         let mut total = 0;
@@ -358,7 +358,7 @@ mod tests {
         total
     }
 
-    fn binomial(r: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+    pub(crate) fn binomial(r: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
         use rand::Rng;
         (0..n).filter(|_| r.gen::<f64>() < p).count() as u64
     }

@@ -330,6 +330,9 @@ fn technical(
                 test,
                 p,
             );
+            // §6.7's budget is per channel: the channel's unit series share the run
+            // threshold (Bonferroni), so more units do not mean more false alarms.
+            let unit_params = split_run_threshold(p, per_unit.len());
             let mut by_unit: Vec<(&String, Vec<detect::Run>)> = Vec::new();
             for (unit, counts) in &per_unit {
                 let found = detect::runs(
@@ -338,7 +341,7 @@ fn technical(
                         counts,
                     },
                     test,
-                    p,
+                    &unit_params,
                 );
                 if !found.is_empty() {
                     by_unit.push((unit, found));
@@ -396,6 +399,20 @@ fn technical(
     }
 }
 
+/// The alert settings with the thresholds that raise an alert (a technical run's, a
+/// reputational day's) shared by `series` series.
+fn split_run_threshold(
+    p: &crate::catalog::alerts::AlertParams,
+    series: usize,
+) -> crate::catalog::alerts::AlertParams {
+    let share = series.max(1) as f64;
+    crate::catalog::alerts::AlertParams {
+        run_p_value: p.run_p_value / share,
+        reputational_p_value: p.reputational_p_value / share,
+        ..p.clone()
+    }
+}
+
 fn hour_alert(
     catalog: &Catalog,
     kind: AlertKind,
@@ -442,7 +459,8 @@ fn reputational(
     last: NaiveDate,
     out: &mut Vec<Alert>,
 ) {
-    let p = &catalog.alerts;
+    // Units share the run threshold, as a channel's units do for technical alerts.
+    let p = split_run_threshold(&catalog.alerts, data.signals.len());
     let slots = detect::days(first, last);
     for (unit, counts) in &data.signals {
         for r in detect::runs(
@@ -451,7 +469,7 @@ fn reputational(
                 counts,
             },
             Test::Reputation,
-            p,
+            &p,
         ) {
             // The channel carrying most of the run's signals, when one carries at least half.
             let mut by_channel: HashMap<&str, u64> = HashMap::new();

@@ -212,3 +212,99 @@ fn each_channel_is_judged_only_as_far_as_its_data_is_loaded() {
     data.channel_end.insert("whatsapp".into(), utc(end));
     assert_eq!(outages(&data), vec!["whatsapp".to_string()]);
 }
+
+/// DESIGN §6.7's false-alarm budget as the catalog is shaped: ten months of clean
+/// traffic for every unit on every channel (quiet and busy units alike) and clean
+/// dissatisfaction counts raise at most one technical or reputational alert per channel
+/// per quarter (reputational ones count together as one more "channel").
+#[test]
+fn clean_months_stay_within_the_budget_per_channel() {
+    use super::detect::tests::{binomial, poisson};
+    use chrono::Datelike;
+    use rand::SeedableRng;
+    let catalog = Catalog::embedded();
+    let first = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let end = first + Duration::days(300);
+    let end_local = end.and_hms_opt(0, 0, 0).unwrap();
+    let end_utc = catalog
+        .time_zone
+        .from_local_datetime(&end_local)
+        .unwrap()
+        .with_timezone(&Utc);
+    let units: Vec<&String> = catalog.units.keys().collect();
+    let mut worst = 0;
+    for seed in 0..2u64 {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(40 + seed);
+        let mut data = query::AlertData::default();
+        for (channel, spec) in &catalog.channels {
+            let weekly = &catalog.hours[&spec.hours_profile];
+            let calendar = BusinessCalendar::new(weekly.clone(), catalog.closures.iter().copied());
+            let slots =
+                detect::open_hours(first, end, end_local, |d| calendar.is_open_day(d), weekly);
+            for (i, unit) in units.iter().enumerate() {
+                let base = [0.3, 1.0, 2.5, 6.0, 15.0][i % 5];
+                let counts = data
+                    .hours
+                    .entry((channel.code().to_string(), unit.to_string()))
+                    .or_default();
+                for s in &slots {
+                    let n = poisson(&mut r, base);
+                    let judged = if *channel == Channel::Phone { n } else { 0 };
+                    counts.insert(
+                        *s,
+                        Counts {
+                            n,
+                            judged,
+                            abandoned: binomial(&mut r, judged, 0.1),
+                        },
+                    );
+                }
+            }
+            data.channel_end.insert(channel.code().to_string(), end_utc);
+        }
+        for unit in &units {
+            let days = data.signals.entry(unit.to_string()).or_default();
+            let mut d = first;
+            while d < end {
+                let weekday = d.weekday().num_days_from_monday() < 5;
+                let n = poisson(&mut r, if weekday { 1.5 } else { 0.3 });
+                days.insert(
+                    (d, 0),
+                    Counts {
+                        n,
+                        ..Default::default()
+                    },
+                );
+                d = d.succ_opt().unwrap();
+            }
+        }
+        data.data_end = Some(end_utc);
+        data.first_date = Some(first);
+        let (found, _) = judge(&catalog, &data, end_utc);
+        let mut per_quarter: BTreeMap<(String, i32, u32), usize> = BTreeMap::new();
+        for a in found.iter().filter(|a| {
+            matches!(
+                a.kind,
+                AlertKind::TechnicalOutage
+                    | AlertKind::AbandonmentSpike
+                    | AlertKind::ReputationalSpike
+            )
+        }) {
+            let local = a.started_at.with_timezone(&catalog.time_zone);
+            let lane = if a.kind == AlertKind::ReputationalSpike {
+                "reputacional".to_string()
+            } else {
+                a.channel.clone().unwrap_or_default()
+            };
+            *per_quarter
+                .entry((lane, local.year(), (local.month() - 1) / 3))
+                .or_default() += 1;
+        }
+        println!("seed {seed}: {per_quarter:?}");
+        worst = worst.max(per_quarter.values().copied().max().unwrap_or(0));
+    }
+    assert!(
+        worst <= 1,
+        "a channel raised {worst} false alarms in one quarter"
+    );
+}
