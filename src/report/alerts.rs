@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::escape::html as esc;
+use super::format;
 use crate::alerts::{Alert, AlertStatus};
 use crate::catalog::Catalog;
 use crate::vocabulary::Channel;
@@ -16,8 +17,9 @@ fn channel_label(c: Option<&str>) -> String {
     }
 }
 
-/// The section: open alerts of `unit` (every unit when `None`), newest first, and a count
-/// of the closed ones. `followups` = follow-up lists produced so far.
+/// The section: open alerts of `unit` (every unit when `None`; a unit's page also shows
+/// the alerts of a whole channel, which reach its users too), newest first, and a count of
+/// the closed ones. `followups` = follow-up lists produced so far.
 pub fn section(
     catalog: &Catalog,
     alerts: &[Alert],
@@ -26,7 +28,7 @@ pub fn section(
 ) -> String {
     let mine: Vec<&Alert> = alerts
         .iter()
-        .filter(|a| unit.is_none() || a.unit.as_deref() == unit)
+        .filter(|a| unit.is_none() || a.unit.is_none() || a.unit.as_deref() == unit)
         .collect();
     let mut open: Vec<&&Alert> = mine
         .iter()
@@ -40,19 +42,22 @@ pub fn section(
     } else {
         let _ = write!(
             s,
-            "<p><b>{} alerta(s) abierta(s)</b> (situaciones difíciles, PR-ME-002 actividades 4 a 6).</p>\n<table class=\"alerts\"><thead><tr><th>Alerta</th><th>Unidad</th><th>Canal</th><th>Desde</th><th>Qué pasó</th><th>Qué hacer</th></tr></thead><tbody>\n",
-            open.len()
+            "<p><b>{}</b> (situaciones difíciles, PR-ME-002 actividades 4 a 6).</p>\n<table class=\"alerts\"><thead><tr><th>Alerta</th><th>Unidad</th><th>Canal</th><th>Desde</th><th>Qué pasó</th><th>Qué hacer</th></tr></thead><tbody>\n",
+            format::count(open.len(), "alerta abierta", "alertas abiertas")
         );
         for a in open.iter().take(50) {
             let unit_name = crate::alerts::evidence::unit_name(catalog, a.unit.as_deref());
             let _ = writeln!(
                 s,
-                "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(a.kind.label()),
-                esc(&a.alert_id),
                 esc(&unit_name),
                 esc(&channel_label(a.channel.as_deref())),
-                esc(&a.started_at.with_timezone(&catalog.time_zone).format("%d/%m/%Y %H:%M").to_string()),
+                esc(&a
+                    .started_at
+                    .with_timezone(&catalog.time_zone)
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()),
                 esc(&a.evidence),
                 esc(a.kind.guidance())
             );
@@ -61,14 +66,16 @@ pub fn section(
         if open.len() > 50 {
             let _ = writeln!(
                 s,
-                "<p>Y {} más: <code>momentos alerts --list</code>.</p>",
-                open.len() - 50
+                "<p>Y {} más en la lista completa de alertas.</p>",
+                format::int((open.len() - 50) as i64)
             );
         }
     }
     let _ = writeln!(
         s,
-        "<p>{closed} alerta(s) cerrada(s) en el historial; {followups} lista(s) de seguimiento producidas (<code>momentos followup</code>).</p></section>"
+        "<p>En el historial: {}. Listas de seguimiento producidas para llamar o encuestar a los usuarios: {}.</p></section>",
+        format::count(closed, "alerta cerrada", "alertas cerradas"),
+        format::int(followups as i64)
     );
     s
 }
@@ -103,8 +110,22 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("WhatsApp &lt;b&gt;") && html.contains("encuesta post-crisis"));
-        assert!(html.contains("2 lista(s)"));
-        let other = section(&catalog, &[a], Some("admisiones"), 0);
-        assert!(other.contains("Sin alertas abiertas."));
+        assert!(
+            html.contains("1 alerta abierta")
+                && html.contains("producidas para llamar o encuestar a los usuarios: 2.")
+        );
+        assert!(
+            !html.contains(&a.alert_id),
+            "no internal code on a report page"
+        );
+        // A whole channel's alert reaches every unit's page; another unit's does not.
+        let page = section(&catalog, std::slice::from_ref(&a), Some("admisiones"), 0);
+        assert!(page.contains("1 alerta abierta"), "{page}");
+        let theirs = Alert {
+            unit: Some("mercadeo_pregrado".into()),
+            ..a
+        };
+        let page = section(&catalog, &[theirs], Some("admisiones"), 0);
+        assert!(page.contains("Sin alertas abiertas."));
     }
 }

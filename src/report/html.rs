@@ -186,15 +186,6 @@ pub fn plan_title(labels: &Labels, p: &Plan) -> String {
     )
 }
 
-/// "1 mes", "3 meses".
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!(
-        "{} {}",
-        format::int(n as i64),
-        if n == 1 { one } else { many }
-    )
-}
-
 /// A service's history in the report's window: how long it has been flagged and what plans
 /// it has had (PR-ME-002 activity 7 asks the jefe de mercadeo to act when plans do not work).
 struct Story<'a> {
@@ -216,7 +207,7 @@ impl Story<'_> {
         if self.run >= 3 {
             why.push(format!(
                 "lleva {} seguidos señalado",
-                count(self.run, "mes", "meses")
+                format::count(self.run, "mes", "meses")
             ));
         }
         let failed: Vec<String> = self
@@ -281,14 +272,14 @@ fn story_html(r: &ScoreRow, st: &Story) -> String {
             s,
             "Señalado desde {}: {} seguidos",
             esc(&format::period(&st.since)),
-            count(st.run, "mes", "meses")
+            format::count(st.run, "mes", "meses")
         );
         if st.flagged > st.run {
             let _ = write!(
                 s,
                 " ({} de los últimos {})",
-                count(st.flagged, "mes", "meses"),
-                count(st.months, "mes", "meses")
+                format::count(st.flagged, "mes", "meses"),
+                format::count(st.months, "mes", "meses")
             );
         }
         s.push('.');
@@ -297,14 +288,14 @@ fn story_html(r: &ScoreRow, st: &Story) -> String {
             s,
             "Señalado en {}; antes, en {} de los {} anteriores.",
             esc(&format::period(&r.period)),
-            count(st.flagged - 1, "mes", "meses"),
-            count(st.months - 1, "mes", "meses")
+            format::count(st.flagged - 1, "mes", "meses"),
+            format::count(st.months - 1, "mes", "meses")
         );
     } else {
         let _ = write!(
             s,
             "Señalado por primera vez en los últimos {}: nuevo en {}.",
-            count(st.months, "mes", "meses"),
+            format::count(st.months, "mes", "meses"),
             esc(&format::period(&r.period))
         );
     }
@@ -619,7 +610,7 @@ pub fn index(d: &ReportData) -> String {
         s,
         "<section id=\"resumen\"><h2>Resumen de {}</h2>\n<p>{} (unidad × canal × atributo) calificados en el periodo; {} plan de mejoramiento.</p>\n{}",
         esc(&format::period(&d.period)),
-        esc(&count(period_rows.len(), "servicio", "servicios")),
+        esc(&format::count(period_rows.len(), "servicio", "servicios")),
         esc(&format!(
             "{} {}",
             format::int(flagged.len() as i64),
@@ -738,7 +729,7 @@ pub fn index(d: &ReportData) -> String {
             if n > 0 {
                 format!(
                     " — <b>{} {} plan</b>",
-                    count(n, "servicio", "servicios"),
+                    format::count(n, "servicio", "servicios"),
                     if n == 1 { "requiere" } else { "requieren" }
                 )
             } else {
@@ -919,9 +910,9 @@ fn sla_text(c: &crate::catalog::ChannelSpec) -> String {
     let business = c.clock == crate::catalog::SlaClock::Business;
     let secs = c.sla_seconds as i64;
     let base = if secs % 60 != 0 || secs < 60 {
-        count(secs as usize, "segundo", "segundos")
+        format::count(secs as usize, "segundo", "segundos")
     } else {
-        count((secs / 60) as usize, "minuto", "minutos")
+        format::count((secs / 60) as usize, "minuto", "minutos")
     };
     if business {
         format!("{base} hábiles")
@@ -1164,7 +1155,7 @@ mod tests {
             story(1, vec![&failed, &current]).escalation().as_deref(),
             Some("el plan de may. 2026 no fue eficaz")
         );
-        assert_eq!(count(1, "mes", "meses"), "1 mes");
-        assert_eq!(count(1200, "mes", "meses"), "1.200 meses");
+        assert_eq!(format::count(1, "mes", "meses"), "1 mes");
+        assert_eq!(format::count(1200, "mes", "meses"), "1.200 meses");
     }
 }
