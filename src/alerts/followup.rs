@@ -113,19 +113,21 @@ async fn rows(
     Ok(out)
 }
 
-/// The contacts an alert touched, for the post-crisis survey or a call back.
+/// The contacts an alert touched, for the post-crisis survey or a call back; an alert
+/// still going on counts up to `now` (the run's as-of, not the clock).
 pub async fn for_alert(
     ctx: &SessionContext,
     catalog: &Catalog,
     alert: &Alert,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<FollowupList, ScoreError> {
+    let today = now.with_timezone(&catalog.time_zone).date_naive();
     let calendar = BusinessCalendar::new(
         crate::score::calendar::WeeklyHours::default_contact_center(),
         catalog.closures.iter().copied(),
     );
     let due = calendar.nth_business_day_after(today, SURVEY_BUSINESS_DAYS);
-    let end = alert.ended_at.unwrap_or_else(Utc::now);
+    let end = alert.ended_at.unwrap_or(now);
     let mut filters = vec![];
     if let Some(u) = &alert.unit {
         filters.push(format!("unit = {}", quote(u)));

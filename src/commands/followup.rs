@@ -43,15 +43,17 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: FollowupArgs) -> anyhow::
                 eprintln!("error: no alert `{id}` in the lake; see `momentos alerts --list`");
                 return Ok(ExitStatus::UsageError);
             };
-            followup::for_alert(&ctx, catalog, alert, today).await?
+            followup::for_alert(&ctx, catalog, alert, now).await?
         }
         ListFor::Escalations => followup::for_escalations(&ctx, catalog, today).await?,
     };
+    // The lock first: a list handed out is always a list recorded.
+    let lock = LakeLock::acquire(lake, "followup", Duration::from_secs(120)).await?;
     if let Err(e) = followup::write(catalog, &list, &args.out) {
+        lock.release().await?;
         eprintln!("error: {e}");
         return Ok(ExitStatus::Failure);
     }
-    let lock = LakeLock::acquire(lake, "followup", Duration::from_secs(120)).await?;
     let rec = ListRecord {
         list_id: crate::lake::manifest::new_batch_id(),
         list_for: match &what {
