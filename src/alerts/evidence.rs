@@ -29,21 +29,9 @@ pub fn date(d: NaiveDate) -> String {
 /// A figure the Colombian way: thousands with '.', one decimal with ',' below 10.
 pub fn number(x: f64) -> String {
     if x.abs() < 10.0 && x.fract().abs() > 0.05 {
-        return format!("{x:.1}").replace('.', ",");
-    }
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("-{out}")
+        crate::report::format::num(x, 1)
     } else {
-        out
+        crate::report::format::int(x.round() as i64)
     }
 }
 

@@ -40,12 +40,12 @@ pub fn int(n: i64) -> String {
     }
 }
 
-/// A number with `decimals` places: 1234.5 → "1.234,5". NaN and infinities print "–".
 /// "1 mes", "3 meses": a count with its noun in the right number.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", int(n as i64), if n == 1 { one } else { many })
 }
 
+/// A number with `decimals` places: 1234.5 → "1.234,5". NaN and infinities print "–".
 pub fn num(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return "–".into();
