@@ -1,0 +1,208 @@
+//! `whatsapp_cloud`: the WhatsApp Cloud API webhook bodies an institution archives
+//! (`object: whatsapp_business_account`, `entry[].changes[].value` with `messages`,
+//! `statuses`, `contacts`, `metadata`), DESIGN §3.5.
+//!
+//! The business's own messages never arrive as such: only their statuses (`sent`,
+//! `delivered`, `read`, `failed`) do, addressed to the person's `wa_id`. So a response is
+//! the earliest status of a business message to that person from the same number. A
+//! message that failed never reached the person and is no response; one a bot sent (the
+//! site marks them with `biz_opaque_callback_data`) is no human response.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::chat_sessions::{Inbound, Reply};
+use super::messaging::{self, Account, Events, Site, Webhooks};
+use super::webhook_archive::{integer, one_of, text};
+use super::{AdaptError, CanonRow};
+
+/// Site settings, `[whatsapp_cloud]` of a source file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Canonical channel (default `whatsapp`).
+    #[serde(default = "whatsapp")]
+    pub channel: String,
+    /// The institution's numbers: `phone_number_id` (of `metadata`) → unit and touchpoint.
+    pub numbers: BTreeMap<String, Account>,
+    /// Ids or texts of the replies that accept the personal-data policy (a button's id or
+    /// payload, a list row's id, a typed text). Unset: habeas unknown, no number is kept.
+    pub habeas_replies: Option<Vec<String>>,
+    /// Prefixes of the `biz_opaque_callback_data` the site's bot puts on what it sends:
+    /// such messages are never a response.
+    #[serde(default)]
+    pub bot_callback_data: Vec<String>,
+    /// Read the other webhook files of the same folder for context (default true).
+    #[serde(default = "messaging::yes")]
+    pub read_archive: bool,
+}
+
+fn whatsapp() -> String {
+    "whatsapp".to_string()
+}
+
+impl Settings {
+    pub fn check(&self) -> Result<(), String> {
+        messaging::check_accounts(&self.numbers, Self::ACCOUNTS_TABLE)
+    }
+}
+
+/// Message types that are not a contact: a reaction is no request, a `system` message
+/// (the person changed number) is written by WhatsApp.
+const NOT_A_CONTACT: [(&str, &str); 2] = [
+    ("reaction", "reacciones (no son un contacto)"),
+    ("system", "mensajes del sistema de WhatsApp"),
+];
+
+impl Webhooks for Settings {
+    const ADAPTER: &'static str = "whatsapp_cloud";
+    const WHAT: &'static str = "webhooks de WhatsApp Cloud API (object: whatsapp_business_account)";
+    const ID_PREFIX: &'static str = "wa-";
+    const OBJECT: &'static str = "whatsapp_business_account";
+    const ACCOUNTS_TABLE: &'static str = "whatsapp_cloud.numbers";
+    const ACCOUNT: &'static str = "el número phone_number_id";
+
+    fn read(&self, body: &Value, line: Option<u64>, ev: &mut Events) {
+        let changes = body["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e["changes"].as_array().into_iter().flatten());
+        for change in changes {
+            if change["field"] != "messages" {
+                continue;
+            }
+            let value = &change["value"];
+            let Some(number) = text(&value["metadata"]["phone_number_id"]) else {
+                ev.problem(
+                    line,
+                    "cambio `messages` sin metadata.phone_number_id".into(),
+                );
+                continue;
+            };
+            for m in value["messages"].as_array().into_iter().flatten() {
+                self.read_message(&number, m, line, ev);
+            }
+            for s in value["statuses"].as_array().into_iter().flatten() {
+                self.read_status(&number, s, line, ev);
+            }
+        }
+    }
+
+    fn accounts(&self) -> &BTreeMap<String, Account> {
+        &self.numbers
+    }
+
+    fn contact(&self, user: &str) -> Option<String> {
+        // A wa_id is the number with its country code; a business-scoped user id
+        // (`CO.123…`, people with a username) is no phone number: withheld.
+        (!user.is_empty() && user.bytes().all(|b| b.is_ascii_digit())).then(|| user.to_string())
+    }
+
+    fn site(&self) -> Site<'_> {
+        Site {
+            channel: &self.channel,
+            habeas_known: self.habeas_replies.is_some(),
+            read_archive: self.read_archive,
+        }
+    }
+}
+
+impl Settings {
+    fn read_message(&self, number: &str, m: &Value, line: Option<u64>, ev: &mut Events) {
+        let (Some(id), Some(at), Some(from)) = (
+            text(&m["id"]),
+            integer(&m["timestamp"]),
+            text(&m["from"]).or_else(|| text(&m["from_user_id"])),
+        ) else {
+            ev.problem(line, "mensaje sin id, timestamp o from".into());
+            return;
+        };
+        if !ev.first_delivery(format!("m:{id}"), line) {
+            return;
+        }
+        let kind = m["type"].as_str().unwrap_or("");
+        if let Some((_, why)) = NOT_A_CONTACT.iter().find(|(t, _)| *t == kind) {
+            ev.skip(why, line);
+            return;
+        }
+        let key = ev.key(number, &from);
+        ev.inbound.push(Inbound {
+            key,
+            id,
+            at_ms: at.saturating_mul(1000),
+            habeas: self.accepts_habeas(m),
+            line,
+        });
+    }
+
+    fn read_status(&self, number: &str, s: &Value, line: Option<u64>, ev: &mut Events) {
+        let (Some(id), Some(status), Some(at), Some(to)) = (
+            text(&s["id"]),
+            text(&s["status"]),
+            integer(&s["timestamp"]),
+            text(&s["recipient_id"]).or_else(|| text(&s["recipient_user_id"])),
+        ) else {
+            ev.problem(
+                line,
+                "estado sin id, status, timestamp o recipient_id".into(),
+            );
+            return;
+        };
+        if s["recipient_type"] == "group" {
+            ev.skip("estados de mensajes a grupos", line);
+            return;
+        }
+        if !ev.first_delivery(format!("s:{id}:{status}"), line) {
+            return;
+        }
+        let bot = text(&s["biz_opaque_callback_data"]).is_some_and(|d| {
+            self.bot_callback_data
+                .iter()
+                .any(|p| !p.is_empty() && d.starts_with(p.as_str()))
+        });
+        if bot {
+            ev.skip("estados de mensajes del bot (no son una respuesta)", line);
+        }
+        if status == "failed" {
+            ev.skip("envíos fallidos (no son una respuesta)", line);
+            ev.failed.insert(id.clone());
+        }
+        let key = ev.key(number, &to);
+        let reply = Reply {
+            key,
+            at_ms: at.saturating_mul(1000),
+            counts: status != "failed" && !bot,
+            line,
+        };
+        ev.replies.push((reply, id));
+    }
+
+    /// The message is a reply that accepts the personal-data policy.
+    fn accepts_habeas(&self, m: &Value) -> bool {
+        let Some(accepted) = &self.habeas_replies else {
+            return false;
+        };
+        let i = &m["interactive"];
+        [
+            &i["button_reply"]["id"],
+            &i["button_reply"]["title"],
+            &i["list_reply"]["id"],
+            &m["button"]["payload"],
+            &m["button"]["text"],
+            &m["text"]["body"],
+        ]
+        .into_iter()
+        .filter_map(text)
+        .any(|v| one_of(&v, accepted))
+    }
+}
+
+pub fn adapt(s: &Settings, path: &Path, bytes: &[u8]) -> Result<Adapted, AdaptError> {
+    messaging::adapt(s, path, bytes)
+}
+
+type Adapted = (Vec<CanonRow>, Vec<(String, u64)>, String);
