@@ -660,3 +660,31 @@ fn a_number_or_page_the_site_does_not_list_is_quarantined_with_its_reason() {
         "{all}"
     );
 }
+
+#[test]
+fn a_pipeline_takes_a_webhook_archive_from_its_inbox() {
+    let f = project();
+    let inbox = f.path("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::create_dir_all(f.path("pipelines")).unwrap();
+    // The PBX's file in the same inbox is neither taken by the glob nor read as context.
+    for name in [WA_DAY1, WA_DAY2, WA_LAST, "Master.csv"] {
+        let to = inbox.join(Path::new(name).file_name().unwrap());
+        std::fs::copy(vendor(name), to).unwrap();
+    }
+    f.write(
+        "pipelines/whatsapp.toml",
+        "steps = [\"ingest\"]\nsettle = \"0s\"\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"webhook*.json*\"\nsource = \"whatsapp_institucional\"\n",
+    );
+    let out = f.run(&["run", "whatsapp"]);
+    succeeded(&out);
+    assert_eq!(
+        f.count("select count(*) from interactions where channel = 'whatsapp'"),
+        5
+    );
+    assert_eq!(f.count("select count(*) from interactions"), 5);
+    assert_eq!(
+        f.count("select count(*) from interactions where first_response_at is not null"),
+        4
+    );
+}

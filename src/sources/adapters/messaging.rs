@@ -78,7 +78,7 @@ pub struct Events {
     pub problems: Vec<CanonRow>,
     seen: HashSet<String>,
     /// Records of the adapted file deliberately left out, by reason.
-    skipped: BTreeMap<&'static str, u64>,
+    pub(super) skipped: BTreeMap<&'static str, u64>,
 }
 
 impl Events {

@@ -220,3 +220,107 @@ type Adapted = (Vec<CanonRow>, Vec<(String, u64)>, String);
 pub fn adapt(s: &Settings, path: &Path, bytes: &[u8]) -> Result<Adapted, AdaptError> {
     messaging::adapt(s, path, bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const PAGE: &str = "1048";
+
+    fn settings() -> Settings {
+        toml::from_str(
+            r#"
+            bot_app_ids = [640123456789012]
+            habeas_replies = ["HABEAS_SI"]
+            [pages."1048"]
+            unit = "admisiones"
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn body(list: &str, event: Value) -> Value {
+        json!({"object": "page", "entry": [{"id": PAGE, "time": 1, list: [event]}]})
+    }
+
+    fn echo(app: Value, mid: &str) -> Value {
+        body(
+            "messaging",
+            json!({"sender": {"id": PAGE}, "recipient": {"id": "72"}, "timestamp": 1_000,
+                   "message": {"mid": mid, "is_echo": true, "app_id": app}}),
+        )
+    }
+
+    #[test]
+    fn only_echoes_of_a_human_app_count_whether_ids_are_numbers_or_text() {
+        let s = settings();
+        assert!(s.human_app_ids[0].is(PAGE_INBOX_APP_ID));
+        let mut ev = Events::default();
+        s.read(&echo(json!(263902037430900u64), "h"), Some(1), &mut ev);
+        s.read(&echo(json!("263902037430900"), "h2"), Some(2), &mut ev);
+        s.read(&echo(json!(640123456789012u64), "b"), Some(3), &mut ev);
+        s.read(&echo(json!(1u64), "x"), Some(4), &mut ev);
+        let counts: Vec<bool> = ev.replies.iter().map(|(r, _)| r.counts).collect();
+        assert_eq!(counts, vec![true, true, false, false]);
+        // The echo's recipient is the person.
+        assert_eq!(ev.parties[&ev.replies[0].0.key].user, "72");
+    }
+
+    #[test]
+    fn messages_and_postbacks_are_inbound_reactions_reads_and_deliveries_are_not() {
+        let s = settings();
+        let mut ev = Events::default();
+        let from = |extra: Value| {
+            let mut e =
+                json!({"sender": {"id": "72"}, "recipient": {"id": PAGE}, "timestamp": 5_250});
+            e.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            e
+        };
+        s.read(
+            &body(
+                "messaging",
+                from(json!({"message": {"mid": "m1", "text": "Hola",
+                "quick_reply": {"payload": "HABEAS_SI"}}})),
+            ),
+            Some(1),
+            &mut ev,
+        );
+        // An old postback without mid, received on standby.
+        s.read(
+            &body(
+                "standby",
+                from(json!({"postback": {"title": "Empezar", "payload": "GET_STARTED"}})),
+            ),
+            Some(2),
+            &mut ev,
+        );
+        s.read(
+            &body(
+                "messaging",
+                from(json!({"reaction": {"mid": "m0", "action": "react"}})),
+            ),
+            Some(3),
+            &mut ev,
+        );
+        s.read(
+            &body("messaging", from(json!({"read": {"watermark": 1}}))),
+            Some(4),
+            &mut ev,
+        );
+        let got: Vec<(bool, i64)> = ev.inbound.iter().map(|m| (m.habeas, m.at_ms)).collect();
+        assert_eq!(got, vec![(true, 5_250), (false, 5_250)]);
+        assert!(ev.inbound[1].id.starts_with("postback:72:5250:"));
+        assert_eq!(ev.skipped.values().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn an_app_cannot_be_both_human_and_bot() {
+        let mut s = settings();
+        assert!(s.check().is_ok());
+        s.bot_app_ids.push(AppId::Text(PAGE_INBOX_APP_ID.into()));
+        assert!(s.check().is_err());
+    }
+}

@@ -206,3 +206,135 @@ pub fn adapt(s: &Settings, path: &Path, bytes: &[u8]) -> Result<Adapted, AdaptEr
 }
 
 type Adapted = (Vec<CanonRow>, Vec<(String, u64)>, String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings() -> Settings {
+        toml::from_str(
+            r#"
+            habeas_replies = ["HABEAS_SI"]
+            bot_callback_data = ["bot:"]
+            [numbers."1098"]
+            unit = "admisiones"
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn body(value: Value) -> Value {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+            {"field": "messages", "value": value}]}]})
+    }
+
+    fn message(from: &str, id: &str, extra: Value) -> Value {
+        let mut m = json!({"from": from, "id": id, "timestamp": "1791205200", "type": "text"});
+        m.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body(json!({"metadata": {"phone_number_id": "1098"}, "messages": [m]}))
+    }
+
+    fn status(id: &str, status: &str, extra: Value) -> Value {
+        let mut s = json!({"id": id, "status": status, "timestamp": "1791205300",
+                           "recipient_id": "573186727815"});
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body(json!({"metadata": {"phone_number_id": "1098"}, "statuses": [s]}))
+    }
+
+    #[test]
+    fn habeas_by_button_id_template_payload_or_text_but_not_by_other_answers() {
+        let s = settings();
+        let mut ev = Events::default();
+        for (id, extra) in [
+            (
+                "a",
+                json!({"type": "interactive", "interactive": {"type": "button_reply",
+                "button_reply": {"id": "HABEAS_SI", "title": "Acepto"}}}),
+            ),
+            (
+                "b",
+                json!({"type": "button", "button": {"payload": "habeas_si", "text": "Sí"}}),
+            ),
+            ("c", json!({"text": {"body": " HABEAS_SI "}})),
+            ("d", json!({"text": {"body": "No acepto"}})),
+        ] {
+            s.read(&message("573186727815", id, extra), Some(1), &mut ev);
+        }
+        let habeas: Vec<bool> = ev.inbound.iter().map(|m| m.habeas).collect();
+        assert_eq!(habeas, vec![true, true, true, false]);
+        assert_eq!(ev.inbound[0].at_ms, 1_791_205_200_000);
+    }
+
+    #[test]
+    fn reactions_and_system_messages_open_nothing_and_repeats_are_dropped() {
+        let s = settings();
+        let mut ev = Events::default();
+        s.read(
+            &message("57300", "r", json!({"type": "reaction"})),
+            Some(1),
+            &mut ev,
+        );
+        s.read(
+            &message("57300", "s", json!({"type": "system"})),
+            Some(2),
+            &mut ev,
+        );
+        s.read(&message("57300", "m", json!({})), Some(3), &mut ev);
+        s.read(&message("57300", "m", json!({})), Some(4), &mut ev);
+        assert_eq!(ev.inbound.len(), 1);
+        assert_eq!(ev.skipped.values().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn bot_and_failed_statuses_do_not_count_and_groups_are_left_out() {
+        let s = settings();
+        let mut ev = Events::default();
+        s.read(&status("h", "sent", json!({})), Some(1), &mut ev);
+        s.read(
+            &status("b", "sent", json!({"biz_opaque_callback_data": "bot:menu"})),
+            Some(2),
+            &mut ev,
+        );
+        s.read(
+            &status("f", "failed", json!({"errors": [{"code": 131026}]})),
+            Some(3),
+            &mut ev,
+        );
+        s.read(
+            &status("g", "sent", json!({"recipient_type": "group"})),
+            Some(4),
+            &mut ev,
+        );
+        let counts: Vec<bool> = ev.replies.iter().map(|(r, _)| r.counts).collect();
+        assert_eq!(counts, vec![true, false, false]);
+        assert!(ev.failed.contains("f"));
+    }
+
+    #[test]
+    fn a_business_scoped_user_id_is_no_phone_number() {
+        let s = settings();
+        assert_eq!(s.contact("573186727815").as_deref(), Some("573186727815"));
+        assert_eq!(s.contact("CO.1502576394655843"), None);
+        let mut ev = Events::default();
+        let m = json!({"from_user_id": "CO.15", "id": "u", "timestamp": "1", "type": "text"});
+        s.read(
+            &body(json!({"metadata": {"phone_number_id": "1098"}, "messages": [m]})),
+            Some(1),
+            &mut ev,
+        );
+        assert_eq!(ev.parties[&ev.inbound[0].key].user, "CO.15");
+    }
+
+    #[test]
+    fn settings_need_a_number_with_a_unit() {
+        let mut s = settings();
+        assert!(s.check().is_ok());
+        s.numbers.clear();
+        assert!(s.check().unwrap_err().contains("whatsapp_cloud.numbers"));
+    }
+}
