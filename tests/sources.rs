@@ -561,16 +561,18 @@ fn one_person_one_key_across_pbx_whatsapp_and_surveys_and_nothing_raw_in_the_lak
     for (source, file) in [
         ("pbx_poblado", "Master.csv"),
         ("whatsapp_institucional", WA_DAY1),
+        ("whatsapp_institucional", WA_DAY2),
         ("messenger_ces", MESSENGER),
         ("encuesta_telefonica", "google_forms_respuestas.csv"),
     ] {
         succeeded(&ingest_source(&f, source, &vendor(file)));
     }
-    // +573186727815 on the PBX, wa_id 573186727815, "+57 318 672 7815" in Google Forms.
+    // +573186727815 on the PBX, wa_id 573186727815 and "+57 318 672 7815" on WhatsApp,
+    // "+57 318 672 7815" in Google Forms.
     let keys = f.sql_csv(
         "select distinct contact_key from interactions \
          where interaction_id = '1759672800.1' \
-            or (channel = 'whatsapp' and received_at = '2026-10-05T13:00:00Z') \
+            or (channel = 'whatsapp' and received_at in ('2026-10-05T13:00:00Z', '2026-10-07T14:00:00Z')) \
          union all select distinct respondent_key from surveys \
          where cast(submitted_at as varchar) = '2026-10-05T19:03:22Z'",
     );
@@ -581,6 +583,7 @@ fn one_person_one_key_across_pbx_whatsapp_and_surveys_and_nothing_raw_in_the_lak
     let mut raw: Vec<String> = [
         "573186727815",
         "3186727815",
+        "318 672 7815",
         "573204445566",
         "3204445566",
         "5215512345678",
@@ -595,12 +598,15 @@ fn one_person_one_key_across_pbx_whatsapp_and_surveys_and_nothing_raw_in_the_lak
     .map(String::from)
     .to_vec();
     // Every wamid of the archive (they embed the number in base64).
-    let day1 = std::fs::read_to_string(vendor(WA_DAY1)).unwrap();
-    raw.extend(
-        day1.split('"')
-            .filter(|s| s.starts_with("wamid."))
-            .map(String::from),
-    );
+    for file in [WA_DAY1, WA_DAY2] {
+        let bodies = std::fs::read_to_string(vendor(file)).unwrap();
+        raw.extend(
+            bodies
+                .split('"')
+                .filter(|s| s.starts_with("wamid."))
+                .map(String::from),
+        );
+    }
     assert_nothing_raw(&f.lake_files(), &raw);
 }
 

@@ -130,16 +130,15 @@ pub trait Webhooks {
 
     /// The `object` of this adapter's bodies.
     const OBJECT: &'static str;
-
-    /// Whether a body is one of this adapter's.
-    fn is_mine(&self, body: &Value) -> bool {
-        body["object"] == Self::OBJECT
-    }
     /// The settings table of the accounts, e.g. `whatsapp_cloud.numbers`.
     const ACCOUNTS_TABLE: &'static str;
     /// What an account is, for people: "el número phone_number_id".
     const ACCOUNT: &'static str;
 
+    /// Whether a body is one of this adapter's.
+    fn is_mine(&self, body: &Value) -> bool {
+        body["object"] == Self::OBJECT
+    }
     /// Reads one body; `line` is `Some` for bodies of the adapted file.
     fn read(&self, body: &Value, line: Option<u64>, events: &mut Events);
     /// The institution's accounts → unit and touchpoint.
@@ -221,21 +220,29 @@ pub fn adapt<W: Webhooks>(w: &W, path: &Path, bytes: &[u8]) -> Result<Adapted, A
 }
 
 /// A file whose first readable body is not this adapter's is refused whole, saying what
-/// it looks like.
+/// it looks like; so is a file with no readable body.
 fn refuse_foreign<W: Webhooks>(w: &W, path: &Path, bodies: &[Body]) -> Result<(), AdaptError> {
     let first = bodies
         .iter()
         .find_map(|b| b.value.as_ref().ok().map(|v| (b.line, v)));
-    let line = match first {
-        Some((_, v)) if w.is_mine(v) => return Ok(()),
-        Some((line, _)) => line,
-        None => bodies.first().map_or(1, |b| b.line),
+    let why = match (first, bodies.first()) {
+        (Some((_, v)), _) if w.is_mine(v) => return Ok(()),
+        (Some((line, _)), _) => format!("línea {line}: no es un cuerpo de {}", W::WHAT),
+        (
+            None,
+            Some(Body {
+                line,
+                value: Err(e),
+            }),
+        ) => {
+            format!("línea {line}: {e}; se esperaban {}", W::WHAT)
+        }
+        (None, _) => format!("el archivo está vacío: se esperaban {}", W::WHAT),
     };
     Err(AdaptError::Layout {
         path: path.to_path_buf(),
         message: format!(
-            "línea {line}: no es un cuerpo de {}{}",
-            W::WHAT,
+            "{why}{}",
             super::recognise::hint_for(path, Some(W::ADAPTER))
         ),
     })

@@ -57,6 +57,21 @@ const NOT_A_CONTACT: [(&str, &str); 2] = [
     ("system", "mensajes del sistema de WhatsApp"),
 ];
 
+/// The person's id: a `wa_id` as bare digits (an archive that rewrote it as `+57 318…`
+/// must still meet the statuses, which carry `573186…`), or a business-scoped user id.
+fn person(v: &Value) -> Option<String> {
+    let raw = text(v)?;
+    let phone_like = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    Some(if phone_like {
+        raw.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        raw
+    })
+    .filter(|p| !p.is_empty())
+}
+
 impl Webhooks for Settings {
     const ADAPTER: &'static str = "whatsapp_cloud";
     const WHAT: &'static str = "webhooks de WhatsApp Cloud API (object: whatsapp_business_account)";
@@ -116,7 +131,7 @@ impl Settings {
         let (Some(id), Some(at), Some(from)) = (
             text(&m["id"]),
             integer(&m["timestamp"]),
-            text(&m["from"]).or_else(|| text(&m["from_user_id"])),
+            person(&m["from"]).or_else(|| person(&m["from_user_id"])),
         ) else {
             ev.problem(line, "mensaje sin id, timestamp o from".into());
             return;
@@ -144,7 +159,7 @@ impl Settings {
             text(&s["id"]),
             text(&s["status"]),
             integer(&s["timestamp"]),
-            text(&s["recipient_id"]).or_else(|| text(&s["recipient_user_id"])),
+            person(&s["recipient_id"]).or_else(|| person(&s["recipient_user_id"])),
         ) else {
             ev.problem(
                 line,
@@ -328,6 +343,24 @@ mod tests {
             &mut ev,
         );
         assert_eq!(ev.parties[&ev.inbound[0].key].user, "CO.15");
+    }
+
+    #[test]
+    fn a_number_written_with_plus_and_spaces_meets_its_statuses() {
+        let s = settings();
+        let mut ev = Events::default();
+        s.read(
+            &message("+57 318 672 7815", "m", json!({})),
+            Some(1),
+            &mut ev,
+        );
+        s.read(&status("h", "sent", json!({})), Some(2), &mut ev);
+        assert_eq!(ev.inbound[0].key, ev.replies[0].0.key);
+        assert_eq!(
+            person(&json!("(+57) 318-672-7815")).as_deref(),
+            Some("573186727815")
+        );
+        assert_eq!(person(&json!(" + ")), None);
     }
 
     #[test]
