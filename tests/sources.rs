@@ -216,9 +216,14 @@ fn one_person_one_key_across_pbx_and_surveys_and_no_raw_identifier_in_the_lake()
     ];
     let files = f.lake_files();
     assert!(files.len() >= 4);
+    assert_nothing_raw(&files, &raw);
+}
+
+/// No lake file holds any of `raw`'s bytes.
+fn assert_nothing_raw<S: AsRef<str>>(files: &[PathBuf], raw: &[S]) {
     for file in files {
-        let bytes = std::fs::read(&file).unwrap();
-        for r in raw {
+        let bytes = std::fs::read(file).unwrap();
+        for r in raw.iter().map(AsRef::as_ref) {
             assert!(
                 !bytes.windows(r.len()).any(|w| w == r.as_bytes()),
                 "{r} found in {}",
@@ -266,6 +271,10 @@ fn source_files_are_strict_and_checked() {
         "limesurvey",
         "qualtrics",
         "google_forms_es",
+        "whatsapp_cloud",
+        "messenger",
+        "whatsapp_institucional",
+        "messenger_ces",
     ] {
         assert!(so.contains(name), "{name} missing: {so}");
     }
@@ -327,7 +336,7 @@ fn a_pipeline_routes_inbox_files_to_a_source_by_glob() {
     .unwrap();
     f.write(
         "pipelines/pbx.toml",
-        "steps = [\"ingest\"]\nsettle = \"0s\"\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"Master*.csv\"\nsource = \"pbx_poblado\"\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"qualtrics*.csv\"\nsource = \"encuesta_educacion_continua\"\n",
+        "steps = [\"ingest\"]\n# The fixtures were just copied in: take them without waiting.\nsettle = \"0s\"\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"Master*.csv\"\nsource = \"pbx_poblado\"\n\n[[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"qualtrics*.csv\"\nsource = \"encuesta_educacion_continua\"\n",
     );
     let out = f.run(&["run", "pbx"]);
     assert_eq!(
@@ -424,4 +433,264 @@ fn a_workbook_whose_first_sheet_is_not_a_table_lists_its_sheets() {
         .output()
         .unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+}
+
+// --- Messaging webhooks: whatsapp_cloud and messenger (DESIGN §3.5) ---
+
+/// Stdout of a command that must have succeeded (exit 0).
+fn succeeded(out: &std::process::Output) -> String {
+    let so = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{so}\n{}", text(&out.stderr));
+    so
+}
+
+const WA_DAY1: &str = "whatsapp/webhooks-2026-10-05.jsonl";
+const WA_DAY2: &str = "whatsapp/webhooks-2026-10-06.jsonl";
+const WA_LAST: &str = "whatsapp/webhook-2026-10-07T0930.json";
+const MESSENGER: &str = "messenger/page-2026-10-05.jsonl";
+
+/// Per session: received (UTC), seconds to the first response, habeas, a contact key kept.
+const SESSIONS_SQL: &str = "select cast(received_at as varchar) as r, channel, unit, touchpoint, \
+     cast(extract(epoch from first_response_at) - extract(epoch from received_at) as double), \
+     habeas_data, contact_key is not null, direction from interactions order by r";
+
+#[test]
+fn whatsapp_cloud_sessions_first_responses_and_duplicate_deliveries() {
+    let f = project();
+    // Files in any order: the archive's other files give each one its context.
+    for file in [WA_LAST, WA_DAY2, WA_DAY1] {
+        let so = succeeded(&ingest_source(&f, "whatsapp_institucional", &vendor(file)));
+        if file == WA_DAY1 {
+            for skipped in [
+                "2 omitidas: entregas repetidas del webhook",
+                "2 omitidas: envíos fallidos",
+                "2 omitidas: estados de mensajes del bot",
+                "1 omitidas: reacciones",
+                "2 omitidas: estados o respuestas a personas sin conversación entrante",
+            ] {
+                assert!(so.contains(skipped), "{skipped}: {so}");
+            }
+        }
+    }
+    assert_eq!(
+        f.sql_csv(SESSIONS_SQL),
+        vec![
+            // Ana: the bot's welcome at +2 s is not a response; the human's `sent` at +12 min is,
+            // though its `read` was archived first. Her message 23 h later is the same session.
+            "2026-10-05T13:00:00Z,whatsapp,admisiones,whatsapp_institucional,720.0,true,true,inbound",
+            // Pedro: two failed sends (one `sent` then `failed`); the answer's status is in the next file.
+            "2026-10-05T14:00:00Z,whatsapp,admisiones,whatsapp_institucional,1200.0,false,false,inbound",
+            // A username (business-scoped id only): habeas given, no number to keep.
+            "2026-10-05T15:00:00Z,whatsapp,admisiones,whatsapp_institucional,180.0,true,false,inbound",
+            // +52 number, habeas by template button, never answered.
+            "2026-10-05T16:00:00Z,whatsapp,admisiones,whatsapp_institucional,,true,true,inbound",
+            // Ana 26 h after her last message: a new session; answered in the pretty-printed body.
+            "2026-10-07T14:00:00Z,whatsapp,admisiones,whatsapp_institucional,1800.0,true,true,inbound",
+        ]
+    );
+    // Ana's two sessions: one person, one key (habeas carries to her later session).
+    assert_eq!(
+        f.count(
+            "select count(distinct contact_key) from interactions \
+             where received_at in ('2026-10-05T13:00:00Z', '2026-10-07T14:00:00Z')"
+        ),
+        1
+    );
+    // Ids are hashed (a wamid embeds the phone number) and stable: the same file again adds nothing.
+    assert_eq!(
+        f.count("select count(*) from interactions where interaction_id like 'wa-%' and length(interaction_id) = 35"),
+        5
+    );
+    let again = ingest_source(&f, "whatsapp_institucional", &vendor(WA_DAY1));
+    assert!(text(&again.stdout).contains("already ingested"));
+    assert_eq!(f.count("select count(*) from interactions"), 5);
+}
+
+#[test]
+fn a_status_archived_in_a_later_file_completes_the_session_it_answers() {
+    let f = project();
+    let inbox = f.path("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let arrive = |name: &str| {
+        let to = inbox.join(Path::new(name).file_name().unwrap());
+        std::fs::copy(vendor(name), &to).unwrap();
+        to
+    };
+    let pedro = "select coalesce(cast(first_response_at as varchar), 'sin respuesta') \
+                 from interactions where received_at = '2026-10-05T14:00:00Z'";
+    let day1 = arrive(WA_DAY1);
+    succeeded(&ingest_source(&f, "whatsapp_institucional", &day1));
+    assert_eq!(f.sql_csv(pedro), vec!["sin respuesta"]);
+    let day2 = arrive(WA_DAY2);
+    succeeded(&ingest_source(&f, "whatsapp_institucional", &day2));
+    // The same interaction, replaced: answered at 09:20 local.
+    assert_eq!(f.sql_csv(pedro), vec!["2026-10-05T14:20:00Z"]);
+    assert_eq!(f.count("select count(*) from interactions"), 5);
+}
+
+#[test]
+fn messenger_echoes_of_people_count_and_bots_do_not() {
+    let f = project();
+    let so = succeeded(&ingest_source(&f, "messenger_ces", &vendor(MESSENGER)));
+    for skipped in [
+        "2 omitidas: ecos de bots",
+        "1 omitidas: ecos de una app que no está en human_app_ids",
+        "1 omitidas: entregas repetidas del webhook",
+        "1 omitidas: reacciones",
+    ] {
+        assert!(so.contains(skipped), "{skipped}: {so}");
+    }
+    assert_eq!(
+        f.sql_csv(SESSIONS_SQL),
+        vec![
+            // Laura: millisecond timestamps; the bot greeted her at +1 s, the Page Inbox
+            // answered at +5 min; her quick reply accepted habeas.
+            "2026-10-05T13:00:00.250Z,messenger,admisiones,facebook_ces,300.25,true,true,inbound",
+            // Carlos' postback: only the bot and an unlisted app replied; the first human echo
+            // came the next day, in his next session (§3.5: the first one at or after).
+            "2026-10-05T14:00:00Z,messenger,admisiones,facebook_ces,91800.0,false,false,inbound",
+            // 25 h later: a new session, answered from the inbox while the bot held the thread.
+            "2026-10-06T15:00:00Z,messenger,admisiones,facebook_ces,1800.0,false,false,inbound",
+        ]
+    );
+}
+
+#[test]
+fn one_person_one_key_across_pbx_whatsapp_and_surveys_and_nothing_raw_in_the_lake() {
+    let f = project();
+    for (source, file) in [
+        ("pbx_poblado", "Master.csv"),
+        ("whatsapp_institucional", WA_DAY1),
+        ("whatsapp_institucional", WA_DAY2),
+        ("messenger_ces", MESSENGER),
+        ("encuesta_telefonica", "google_forms_respuestas.csv"),
+    ] {
+        succeeded(&ingest_source(&f, source, &vendor(file)));
+    }
+    // +573186727815 on the PBX, wa_id 573186727815 and "+57 318 672 7815" on WhatsApp,
+    // "+57 318 672 7815" in Google Forms.
+    let keys = f.sql_csv(
+        "select distinct contact_key from interactions \
+         where interaction_id = '1759672800.1' \
+            or (channel = 'whatsapp' and received_at in ('2026-10-05T13:00:00Z', '2026-10-07T14:00:00Z')) \
+         union all select distinct respondent_key from surveys \
+         where cast(submitted_at as varchar) = '2026-10-05T19:03:22Z'",
+    );
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(keys[0], keys[1]);
+    assert!(!keys[0].is_empty());
+
+    let mut raw: Vec<String> = [
+        "573186727815",
+        "3186727815",
+        "318 672 7815",
+        "573204445566",
+        "3204445566",
+        "5215512345678",
+        "1502576394655843",
+        "7212345678901234",
+        "7298765432109876",
+        "m_AbCdLaura0001",
+        "m_CarlosPb0001",
+        "Ana Pérez",
+        "información de Medicina",
+    ]
+    .map(String::from)
+    .to_vec();
+    // Every wamid of the archive (they embed the number in base64).
+    for file in [WA_DAY1, WA_DAY2] {
+        let bodies = std::fs::read_to_string(vendor(file)).unwrap();
+        raw.extend(
+            bodies
+                .split('"')
+                .filter(|s| s.starts_with("wamid."))
+                .map(String::from),
+        );
+    }
+    assert_nothing_raw(&f.lake_files(), &raw);
+}
+
+#[test]
+fn webhook_files_are_recognised_before_they_are_refused() {
+    let f = project();
+    let se = text(&f.ingest("interactions", &vendor(WA_DAY1)).stderr);
+    assert!(
+        se.contains("parece un webhook de WhatsApp Cloud API")
+            && se.contains("--source whatsapp_institucional"),
+        "{se}"
+    );
+    // The wrong source: the Messenger file given to the WhatsApp source.
+    let out = ingest_source(&f, "whatsapp_institucional", &vendor(MESSENGER));
+    assert_eq!(out.status.code(), Some(1));
+    let se = text(&out.stderr);
+    assert!(
+        se.contains("no es un cuerpo de webhooks de WhatsApp")
+            && se.contains("parece un webhook de Messenger")
+            && se.contains("--source messenger_ces"),
+        "{se}"
+    );
+    assert_eq!(f.count("select count(*) from interactions"), 0);
+}
+
+#[test]
+fn a_number_or_page_the_site_does_not_list_is_quarantined_with_its_reason() {
+    let f = project();
+    let day1 = std::fs::read_to_string(vendor(WA_DAY1)).unwrap();
+    let other = f.write(
+        "otro-numero.jsonl",
+        day1.replace("109876543210987", "555000111222333"),
+    );
+    let out = ingest_source(&f, "whatsapp_institucional", &other);
+    let so = text(&out.stdout);
+    assert_ne!(out.status.code(), Some(0), "{so}");
+    assert!(so.contains("quarantined 4"), "{so}");
+    let reasons = f.sql_csv("select distinct reason from quarantine");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("555000111222333") && r.contains("[whatsapp_cloud.numbers]")),
+        "{reasons:?}"
+    );
+    // Nothing of the people goes to quarantine either.
+    assert_nothing_raw(&f.lake_files(), &["573186727815"]);
+    // A source file without numbers is refused by `check`.
+    f.write(
+        "sources/wa_mal.toml",
+        "adapter = \"whatsapp_cloud\"\nkind = \"interactions\"\n[whatsapp_cloud]\nnumbers = {}\nbot_app_ids = []\n",
+    );
+    let check = f.run(&["check"]);
+    let all = format!("{}{}", text(&check.stdout), text(&check.stderr));
+    assert_eq!(check.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("wa_mal.toml") && all.contains("bot_app_ids"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_pipeline_takes_a_webhook_archive_from_its_inbox() {
+    let f = project();
+    let inbox = f.path("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::create_dir_all(f.path("pipelines")).unwrap();
+    // The PBX's file in the same inbox is neither taken by the glob nor read as context.
+    for name in [WA_DAY1, WA_DAY2, WA_LAST, "Master.csv"] {
+        let to = inbox.join(Path::new(name).file_name().unwrap());
+        std::fs::copy(vendor(name), to).unwrap();
+    }
+    f.write(
+        "pipelines/whatsapp.toml",
+        "steps = [\"ingest\"]\nsettle = \"0s\"\n\n[[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"webhook*.json*\"\nsource = \"whatsapp_institucional\"\n",
+    );
+    let out = f.run(&["run", "whatsapp"]);
+    succeeded(&out);
+    assert_eq!(
+        f.count("select count(*) from interactions where channel = 'whatsapp'"),
+        5
+    );
+    assert_eq!(f.count("select count(*) from interactions"), 5);
+    assert_eq!(
+        f.count("select count(*) from interactions where first_response_at is not null"),
+        4
+    );
 }

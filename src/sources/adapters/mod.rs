@@ -11,8 +11,13 @@
 
 pub mod asterisk_cdr;
 pub mod asterisk_queue_log;
+pub mod chat_sessions;
 pub mod mapped;
+pub mod messaging;
+pub mod messenger;
 pub mod recognise;
+pub mod webhook_archive;
+pub mod whatsapp_cloud;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -37,6 +42,16 @@ pub const ADAPTERS: &[(&str, &str, &str)] = &[
         "Asterisk queue_log (epoch|callid|cola|agente|evento): una llamada por callid",
     ),
     (
+        "whatsapp_cloud",
+        "interactions",
+        "webhooks de WhatsApp Cloud API (JSON): una conversación por sesión de 24 h",
+    ),
+    (
+        "messenger",
+        "interactions",
+        "webhooks de Messenger (object: page): una conversación por sesión de 24 h",
+    ),
+    (
         "mapped",
         "surveys | interactions | shopper",
         "declarativo: CSV/XLSX/JSONL de encuestas u hojas de cálculo, con archivo de mapeo",
@@ -59,6 +74,8 @@ pub struct SourceFile {
     pub mapping: Option<Spanned<String>>,
     pub asterisk_cdr: Option<asterisk_cdr::Settings>,
     pub asterisk_queue_log: Option<asterisk_queue_log::Settings>,
+    pub whatsapp_cloud: Option<whatsapp_cloud::Settings>,
+    pub messenger: Option<messenger::Settings>,
     pub mapped: Option<mapped::Settings>,
 }
 
@@ -81,6 +98,8 @@ pub struct Source {
 pub enum Adapter {
     AsteriskCdr(asterisk_cdr::Settings),
     AsteriskQueueLog(asterisk_queue_log::Settings),
+    WhatsappCloud(whatsapp_cloud::Settings),
+    Messenger(messenger::Settings),
     Mapped(Box<mapped::Settings>),
 }
 
@@ -89,6 +108,8 @@ impl Adapter {
         match self {
             Adapter::AsteriskCdr(_) => "asterisk_cdr",
             Adapter::AsteriskQueueLog(_) => "asterisk_queue_log",
+            Adapter::WhatsappCloud(_) => "whatsapp_cloud",
+            Adapter::Messenger(_) => "messenger",
             Adapter::Mapped(_) => "mapped",
         }
     }
@@ -232,6 +253,8 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
     let tables = [
         ("asterisk_cdr", file.asterisk_cdr.is_some()),
         ("asterisk_queue_log", file.asterisk_queue_log.is_some()),
+        ("whatsapp_cloud", file.whatsapp_cloud.is_some()),
+        ("messenger", file.messenger.is_some()),
         ("mapped", file.mapped.is_some() || file.mapping.is_some()),
     ];
     for (table, present) in tables {
@@ -244,47 +267,31 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
             ));
         }
     }
+    let needs = Needs {
+        path,
+        text: &text,
+        kind,
+        kind_span: &file.kind,
+        adapter: &file.adapter,
+    };
     let adapter = match adapter_name {
         "asterisk_cdr" => {
-            if kind != SourceKind::Interactions {
-                return Err(file_error(
-                    path,
-                    &text,
-                    Some(file.kind.span()),
-                    "el adaptador asterisk_cdr produce `interactions`",
-                ));
-            }
-            let settings = file.asterisk_cdr.ok_or_else(|| {
-                file_error(
-                    path,
-                    &text,
-                    Some(file.adapter.span()),
-                    "falta la tabla [asterisk_cdr] con los ajustes del sitio",
-                )
-            })?;
-            settings
-                .check()
-                .map_err(|m| file_error(path, &text, None, m))?;
+            let settings = needs.interactions_table(file.asterisk_cdr)?;
+            needs.check(settings.check())?;
             Adapter::AsteriskCdr(settings)
         }
         "asterisk_queue_log" => {
-            if kind != SourceKind::Interactions {
-                return Err(file_error(
-                    path,
-                    &text,
-                    Some(file.kind.span()),
-                    "el adaptador asterisk_queue_log produce `interactions`",
-                ));
-            }
-            let settings = file.asterisk_queue_log.ok_or_else(|| {
-                file_error(
-                    path,
-                    &text,
-                    Some(file.adapter.span()),
-                    "falta la tabla [asterisk_queue_log] con los ajustes del sitio",
-                )
-            })?;
-            Adapter::AsteriskQueueLog(settings)
+            Adapter::AsteriskQueueLog(needs.interactions_table(file.asterisk_queue_log)?)
+        }
+        "whatsapp_cloud" => {
+            let settings = needs.interactions_table(file.whatsapp_cloud)?;
+            needs.check(settings.check())?;
+            Adapter::WhatsappCloud(settings)
+        }
+        "messenger" => {
+            let settings = needs.interactions_table(file.messenger)?;
+            needs.check(settings.check())?;
+            Adapter::Messenger(settings)
         }
         "mapped" => {
             let mut settings = mapped::Settings::default();
@@ -311,9 +318,7 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
             if let Some(own) = file.mapped {
                 settings.merge(own);
             }
-            settings
-                .check(kind)
-                .map_err(|m| file_error(path, &text, None, m))?;
+            needs.check(settings.check(kind))?;
             Adapter::Mapped(Box::new(settings))
         }
         other => {
@@ -341,6 +346,44 @@ pub fn load(path: &Path) -> Result<Source, SourceFileError> {
         mapping: mapping_name,
         settings_bytes,
     })
+}
+
+/// What a source file must hold for its adapter, to say where it falls short.
+struct Needs<'a> {
+    path: &'a Path,
+    text: &'a str,
+    kind: SourceKind,
+    kind_span: &'a Spanned<String>,
+    adapter: &'a Spanned<String>,
+}
+
+impl Needs<'_> {
+    /// The settings table of an adapter that produces interactions: required, and the
+    /// source's kind must be `interactions`.
+    fn interactions_table<T>(&self, table: Option<T>) -> Result<T, SourceFileError> {
+        let name = self.adapter.get_ref();
+        if self.kind != SourceKind::Interactions {
+            return Err(file_error(
+                self.path,
+                self.text,
+                Some(self.kind_span.span()),
+                format!("el adaptador {name} produce `interactions`"),
+            ));
+        }
+        table.ok_or_else(|| {
+            file_error(
+                self.path,
+                self.text,
+                Some(self.adapter.span()),
+                format!("falta la tabla [{name}] con los ajustes del sitio"),
+            )
+        })
+    }
+
+    /// An adapter's verdict on its settings, as an error naming the file.
+    fn check(&self, verdict: Result<(), String>) -> Result<(), SourceFileError> {
+        verdict.map_err(|m| file_error(self.path, self.text, None, m))
+    }
 }
 
 /// One canonical record an adapter produced: canonical column → value, and the vendor
@@ -411,6 +454,8 @@ pub fn adapt(source: &Source, path: &Path, sheet: Option<&str>) -> Result<Adapte
     let (rows, skipped, described) = match &source.adapter {
         Adapter::AsteriskCdr(s) => asterisk_cdr::adapt(s, path, &bytes)?,
         Adapter::AsteriskQueueLog(s) => asterisk_queue_log::adapt(s, path, &bytes)?,
+        Adapter::WhatsappCloud(s) => whatsapp_cloud::adapt(s, path, &bytes)?,
+        Adapter::Messenger(s) => messenger::adapt(s, path, &bytes)?,
         Adapter::Mapped(s) => mapped::adapt(s, &source.name, source.kind, path, sheet)?,
     };
     Ok(Adapted {
