@@ -1,7 +1,8 @@
 //! The steps a pipeline runs, behind one small interface: a step is an async function
 //! `fn(&StepContext) -> Result<StepOutcome, StepError>`, and [`runner`] maps each
 //! [`StepKind`] to its function. `ingest` lives here; the others belong to their own
-//! modules and are wired in [`runner`] with one line each when they land.
+//! modules and are wired in [`runner`] with one line each when they land. `alerts` and
+//! `deliver` are adapters here that call plain functions of their domain modules.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -140,10 +141,13 @@ pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
         StepKind::Plans => Ok(step_fn!(crate::plans::plans_step)),
         StepKind::Alerts => Ok(step_fn!(alerts_step)),
         StepKind::Report => Ok(step_fn!(crate::report::report_step)),
-        StepKind::Deliver => unavailable(step),
+        StepKind::Deliver => Ok(step_fn!(deliver_step)),
     }
 }
 
+/// Every step of [`StepKind`] runs in this build; kept for a step (or a cargo feature)
+/// that lands later.
+#[allow(dead_code)]
 fn unavailable(step: StepKind) -> Result<StepFn, StepError> {
     Err(StepError(format!(
         "step `{step}` is not available in this build"
@@ -335,6 +339,27 @@ pub async fn alerts_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
             s.open,
             s.total
         ),
+        ..StepOutcome::default()
+    })
+}
+
+/// `deliver`: sends the alerts raised recently and the report of the pipeline's
+/// `[outputs] report_dir` to the catalog's recipients (DESIGN §9). A failed delivery fails
+/// the step (and the run, so `runs` shows it) after its retries; the next run tries it
+/// again, and never repeats one that succeeded.
+pub async fn deliver_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
+    let opts = crate::deliver::DeliverOptions {
+        report_dir: Some(ctx.pipeline.report_dir.clone()),
+        now: chrono::Utc::now(),
+        run_id: Some(ctx.run_id.to_string()),
+        dry_run: false,
+    };
+    let s = crate::deliver::deliver(ctx.lake, ctx.catalog, &opts)
+        .await
+        .map_err(|e| StepError(e.to_string()))?;
+    Ok(StepOutcome {
+        detail: s.detail(),
+        errors: s.errors(),
         ..StepOutcome::default()
     })
 }
