@@ -24,6 +24,7 @@ Examples:
   momentos plans export --format xlsx --out planes.xlsx
   momentos sql \"select unit, count(*) from interactions group by unit\"
   momentos sql --format csv \"select * from quarantine\" > rechazos.csv
+  momentos deliver                                e-mail/webhook new alerts and the monthly report
   momentos run nightly                            one run of pipelines/nightly.toml
   momentos schedule                               fire every pipeline on its cron schedule";
 

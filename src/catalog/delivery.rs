@@ -450,4 +450,28 @@ kinds = ["alerts"]
             parse("[smtp]\nhost = \"127.0.0.1\"\nfrom = \"a@b.co\"\ntls = \"none\"").unwrap();
         assert_eq!(local.smtp.unwrap().tls, TlsMode::None);
     }
+
+    /// The examples people copy (README's Delivery section, the commented block of
+    /// catalog.toml) must load.
+    #[test]
+    fn documented_examples_load() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Delivery").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &section[start..start + section[start..].find("```").unwrap()];
+        let shipped = super::super::DEFAULT_CATALOG;
+        let commented: String = shipped[shipped.find("# [delivery]").unwrap()..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l.trim_start_matches('#')))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for block in [example, commented.as_str()] {
+            let text = format!("{shipped}\n{block}");
+            let c =
+                crate::catalog::Catalog::from_toml(&text, crate::catalog::CatalogOrigin::Embedded)
+                    .unwrap_or_else(|e| panic!("{e}\n{block}"));
+            assert!(!c.delivery.recipients.is_empty());
+            assert_eq!(c.delivery.smtp.unwrap().tls, TlsMode::StartTls);
+        }
+    }
 }

@@ -1,8 +1,14 @@
 //! The steps a pipeline runs, behind one small interface: a step is an async function
 //! `fn(&StepContext) -> Result<StepOutcome, StepError>`, and [`runner`] maps each
-//! [`StepKind`] to its function. `ingest` lives here; the others belong to their own
-//! modules and are wired in [`runner`] with one line each when they land. `alerts` and
-//! `deliver` are adapters here that call plain functions of their domain modules.
+//! [`StepKind`] to its function. `ingest` and `score` live here; the others are small
+//! adapters in `steps/` that call plain functions of their domain modules (`plans`,
+//! `alerts`, `report`, `deliver`), which never import pipeline types (STYLE.md: the
+//! pipeline calls the domain, never the other way round).
+
+mod alerts;
+mod deliver;
+mod plans;
+mod report;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -133,15 +139,15 @@ macro_rules! step_fn {
 /// The function that runs a step in this build.
 ///
 /// To wire a step that has landed, replace `unavailable(step)` on its line with
-/// `Ok(step_fn!(crate::module::function))`.
+/// `Ok(step_fn!(module::function))`, the adapter in `steps/module.rs`.
 pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
     match step {
         StepKind::Ingest => Ok(step_fn!(ingest_step)),
         StepKind::Score => Ok(step_fn!(score_step)),
-        StepKind::Plans => Ok(step_fn!(crate::plans::plans_step)),
-        StepKind::Alerts => Ok(step_fn!(alerts_step)),
-        StepKind::Report => Ok(step_fn!(crate::report::report_step)),
-        StepKind::Deliver => Ok(step_fn!(deliver_step)),
+        StepKind::Plans => Ok(step_fn!(plans::plans_step)),
+        StepKind::Alerts => Ok(step_fn!(alerts::alerts_step)),
+        StepKind::Report => Ok(step_fn!(report::report_step)),
+        StepKind::Deliver => Ok(step_fn!(deliver::deliver_step)),
     }
 }
 
@@ -321,45 +327,6 @@ pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
             .iter()
             .filter_map(|t| t.batch_id.clone())
             .collect(),
-        ..StepOutcome::default()
-    })
-}
-
-/// `alerts`: judges the lake for difficult situations (DESIGN §6.7) and records them.
-/// Always runs (an escalation falls due with time, not with new data); the first run on a
-/// lake judges its whole history, later ones keep what earlier runs raised.
-pub async fn alerts_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
-    let s = crate::alerts::refresh(ctx.lake, ctx.catalog, chrono::Utc::now())
-        .await
-        .map_err(|e| StepError(e.to_string()))?;
-    Ok(StepOutcome {
-        detail: format!(
-            "{} new alert(s), {} open, {} in all",
-            s.new.len(),
-            s.open,
-            s.total
-        ),
-        ..StepOutcome::default()
-    })
-}
-
-/// `deliver`: sends the alerts raised recently and the report of the pipeline's
-/// `[outputs] report_dir` to the catalog's recipients (DESIGN §9). A failed delivery fails
-/// the step (and the run, so `runs` shows it) after its retries; the next run tries it
-/// again, and never repeats one that succeeded.
-pub async fn deliver_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
-    let opts = crate::deliver::DeliverOptions {
-        report_dir: Some(ctx.pipeline.report_dir.clone()),
-        now: chrono::Utc::now(),
-        run_id: Some(ctx.run_id.to_string()),
-        dry_run: false,
-    };
-    let s = crate::deliver::deliver(ctx.lake, ctx.catalog, &opts)
-        .await
-        .map_err(|e| StepError(e.to_string()))?;
-    Ok(StepOutcome {
-        detail: s.detail(),
-        errors: s.errors(),
         ..StepOutcome::default()
     })
 }

@@ -57,7 +57,10 @@ fn defaults_apply() {
     assert_eq!(p.overlap.policy, OverlapPolicy::Wait);
     assert_eq!(p.overlap.wait_timeout, Duration::from_secs(600));
     assert_eq!(p.report_dir, Path::new("reports"));
+    assert!(!p.report_pdf);
     assert!(p.lake.is_none());
+    let with_pdf = parse(&format!("{MINIMAL}[outputs]\npdf = true\n")).unwrap();
+    assert!(with_pdf.report_pdf);
 }
 
 #[test]
