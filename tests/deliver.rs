@@ -351,6 +351,30 @@ fn failures_are_retried_recorded_in_runs_and_sent_by_a_later_run() {
 }
 
 #[test]
+fn a_refused_message_is_not_retried_in_the_run_and_holds_nothing_back() {
+    let w = world(3);
+    *w.smtp.state.fail_line.lock().unwrap() =
+        format!("550 5.7.1 <{BOSS}>: mensaje rechazado por política");
+    w.smtp.state.fail_next.store(1, Ordering::SeqCst);
+    w.expect(1, &["deliver"]);
+    // The alert e-mail was refused once and not retried; the report still went.
+    let mails = w.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].data.contains("informe-2026-03.html"));
+    let recorded = w.deliveries();
+    assert!(
+        recorded.iter().any(|r| r.starts_with(
+            "alert/reputational_spike.mercadeo_pregrado.2026-03-30/direccion_calidad,failed,1,SMTP"
+        ) && r.contains("550")
+            && !r.contains("jefe.calidad")),
+        "{recorded:#?}"
+    );
+    // The next run sends it.
+    w.expect(0, &["deliver"]);
+    assert_eq!(w.mails().len(), 2);
+}
+
+#[test]
 fn dry_run_sends_and_records_nothing() {
     let w = world(1);
     let out = w.expect(0, &["deliver", "--dry-run"]);

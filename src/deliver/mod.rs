@@ -7,8 +7,11 @@
 //! succeeded is never sent again; one that fails is tried again with a doubling wait within
 //! the run (bounded by `[delivery] attempts`), and again by every later run while the item
 //! is still due (alerts younger than `alert_max_age_days`, the report folder's period).
-//! A recipient that failed every attempt is not tried again in the same run, so one dead
-//! server costs one backoff sequence, not one per message.
+//! A recipient whose server stayed unreachable through every attempt (a transient failure:
+//! connection, timeout, 4xx of SMTP, 5xx of HTTP) is not tried again in the same run, so
+//! one dead server costs one backoff sequence, not one per message. A refusal of one
+//! message (SMTP 5xx, HTTP 4xx) is not retried in the run and does not hold back the
+//! recipient's other messages.
 //!
 //! Sending is at least once: a process killed between the server's acceptance and the
 //! record can send that one message again on the next run.
@@ -269,49 +272,68 @@ async fn deliver_locked(
                 }
             },
         };
-        let mut record = d
-            .previous
-            .clone()
-            .unwrap_or_else(|| new_record(&d, opts.now));
-        for attempt in 1..=catalog.delivery.attempts {
-            if attempt > 1 {
-                tokio::time::sleep(backoff(catalog, attempt - 1)).await;
-            }
-            record.attempts += 1;
-            record.last_attempt_at = Utc::now();
-            record.run_id = opts.run_id.clone();
-            let sent = send(catalog, d.recipient, message, &mut mailer).await;
-            let retry = match sent {
-                Ok(()) => {
-                    record.status = DeliveryStatus::Sent.code().into();
-                    record.sent_at = Some(record.last_attempt_at);
-                    record.last_error = None;
-                    false
-                }
-                Err(e) => {
-                    record.status = DeliveryStatus::Failed.code().into();
-                    record.last_error = Some(clean_error(&e.text, &d.recipient.address));
-                    e.retry
-                }
-            };
-            // Recorded before anything else is sent: a success is never repeated.
-            table::write(lake, &record).await?;
-            if record.is_sent() || !retry {
-                break;
-            }
-        }
+        let (record, unreachable) = attempt(lake, catalog, opts, &d, message, &mut mailer).await?;
         if record.is_sent() {
             tracing::info!(delivery = %d.delivery_id, recipient = %d.recipient.name, medium = d.recipient.address.medium(), attempts = record.attempts, "Delivered.");
             summary.sent.push(outcome(record.attempts, None));
         } else {
             tracing::warn!(delivery = %d.delivery_id, recipient = %d.recipient.name, medium = d.recipient.address.medium(), attempts = record.attempts, error = record.last_error.as_deref().unwrap_or(""), "Delivery failed; the next run tries again.");
-            dead.insert(d.recipient.name.clone());
+            // A server or network that is down fails the recipient's other messages too:
+            // they wait for the next run. A refusal of this message alone does not.
+            if unreachable {
+                dead.insert(d.recipient.name.clone());
+            }
             summary
                 .failed
                 .push(outcome(record.attempts, record.last_error.clone()));
         }
     }
     Ok(())
+}
+
+/// Tries one delivery up to `[delivery] attempts` times with a doubling wait, recording
+/// every attempt before going on. Returns the record and whether the last failure was a
+/// transient one (worth trying again later).
+async fn attempt(
+    lake: &Lake,
+    catalog: &Catalog,
+    opts: &DeliverOptions,
+    d: &Due<'_>,
+    message: &Message,
+    mailer: &mut Option<Result<email::Mailer, String>>,
+) -> Result<(DeliveryRecord, bool), LakeError> {
+    let mut record = d
+        .previous
+        .clone()
+        .unwrap_or_else(|| new_record(d, opts.now));
+    let mut transient = false;
+    for n in 1..=catalog.delivery.attempts {
+        if n > 1 {
+            tokio::time::sleep(backoff(catalog, n - 1)).await;
+        }
+        record.attempts += 1;
+        record.last_attempt_at = Utc::now();
+        record.run_id = opts.run_id.clone();
+        match send(catalog, d.recipient, message, mailer).await {
+            Ok(()) => {
+                record.status = DeliveryStatus::Sent.code().into();
+                record.sent_at = Some(record.last_attempt_at);
+                record.last_error = None;
+                transient = false;
+            }
+            Err(e) => {
+                record.status = DeliveryStatus::Failed.code().into();
+                record.last_error = Some(clean_error(&e.text, &d.recipient.address));
+                transient = e.retry;
+            }
+        }
+        // Recorded before anything else is sent: a success is never repeated.
+        table::write(lake, &record).await?;
+        if record.is_sent() || !transient {
+            break;
+        }
+    }
+    Ok((record, transient))
 }
 
 /// Queues a delivery unless an earlier run made it.
