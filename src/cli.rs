@@ -24,6 +24,7 @@ Examples:
   momentos plans export --format xlsx --out planes.xlsx
   momentos sql \"select unit, count(*) from interactions group by unit\"
   momentos sql --format csv \"select * from quarantine\" > rechazos.csv
+  momentos deliver                                e-mail/webhook new alerts and the monthly report
   momentos run nightly                            one run of pipelines/nightly.toml
   momentos schedule                               fire every pipeline on its cron schedule";
 
@@ -325,6 +326,41 @@ Examples:
         /// Judge due dates as of this instant (ISO 8601; no offset = local time).
         #[arg(long)]
         as_of: Option<String>,
+    },
+    /// Send new alerts and the monthly report to the catalog's recipients (e-mail, webhook).
+    #[command(after_help = "\
+Envía a los destinatarios de la sección [delivery] del catálogo:
+  - cada alerta detectada en los últimos `alert_max_age_days` días (7 por omisión), a
+    quienes reciben ese tipo de alerta y esa unidad: un correo o un webhook por alerta;
+  - el informe mensual de --report-dir (index.html, y informe.pdf si `momentos report
+    --pdf` lo imprimió de ese mismo informe) adjunto a un correo, o avisado por webhook.
+Lo enviado queda en la tabla `deliveries` (destinatario por su nombre en el catálogo, nunca
+su dirección) y no se vuelve a enviar. Un envío fallido se reintenta con espera creciente
+(`attempts`, `backoff`) y otra vez en la siguiente ejecución.
+
+Credenciales SMTP solo desde el entorno: MOMENTOS_SMTP_USER y MOMENTOS_SMTP_PASSWORD (o
+las variables que nombren `user_env` y `password_env`). STARTTLS es obligatorio salvo que
+el catálogo diga otra cosa.
+
+Estado de salida: 0 todo enviado (o nada pendiente), 1 algún envío falló (se reintentará),
+2 catálogo inválido, 4 otra entrega está en curso en este lago.
+
+Ejemplos:
+  momentos deliver                              alertas nuevas e informe de ./reports
+  momentos deliver --report-dir informe         el informe de otra carpeta
+  momentos deliver --dry-run                    qué se enviaría, sin enviar
+  momentos deliver --no-report                  solo las alertas
+  momentos sql \"select recipient, item, status, attempts, last_error from deliveries\"")]
+    Deliver {
+        /// Folder of the monthly report (index.html).
+        #[arg(long, default_value = "reports")]
+        report_dir: PathBuf,
+        /// Send only the alerts.
+        #[arg(long)]
+        no_report: bool,
+        /// List what would be sent; send nothing and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run a pipeline once, now (for cron, systemd timers, Kubernetes CronJobs, Airflow).
     #[command(after_help = "\

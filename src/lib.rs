@@ -3,7 +3,7 @@
 //!
 //! The modules follow a row's path: [`sources`] read an export → [`validate`] and
 //! [`privacy`] reject, redact and pseudonymise → [`lake`] stores Parquet batches →
-//! [`score`] runs the SQL of `queries/` → [`plans`], [`alerts`] → [`report`] (charts of [`dashboards`]). [`pipeline`] and [`schedule`] drive it;
+//! [`score`] runs the SQL of `queries/` → [`plans`], [`alerts`] → [`report`] (charts of [`dashboards`]) → [`deliver`] (e-mail, webhooks). [`pipeline`] and [`schedule`] drive it;
 //! [`cli`] and [`commands`] are the door.
 
 pub mod alerts;
@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod dashboards;
+pub mod deliver;
 pub mod demo;
 pub mod ingest;
 pub mod lake;

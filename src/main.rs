@@ -210,6 +210,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             )
             .await
         }
+        Command::Deliver {
+            report_dir,
+            no_report,
+            dry_run,
+        } => {
+            commands::deliver::run(&lake, &catalog, (!no_report).then_some(report_dir), dry_run)
+                .await
+        }
         Command::Alerts { as_of, list } => {
             commands::alerts::run(&lake, &catalog, as_of.as_deref(), list).await
         }

@@ -137,6 +137,7 @@ async fn register_everything(
         table: "followups".into(),
         source,
     })?;
+    crate::deliver::table::register(ctx, lake).await?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;
     queries::register_views(

@@ -342,6 +342,10 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
             p.display()
         );
     }
+    // `momentos deliver` finds this report: its period, and the PDF printed from it.
+    let found = momentos::deliver::report_files::ReportFiles::find(&report).unwrap();
+    assert_eq!(found.period, period);
+    assert_eq!(found.pdf.is_some(), report.join("informe.pdf").exists());
     let index_html = std::fs::read_to_string(&index).unwrap();
     assert!(
         index_html.matches("<svg").count() >= 5,

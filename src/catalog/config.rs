@@ -30,6 +30,9 @@ pub struct CatalogFile {
     /// Thresholds of the difficult-situation alerts (DESIGN §6.7).
     #[serde(default)]
     pub alerts: super::alerts::AlertsConfig,
+    /// Who receives the report and the alerts, and how (DESIGN §9).
+    #[serde(default)]
+    pub delivery: super::delivery::DeliveryConfig,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@
 
 pub mod alerts;
 mod config;
+pub mod delivery;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -145,6 +146,8 @@ pub struct Catalog {
     pub themes: BTreeMap<String, Vec<String>>,
     /// `[alerts]`: thresholds of the alerts and the negative themes.
     pub alerts: alerts::AlertParams,
+    /// `[delivery]`: recipients of the report and the alerts, and the SMTP server.
+    pub delivery: delivery::DeliverySettings,
 }
 
 impl Catalog {
@@ -508,6 +511,9 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
     }
 
     alerts::check(&file.alerts, &file.themes).map_err(|(k, m)| invalid(k, m))?;
+    let unit_codes: Vec<&str> = file.units.keys().map(String::as_str).collect();
+    let delivery = delivery::check(&file.delivery, &unit_codes, &parse_duration)
+        .map_err(|(k, m)| invalid(k, m))?;
 
     Ok(Catalog {
         origin,
@@ -531,6 +537,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         rubric,
         themes: file.themes,
         alerts: file.alerts,
+        delivery,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod check;
+pub mod deliver;
 pub mod demo;
 pub mod followup;
 pub mod ingest;

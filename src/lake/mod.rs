@@ -10,6 +10,7 @@
 pub mod commit;
 pub mod lock;
 pub mod manifest;
+pub mod records;
 pub mod schema;
 pub mod tables;
 pub mod writer;

@@ -15,11 +15,13 @@ pub fn timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-fn text(name: &str, nullable: bool) -> Field {
+/// A text column.
+pub fn text(name: &str, nullable: bool) -> Field {
     Field::new(name, DataType::Utf8, nullable)
 }
 
-fn ts(name: &str, nullable: bool) -> Field {
+/// A UTC timestamp column.
+pub fn ts(name: &str, nullable: bool) -> Field {
     Field::new(name, timestamp(), nullable)
 }
 

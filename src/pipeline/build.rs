@@ -418,6 +418,7 @@ impl<'a> Builder<'a> {
             settle,
             steps,
             report_dir: PathBuf::from(file.outputs.report_dir.unwrap_or_else(|| "reports".into())),
+            report_pdf: file.outputs.pdf,
             retry,
             catch_up,
             overlap,

@@ -67,6 +67,10 @@ pub struct SourceConfig {
 pub struct OutputsConfig {
     /// Folder the `report` step writes into (default `reports`).
     pub report_dir: Option<String>,
+    /// Also print the report to `informe.pdf` with headless Chromium (default false), so
+    /// `deliver` attaches the PDF too.
+    #[serde(default)]
+    pub pdf: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,14 +10,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::array::{
-    Array, AsArray, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array, UInt64Array,
+    RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array, UInt64Array,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::prelude::SessionContext;
 
-use crate::lake::manifest::FileEntry;
-use crate::lake::tables::{self, RegisterError};
-use crate::lake::{schema, writer, Lake, LakeError};
+use crate::lake::records::{self, Row};
+use crate::lake::schema::{text, ts};
+use crate::lake::tables::RegisterError;
+use crate::lake::{writer, Lake, LakeError};
 
 pub const RUNS_DIR: &str = "runs/";
 pub const STEPS_DIR: &str = "run_steps/";
@@ -136,12 +137,6 @@ pub struct StepRecord {
     pub error: Option<String>,
 }
 
-fn text(name: &str, nullable: bool) -> Field {
-    Field::new(name, DataType::Utf8, nullable)
-}
-fn ts(name: &str, nullable: bool) -> Field {
-    Field::new(name, schema::timestamp(), nullable)
-}
 fn count(name: &str) -> Field {
     Field::new(name, DataType::UInt64, false)
 }
@@ -222,40 +217,17 @@ impl RunRecord {
     }
 
     fn from_batch(b: &RecordBatch, row: usize) -> Result<RunRecord, LakeError> {
-        let col = |name: &str| {
-            b.column_by_name(name)
-                .ok_or_else(|| parquet_err(format!("no column `{name}`")))
+        let r = Row {
+            batch: b,
+            row,
+            table: "run history",
         };
-        let s = |name: &str| -> Result<Option<String>, LakeError> {
-            let c = col(name)?;
-            let a = c.as_string_opt::<i32>().ok_or_else(|| parquet_err(name))?;
-            Ok(a.is_valid(row).then(|| a.value(row).to_string()))
-        };
-        let t = |name: &str| -> Result<Option<DateTime<Utc>>, LakeError> {
-            let c = col(name)?;
-            let a = c
-                .as_primitive_opt::<TimestampMicrosecondType>()
-                .ok_or_else(|| parquet_err(name))?;
-            Ok(a.is_valid(row)
-                .then(|| DateTime::from_timestamp_micros(a.value(row)))
-                .flatten())
-        };
-        let u64_ = |name: &str| -> Result<u64, LakeError> {
-            let c = col(name)?;
-            let a = c
-                .as_any()
-                .downcast_ref::<UInt64Array>()
-                .ok_or_else(|| parquet_err(name))?;
-            Ok(a.value(row))
-        };
-        let u32_ = |name: &str| -> Result<u32, LakeError> {
-            let c = col(name)?;
-            let a = c
-                .as_any()
-                .downcast_ref::<UInt32Array>()
-                .ok_or_else(|| parquet_err(name))?;
-            Ok(a.value(row))
-        };
+        let (s, t, u32_, u64_) = (
+            |n: &str| r.text(n),
+            |n: &str| r.time(n),
+            |n: &str| r.u32(n),
+            |n: &str| r.u64(n),
+        );
         Ok(RunRecord {
             run_id: s("run_id")?.unwrap_or_default(),
             pipeline: s("pipeline")?.unwrap_or_default(),
@@ -344,17 +316,7 @@ pub async fn read_run(lake: &Lake, run_id: &str) -> Result<Option<RunRecord>, La
 
 /// Every run record of the lake (oldest first by run id, which sorts by start time).
 pub async fn read_all(lake: &Lake) -> Result<Vec<RunRecord>, LakeError> {
-    let mut out = Vec::new();
-    for path in lake.list(RUNS_DIR).await? {
-        if !path.ends_with(".parquet") {
-            continue;
-        }
-        for b in writer::decode(lake.get(&path).await?)? {
-            for row in 0..b.num_rows() {
-                out.push(RunRecord::from_batch(&b, row)?);
-            }
-        }
-    }
+    let mut out = records::read_all(lake, RUNS_DIR, RunRecord::from_batch).await?;
     out.sort_by(|a, b| a.run_id.cmp(&b.run_id));
     Ok(out)
 }
@@ -365,32 +327,10 @@ pub fn new_run_id(now: DateTime<Utc>) -> String {
     format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%3fZ"), nonce)
 }
 
-async fn objects(lake: &Lake, dir: &str) -> Result<Vec<FileEntry>, LakeError> {
-    Ok(lake
-        .list(dir)
-        .await?
-        .into_iter()
-        .filter(|p| p.ends_with(".parquet"))
-        .map(|path| FileEntry { path, rows: 1 })
-        .collect())
-}
-
 /// Registers `runs` and `run_steps` (empty tables with the same columns on a new lake).
 pub async fn register_tables(ctx: &SessionContext, lake: &Lake) -> Result<(), RegisterError> {
-    for (table, dir, schema) in [
-        ("runs", RUNS_DIR, runs_schema()),
-        ("run_steps", STEPS_DIR, steps_schema()),
-    ] {
-        let files = objects(lake, dir).await?;
-        let wrap = |source| RegisterError::DataFusion {
-            table: table.to_string(),
-            source,
-        };
-        let provider = tables::files_table(lake, schema, &files).map_err(wrap)?;
-        ctx.deregister_table(table).map_err(wrap)?;
-        ctx.register_table(table, provider).map_err(wrap)?;
-    }
-    Ok(())
+    records::register(ctx, lake, "runs", RUNS_DIR, runs_schema()).await?;
+    records::register(ctx, lake, "run_steps", STEPS_DIR, steps_schema()).await
 }
 
 #[cfg(test)]
@@ -440,7 +380,7 @@ mod tests {
     async fn tables_are_queryable_even_when_empty() {
         let lake = Lake::open("memory://history-sql").unwrap();
         let ctx = SessionContext::new();
-        tables::register_store(&ctx, &lake);
+        crate::lake::tables::register_store(&ctx, &lake);
         register_tables(&ctx, &lake).await.unwrap();
         let n = ctx
             .sql("select count(*) from runs")

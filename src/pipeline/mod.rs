@@ -118,6 +118,8 @@ pub struct Pipeline {
     pub settle: Duration,
     pub steps: Vec<StepKind>,
     pub report_dir: PathBuf,
+    /// `[outputs] pdf`: the `report` step also prints `informe.pdf`.
+    pub report_pdf: bool,
     pub retry: RetryPolicy,
     pub catch_up: CatchUp,
     pub overlap: Overlap,

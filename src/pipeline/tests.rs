@@ -57,7 +57,10 @@ fn defaults_apply() {
     assert_eq!(p.overlap.policy, OverlapPolicy::Wait);
     assert_eq!(p.overlap.wait_timeout, Duration::from_secs(600));
     assert_eq!(p.report_dir, Path::new("reports"));
+    assert!(!p.report_pdf);
     assert!(p.lake.is_none());
+    let with_pdf = parse(&format!("{MINIMAL}[outputs]\npdf = true\n")).unwrap();
+    assert!(with_pdf.report_pdf);
 }
 
 #[test]
@@ -144,15 +147,10 @@ fn steps_must_keep_their_order() {
 }
 
 #[test]
-fn steps_not_in_this_build_load_but_are_flagged() {
-    let text = MINIMAL.replace(r#"["ingest"]"#, r#"["ingest", "deliver"]"#);
+fn every_step_runs_in_this_build() {
+    let text = MINIMAL.replace(r#"["ingest"]"#, r#"["ingest", "alerts", "deliver"]"#);
     let p = parse(&text).unwrap();
-    assert_eq!(p.unavailable.len(), 1);
-    assert_eq!(
-        p.unavailable[0].message,
-        "step `deliver` is not available in this build"
-    );
-    assert_eq!(p.unavailable[0].line, 3);
+    assert!(p.unavailable.is_empty(), "{:?}", p.unavailable);
 }
 
 #[test]

@@ -447,16 +447,3 @@ pub fn is_busy(e: &ScoreError) -> bool {
 
 #[cfg(test)]
 mod tests;
-
-/// The `plans` pipeline step: [`refresh`].
-pub async fn plans_step(
-    ctx: &crate::pipeline::steps::StepContext<'_>,
-) -> Result<crate::pipeline::steps::StepOutcome, crate::pipeline::steps::StepError> {
-    let s = refresh(ctx.lake, ctx.catalog, Utc::now())
-        .await
-        .map_err(|e| crate::pipeline::steps::StepError(e.to_string()))?;
-    Ok(crate::pipeline::steps::StepOutcome {
-        detail: format!("{} plan(s) opened, {} in all", s.opened, s.total),
-        ..Default::default()
-    })
-}

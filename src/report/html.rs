@@ -104,10 +104,27 @@ a{color:inherit;text-decoration:none}
 "#;
 
 fn head(title: &str) -> String {
+    head_with(title, "")
+}
+
+/// The page head, with extra `<meta>` lines.
+fn head_with(title: &str, meta: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"es\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n{meta}<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
         esc(title)
     )
+}
+
+/// Name of the `<meta>` of `index.html` that carries its period, so `momentos deliver`
+/// knows which month a report folder holds without re-deriving it.
+pub const PERIOD_META: &str = "momentos-period";
+
+/// The period a report's `index.html` declares.
+pub fn period_of_index(html: &str) -> Option<String> {
+    let tag = format!("<meta name=\"{PERIOD_META}\" content=\"");
+    let start = html.find(&tag)? + tag.len();
+    let value = &html[start..start + html[start..].find('"')?];
+    format::parse_period(value).map(|_| value.to_string())
 }
 
 /// File name of a unit's page.
@@ -585,11 +602,13 @@ pub fn index(d: &ReportData) -> String {
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     let assigned = plans::assign(&flagged, &d.plans);
-    let mut s = head(&format!(
-        "{} — {}",
-        d.dashboard.file.title,
-        format::period(&d.period)
-    ));
+    let mut s = head_with(
+        &format!("{} — {}", d.dashboard.file.title, format::period(&d.period)),
+        &format!(
+            "<meta name=\"{PERIOD_META}\" content=\"{}\">\n",
+            esc(&d.period)
+        ),
+    );
     s.push_str(&header(
         d,
         d.dashboard
@@ -1157,5 +1176,15 @@ mod tests {
         );
         assert_eq!(format::count(1, "mes", "meses"), "1 mes");
         assert_eq!(format::count(1200, "mes", "meses"), "1.200 meses");
+    }
+
+    #[test]
+    fn index_declares_its_period_for_delivery() {
+        let meta = format!("<meta name=\"{PERIOD_META}\" content=\"2026-03\">\n");
+        assert_eq!(
+            period_of_index(&head_with("Informe", &meta)).as_deref(),
+            Some("2026-03")
+        );
+        assert_eq!(period_of_index(&head("Informe")), None);
     }
 }

@@ -183,6 +183,27 @@ pub const TABLES: &[TableDoc] = &[
         ]],
     ),
     (
+        "deliveries",
+        "one message (an alert or the monthly report) to one recipient of the catalog's [delivery], sent or attempted by `momentos deliver` (DESIGN §9); never the message or the address",
+        &[&[
+            ("delivery_id", "alert/<alert_id>/<recipient> or report/<period>/<recipient>; a sent one is never sent again"),
+            ("item", "alert or report"),
+            ("alert_id", "the alert delivered (item = alert)"),
+            ("alert_kind", "its kind"),
+            ("unit", "its unit; empty = every unit"),
+            ("period", "the report's month YYYY-MM (item = report)"),
+            ("recipient", "the recipient's name in the catalog (not its address)"),
+            ("medium", "email or webhook"),
+            ("status", "sent, or failed (tried again by the next run)"),
+            ("attempts", "attempts over every run"),
+            ("first_attempt_at", "first attempt (UTC)"),
+            ("last_attempt_at", "latest attempt (UTC)"),
+            ("sent_at", "when the server accepted it (UTC); empty until then"),
+            ("last_error", "what the latest failed attempt said, without addresses, URLs or personal data"),
+            ("run_id", "the pipeline run of the latest attempt; empty for `momentos deliver`"),
+        ]],
+    ),
+    (
         "holidays",
         "one Colombian public holiday (1984–2100), as the business calendar sees it",
         &[&[

@@ -1,0 +1,119 @@
+//! Tables kept as one small Parquet object per record (`runs/<run_id>.parquet`,
+//! `deliveries/<id>.parquet`): an object put is atomic on every store, so a record is
+//! written or overwritten without a lock or a manifest and a reader never sees half of one.
+//! Here: listing, reading and registering such a table, and reading one row's fields.
+
+use chrono::{DateTime, Utc};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, UInt32Array, UInt64Array};
+use datafusion::arrow::datatypes::{SchemaRef, TimestampMicrosecondType};
+use datafusion::prelude::SessionContext;
+
+use super::manifest::FileEntry;
+use super::tables::{self, RegisterError};
+use super::{writer, Lake, LakeError};
+
+/// A damaged record of `table`.
+pub fn error(table: &str, detail: impl std::fmt::Display) -> LakeError {
+    LakeError::Parquet(format!("{table}: {detail}"))
+}
+
+/// The record objects under `dir`.
+pub async fn files(lake: &Lake, dir: &str) -> Result<Vec<FileEntry>, LakeError> {
+    Ok(lake
+        .list(dir)
+        .await?
+        .into_iter()
+        .filter(|p| p.ends_with(".parquet"))
+        .map(|path| FileEntry { path, rows: 1 })
+        .collect())
+}
+
+/// Every record under `dir`, each row read by `read`.
+pub async fn read_all<T>(
+    lake: &Lake,
+    dir: &str,
+    read: impl Fn(&RecordBatch, usize) -> Result<T, LakeError>,
+) -> Result<Vec<T>, LakeError> {
+    let mut out = Vec::new();
+    for f in files(lake, dir).await? {
+        for b in writer::decode(lake.get(&f.path).await?)? {
+            for row in 0..b.num_rows() {
+                out.push(read(&b, row)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Registers the records under `dir` as `table` (an empty table with the same columns
+/// before the first record).
+pub async fn register(
+    ctx: &SessionContext,
+    lake: &Lake,
+    table: &str,
+    dir: &str,
+    schema: SchemaRef,
+) -> Result<(), RegisterError> {
+    let found = files(lake, dir).await?;
+    let wrap = |source| RegisterError::DataFusion {
+        table: table.to_string(),
+        source,
+    };
+    let provider = tables::files_table(lake, schema, &found).map_err(wrap)?;
+    ctx.deregister_table(table).map_err(wrap)?;
+    ctx.register_table(table, provider).map_err(wrap)?;
+    Ok(())
+}
+
+/// One row of a record batch, read by column name.
+pub struct Row<'a> {
+    pub batch: &'a RecordBatch,
+    pub row: usize,
+    /// Names the table in errors.
+    pub table: &'static str,
+}
+
+impl Row<'_> {
+    fn column(&self, name: &str) -> Result<&dyn Array, LakeError> {
+        self.batch
+            .column_by_name(name)
+            .map(|c| c.as_ref())
+            .ok_or_else(|| error(self.table, format!("no column `{name}`")))
+    }
+
+    pub fn text(&self, name: &str) -> Result<Option<String>, LakeError> {
+        let a = self
+            .column(name)?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| error(self.table, name))?;
+        Ok(a.is_valid(self.row).then(|| a.value(self.row).to_string()))
+    }
+
+    pub fn time(&self, name: &str) -> Result<Option<DateTime<Utc>>, LakeError> {
+        let a = self
+            .column(name)?
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .ok_or_else(|| error(self.table, name))?;
+        Ok(a.is_valid(self.row)
+            .then(|| DateTime::from_timestamp_micros(a.value(self.row)))
+            .flatten())
+    }
+
+    pub fn u32(&self, name: &str) -> Result<u32, LakeError> {
+        let a = self
+            .column(name)?
+            .as_any()
+            .downcast_ref::<UInt32Array>()
+            .ok_or_else(|| error(self.table, name))?;
+        Ok(a.value(self.row))
+    }
+
+    pub fn u64(&self, name: &str) -> Result<u64, LakeError> {
+        let a = self
+            .column(name)?
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| error(self.table, name))?;
+        Ok(a.value(self.row))
+    }
+}
