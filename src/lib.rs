@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod dashboards;
 pub mod demo;
+pub mod i18n;
 pub mod ingest;
 pub mod lake;
 pub mod memory;
