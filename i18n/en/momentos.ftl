@@ -364,10 +364,26 @@ error-cannot-create = cannot create { $path }: { $error }
 
 ## momentos sql and query
 
-sql-rows-line = { $rows ->
+# "1,234 rows"; the next two messages share it (a reference sees their arguments).
+sql-rows = { $rows ->
     [one] { $rows } row
    *[other] { $rows } rows
-} in { $seconds } s
+}
+sql-rows-line = { sql-rows } in { $seconds } s
+sql-rows-line-truncated = { sql-rows } (the first { $shown } shown; --format csv gives them all) in { $seconds } s
+query-param-default = default { $value }
+shell-banner = momentos SQL — { $tables } tables. \? for help, \q to quit.
+shell-help =
+    Statements end with `;` and may span lines. Only reads run (SELECT, WITH, EXPLAIN, SHOW).
+      \d            list tables with what one row is
+      \d TABLE      describe a table: columns, types and what each means
+      \format F     output as table, csv or json
+      \q            quit (also Ctrl-D)
+      \?            this help
+shell-no-table = no table `{ $name }`; \d lists them
+shell-one-row = one row = { $what }
+shell-formats = formats here: table, csv, json
+shell-unknown-command = unknown command `{ $line }`; \? lists them
 sql-parquet-needs-output = Parquet is binary; give --output FILE or redirect stdout
 sql-output-one-statement = --output takes exactly one statement
 query-embedded = the built-in queries
@@ -411,8 +427,6 @@ ingest-unknown-columns = ignored unknown column(s): { $columns }
 
 ## momentos score
 
-score-as-of-out-of-range = --as-of { $value } is out of range
-score-as-of-not-a-time = --as-of `{ $value }` is not a date-time; use ISO 8601, e.g. 2026-11-01T00:00:00-05:00
 score-status-ok = on target
 score-status-watch = under watch
 score-status-needs-plan = need an improvement plan
@@ -444,3 +458,70 @@ score-col-interval = 90% CI
 score-col-target = target
 score-col-p-value = p-value
 score-interval-note = 90% CI: 90% confidence interval (two exact one-sided 95% bounds).
+
+## momentos alerts and followup
+
+as-of-out-of-range = --as-of { $value } is out of range
+as-of-not-a-time = --as-of `{ $value }` is not a date-time; use ISO 8601, e.g. 2026-11-01T00:00:00-05:00
+alerts-judged-through = { " " }— data judged through { $time }
+alerts-summary = Alerts: { $new } new, { $open } open, { $total } in all{ $judged }
+alerts-new = new
+alerts-none-open = No open alerts.
+alerts-open = Open alerts:
+alerts-since = since { $time }
+followup-what = give either --alert ID or --escalations
+followup-no-alert = no alert `{ $id }` in the lake; see `momentos alerts --list`
+followup-written = Follow-up list: { $listed ->
+    [one] { $listed } interaction
+   *[other] { $listed } interactions
+} of authorised contacts in { $path }; { $unauthorised } without a personal-data authorisation left out.
+
+## momentos plans
+
+plans-summary = Improvement plans: { $opened } new, { $total } in all — { $by_status }
+plans-written = { $plans ->
+    [one] { $plans } plan
+   *[other] { $plans } plans
+} written to { $path }
+plans-none = No improvement plans.
+plans-commitment = due { $date }
+
+## momentos demo
+
+demo-generated = Generated { $interactions } interactions, { $surveys } survey responses and { $shopper } mystery-shopper rows ({ $malformed } with deliberate errors) in { $path }
+demo-public-key = No MOMENTOS_PSEUDONYM_KEY: using the demo's public key (for synthetic data only).
+demo-already = { $kind }: already in the lake (batch { $batch })
+demo-ingested = { $kind }: { $read } read, { $accepted } accepted, { $duplicates } repeated in the file, { $quarantined } quarantined
+demo-scoring = Scoring the demo data (momentos score)…
+demo-reporting = Writing the report (momentos report --out { $path })…
+demo-lake = Lake: { $lake }
+demo-try-scores = Try: momentos sql --lake { $lake } "select * from scores where status = 'needs_plan'"
+demo-try-sql = Try: momentos sql --lake { $lake } "select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10"
+
+## momentos check and sources
+
+check-not-checked = { $folder }/ is not checked by this build (no { $name } checker yet)
+check-note = note: { $note }
+check-ok = ok: { $name } ({ $checked })
+check-problems = { $problems ->
+    [one] { $problems } problem
+   *[other] { $problems } problems
+}; nothing was run
+sources-adapters = Adapters:
+sources-files = Sources ({ $path }):
+sources-none = (none; create sources/<name>.toml, see sources/README.md)
+sources-mappings = Mapping files ({ $path }):
+sources-usage = Usage: momentos ingest --source NAME FILE…
+
+## momentos run and schedule
+
+run-summary = pipeline { $pipeline }: { $status } (run { $run }, { $seconds } s)
+run-step-rows = read { $read }, accepted { $accepted }, quarantined { $quarantined }
+run-quarantined = { $rows ->
+    [one] { $rows } row
+   *[other] { $rows } rows
+} quarantined: momentos sql "select source, reason_code, count(*) from quarantine group by 1, 2"
+schedule-cannot-read = cannot read the pipelines folder { $path }: { $error }
+schedule-fix-pipelines = fix the pipeline files above (momentos check lists every problem); nothing was started
+schedule-nothing-scheduled = no pipeline in { $path } has a `schedule`; nothing to do
+schedule-stopped-at-once = stopped at once; the next run cleans up

@@ -371,10 +371,26 @@ error-cannot-create = no se pudo crear { $path }: { $error }
 
 ## momentos sql y query
 
-sql-rows-line = { $rows ->
+# "1.234 filas"; los dos mensajes siguientes lo usan (una referencia ve sus argumentos).
+sql-rows = { $rows ->
     [one] { $rows } fila
    *[other] { $rows } filas
-} en { $seconds } s
+}
+sql-rows-line = { sql-rows } en { $seconds } s
+sql-rows-line-truncated = { sql-rows } (se muestran las primeras { $shown }; --format csv las da todas) en { $seconds } s
+query-param-default = por defecto { $value }
+shell-banner = momentos SQL — { $tables } tablas. \? para ayuda, \q para salir.
+shell-help =
+    Las sentencias terminan en `;` y pueden ocupar varias líneas. Solo se ejecutan lecturas (SELECT, WITH, EXPLAIN, SHOW).
+      \d            lista las tablas con lo que es una fila
+      \d TABLA      describe una tabla: columnas, tipos y lo que significa cada una
+      \format F     salida como table, csv o json
+      \q            salir (también Ctrl-D)
+      \?            esta ayuda
+shell-no-table = no hay una tabla `{ $name }`; \d las lista
+shell-one-row = una fila = { $what }
+shell-formats = formatos aquí: table, csv, json
+shell-unknown-command = comando desconocido `{ $line }`; \? los lista
 sql-parquet-needs-output = Parquet es binario; indique --output ARCHIVO o redirija la salida estándar
 sql-output-one-statement = --output admite exactamente una sentencia
 query-embedded = las consultas incluidas
@@ -418,8 +434,6 @@ ingest-unknown-columns = columnas desconocidas ignoradas: { $columns }
 
 ## momentos score
 
-score-as-of-out-of-range = --as-of { $value } está fuera de rango
-score-as-of-not-a-time = --as-of `{ $value }` no es una fecha y hora; use ISO 8601, p. ej. 2026-11-01T00:00:00-05:00
 score-status-ok = en meta
 score-status-watch = en observación
 score-status-needs-plan = requiere plan de mejoramiento
@@ -451,3 +465,79 @@ score-col-interval = IC del 90 %
 score-col-target = meta
 score-col-p-value = valor p
 score-interval-note = IC del 90 %: intervalo de confianza del 90 % (dos cotas al 95 % de una cola, exactas).
+
+## momentos alerts y followup
+
+as-of-out-of-range = --as-of { $value } está fuera de rango
+as-of-not-a-time = --as-of `{ $value }` no es una fecha y hora; use ISO 8601, p. ej. 2026-11-01T00:00:00-05:00
+alerts-judged-through = { " " }— datos juzgados hasta { $time }
+alerts-summary = Alertas: { $new ->
+    [one] { $new } nueva
+   *[other] { $new } nuevas
+}, { $open ->
+    [one] { $open } abierta
+   *[other] { $open } abiertas
+}, { $total } en total{ $judged }
+alerts-new = nueva
+alerts-none-open = Sin alertas abiertas.
+alerts-open = Alertas abiertas:
+alerts-since = desde { $time }
+followup-what = indique --alert ID o --escalations
+followup-no-alert = no hay una alerta `{ $id }` en el lago; vea `momentos alerts --list`
+followup-written = Lista de seguimiento: { $listed ->
+    [one] { $listed } interacción
+   *[other] { $listed } interacciones
+} de contactos autorizados en { $path }; { $unauthorised } sin autorización de datos personales quedaron fuera.
+
+## momentos plans
+
+plans-summary = Planes de mejoramiento: { $opened ->
+    [one] { $opened } nuevo
+   *[other] { $opened } nuevos
+}, { $total } en total — { $by_status }
+plans-written = { $plans ->
+    [one] { $plans } plan escrito
+   *[other] { $plans } planes escritos
+} en { $path }
+plans-none = No hay planes de mejoramiento.
+plans-commitment = compromiso { $date }
+
+## momentos demo
+
+demo-generated = Generadas { $interactions } interacciones, { $surveys } respuestas de encuesta y { $shopper } filas de cliente incógnito ({ $malformed } con errores a propósito) en { $path }
+demo-public-key = Sin MOMENTOS_PSEUDONYM_KEY: se usa la clave pública de la demostración (solo para datos sintéticos).
+demo-already = { $kind }: ya estaba en el lago (lote { $batch })
+demo-ingested = { $kind }: { $read } leídas, { $accepted } aceptadas, { $duplicates } repetidas en el archivo, { $quarantined } en cuarentena
+demo-scoring = Calificando los datos de la demostración (momentos score)…
+demo-reporting = Escribiendo el informe (momentos report --out { $path })…
+demo-lake = Lago: { $lake }
+demo-try-scores = Pruebe: momentos sql --lake { $lake } "select * from scores where status = 'needs_plan'"
+demo-try-sql = Pruebe: momentos sql --lake { $lake } "select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10"
+
+## momentos check y sources
+
+check-not-checked = esta versión no revisa { $folder }/ (todavía no hay revisor de { $name })
+check-note = nota: { $note }
+check-ok = ok: { $name } ({ $checked })
+check-problems = { $problems ->
+    [one] { $problems } problema
+   *[other] { $problems } problemas
+}; no se ejecutó nada
+sources-adapters = Adaptadores:
+sources-files = Fuentes ({ $path }):
+sources-none = (ninguna; cree sources/<nombre>.toml, vea sources/README.md)
+sources-mappings = Archivos de mapeo ({ $path }):
+sources-usage = Uso: momentos ingest --source NOMBRE ARCHIVO…
+
+## momentos run y schedule
+
+run-summary = pipeline { $pipeline }: { $status } (ejecución { $run }, { $seconds } s)
+run-step-rows = leídas { $read }, aceptadas { $accepted }, en cuarentena { $quarantined }
+run-quarantined = { $rows ->
+    [one] { $rows } fila
+   *[other] { $rows } filas
+} en cuarentena: momentos sql "select source, reason_code, count(*) from quarantine group by 1, 2"
+schedule-cannot-read = no se pudo leer la carpeta de pipelines { $path }: { $error }
+schedule-fix-pipelines = corrija los archivos de pipeline de arriba (momentos check lista cada problema); no se inició nada
+schedule-nothing-scheduled = ningún pipeline de { $path } tiene `schedule`; no hay nada que hacer
+schedule-stopped-at-once = detenido de inmediato; la próxima ejecución hace la limpieza

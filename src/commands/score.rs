@@ -2,7 +2,7 @@
 
 use super::ExitStatus;
 use crate::catalog::Catalog;
-use crate::i18n::{self, Lang};
+use crate::i18n;
 use crate::lake::{Lake, LakeError};
 use crate::score::run::{self, Periods, ScoreOptions, ScoreRow, ScoreSummary};
 use crate::score::ScoreError;
@@ -25,14 +25,11 @@ pub async fn run(
         }
     };
     let mut opts = ScoreOptions::new(periods);
-    if let Some(raw) = as_of {
-        match crate::validate::values::parse_timestamp(raw, catalog.time_zone) {
-            Ok(Some(us)) => {
-                opts.as_of = chrono::DateTime::from_timestamp_micros(us)
-                    .ok_or_else(|| anyhow::anyhow!(t!("score-as-of-out-of-range", value = raw)))?;
-            }
-            Ok(None) | Err(_) => {
-                eprintln!("error: {}", t!("score-as-of-not-a-time", value = raw));
+    if as_of.is_some() {
+        match super::alerts::parse_as_of(as_of, catalog) {
+            Ok(t) => opts.as_of = t,
+            Err(e) => {
+                eprintln!("error: {e}");
                 return Ok(ExitStatus::UsageError);
             }
         }
@@ -68,19 +65,12 @@ fn unit_name<'a>(catalog: &'a Catalog, code: &'a str) -> &'a str {
     catalog.unit(code).map_or(code, |u| u.name.as_str())
 }
 
-/// The vocabulary's labels are Spanish (they are the report's); English shows the codes.
 fn channel_label(code: &str) -> &str {
-    match i18n::lang() {
-        Lang::Es => Channel::parse(code).map_or(code, |c| c.label()),
-        Lang::En => code,
-    }
+    i18n::label(Channel::parse(code).map_or(code, |c| c.label()), code)
 }
 
 fn attribute_label(code: &str) -> &str {
-    match i18n::lang() {
-        Lang::Es => Attribute::parse(code).map_or(code, |a| a.label()),
-        Lang::En => code,
-    }
+    i18n::label(Attribute::parse(code).map_or(code, |a| a.label()), code)
 }
 
 /// A score, bound or target with one decimal; "–" when there is none.

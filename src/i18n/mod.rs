@@ -165,6 +165,15 @@ pub fn period(p: &str) -> String {
     }
 }
 
+/// A label of the domain's vocabulary (a channel, a status, an alert kind): those are
+/// Spanish, the report's words; in English the CLI shows the code instead.
+pub fn label<'a>(spanish: &'a str, code: &'a str) -> &'a str {
+    match lang() {
+        Lang::Es => spanish,
+        Lang::En => code,
+    }
+}
+
 /// The message `key` in the process's language, with its `{ $name }` filled from `args`.
 /// Prefer the [`t!`](crate::t) macro.
 pub fn message(key: &str, args: &[(&str, Arg)]) -> String {
