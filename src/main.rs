@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use momentos::catalog::Catalog;
 use momentos::cli::{Cli, Command};
 use momentos::commands::{self, ExitStatus};
@@ -30,7 +29,7 @@ static ALLOCATOR: momentos::memory::CountingAllocator = momentos::memory::Counti
 
 fn main() -> ExitCode {
     momentos::memory::CountingAllocator::activate();
-    let cli = Cli::parse();
+    let cli = Cli::parse_localized();
     // The daemon's log is its output: info by default.
     let daemon = matches!(cli.command, Command::Schedule { .. });
     init_logging(cli.verbose.max(u8::from(daemon)));
@@ -42,7 +41,10 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            eprintln!(
+                "error: {}",
+                momentos::t!("error-runtime", error = e.to_string())
+            );
             return ExitStatus::Failure.into();
         }
     };

@@ -301,13 +301,22 @@ fn friendly(e: SqlError, limits: &Limits) -> SqlError {
 /// "1 fila en 0,003 s", "1.204 filas en 1,250 s": the line under a result, in Spanish
 /// with Colombian numbers.
 pub fn rows_line(rows: usize, elapsed: Duration) -> String {
-    use crate::report::format::{int, num};
-    format!(
-        "{} {} en {} s",
-        int(rows as i64),
-        if rows == 1 { "fila" } else { "filas" },
-        num(elapsed.as_secs_f64(), 3)
-    )
+    rows_line_shown(rows, None, elapsed)
+}
+
+/// "1.234 filas en 0,012 s", with "(se muestran las primeras N…)" when a table printed
+/// only `shown` of them.
+pub fn rows_line_shown(rows: usize, shown: Option<usize>, elapsed: Duration) -> String {
+    let seconds = crate::i18n::decimal(elapsed.as_secs_f64(), 3);
+    match shown {
+        None => crate::t!("sql-rows-line", rows = rows, seconds = seconds),
+        Some(shown) => crate::t!(
+            "sql-rows-line-truncated",
+            rows = rows,
+            shown = shown,
+            seconds = seconds
+        ),
+    }
 }
 
 pub fn human_bytes(n: usize) -> String {

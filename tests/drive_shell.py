@@ -51,7 +51,7 @@ read_until(fd, "-> ")
 os.write(fd, b"from interactions;\r")
 read_until(fd, "fila")
 os.write(fd, f"\\d {describe}\r".encode())
-read_until(fd, "one row =")
+read_until(fd, "una fila =")
 os.write(fd, b"\\d\r")
 read_until(fd, "holidays")
 # Up arrow twice: back past "\d" and "\d TABLE" to the multi-line query.

@@ -37,15 +37,15 @@ fn demo_files_ingest_and_a_second_ingest_adds_nothing() {
     assert!(quarantined > 0);
     // Rows read = accepted + quarantined + earlier versions of re-sent ids.
     let text = stdout(&out);
-    assert!(text.contains(&format!("accepted {accepted}")), "{text}");
+    let accepted_text = momentos::report::format::int(accepted as i64);
+    assert!(
+        text.contains(&format!("aceptadas {accepted_text}")),
+        "{text}"
+    );
 
     let again = f.ingest("interactions", &files.interactions);
     assert_eq!(again.status.code(), Some(0));
-    assert!(
-        stdout(&again).contains("already ingested"),
-        "{}",
-        stdout(&again)
-    );
+    assert!(stdout(&again).contains("ya ingerido"), "{}", stdout(&again));
     assert_eq!(f.count("select count(*) from interactions"), accepted);
 
     for (kind, file) in [("surveys", &files.surveys), ("shopper", &files.shopper)] {
@@ -265,7 +265,7 @@ fn hostile_rows_are_quarantined_and_good_rows_land() {
     // Every row of the file is accounted for: 2 accepted, the rest quarantined.
     let quarantined = f.count("select count(*) from quarantine");
     assert!(quarantined >= 9, "{reasons:?}");
-    assert!(stdout(&out).contains("quarantined"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("en cuarentena"), "{}", stdout(&out));
 }
 
 #[test]
@@ -337,9 +337,9 @@ fn re_sent_ids_replace_older_rows_for_every_reader() {
     assert_eq!(f.ingest("interactions", &first).status.code(), Some(0));
     let out = f.ingest("interactions", &second);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("replaced 1"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("reemplazadas 1"), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("duplicates in file 1"),
+        stdout(&out).contains("duplicadas en el archivo 1"),
         "{}",
         stdout(&out)
     );

@@ -18,7 +18,7 @@ fn a_run_ingests_once_records_itself_and_a_rerun_changes_nothing() {
 
     let again = p.run(&["run", "nightly"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 ingested, 3 unchanged"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 ingeridos, 3 sin cambios"));
     assert_eq!(p.sql_one(counts), before, "a rerun changes no data");
 
     let runs = p.sql("select trigger, status, rows_in, rows_accepted, rows_quarantined, attempt, ended_at >= started_at from runs order by started_at");
@@ -36,16 +36,16 @@ fn a_run_ingests_once_records_itself_and_a_rerun_changes_nothing() {
     let scored = p.sql("select s.status, s.detail from run_steps s join runs r using (run_id) where s.step = 'score' order by r.started_at");
     assert_eq!(scored.len(), 2, "{scored:?}");
     assert!(
-        scored[0].starts_with("success,") && scored[0].contains("period(s) scored"),
+        scored[0].starts_with("success,") && scored[0].contains("calificado"),
         "{scored:?}"
     );
-    assert_eq!(scored[1], "success,nothing new to score");
+    assert_eq!(scored[1], "success,nada nuevo que calificar");
     let steps = p.sql("select s.step, s.status, s.detail from run_steps s join runs r using (run_id) where s.step = 'ingest' order by r.started_at");
     assert_eq!(
         steps,
         [
-            "ingest,success_with_quarantine,\"3 file(s): 3 ingested, 0 unchanged\"",
-            "ingest,success,\"3 file(s): 0 ingested, 3 unchanged\""
+            "ingest,success_with_quarantine,\"3 archivos: 3 ingeridos, 0 sin cambios\"",
+            "ingest,success,\"3 archivos: 0 ingeridos, 3 sin cambios\""
         ]
     );
     // The shipped nightly pipeline also refreshes the plans and writes the report.
@@ -84,7 +84,7 @@ fn a_bad_inbox_file_records_quarantine_counts_and_exits_3() {
     let out = p.run(&["run", "nightly"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("2 row(s) quarantined"),
+        String::from_utf8_lossy(&out.stdout).contains("2 filas en cuarentena"),
         "{}",
         text(&out)
     );
@@ -112,7 +112,7 @@ fn an_unreadable_file_fails_the_run_but_keeps_the_good_files() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("inbox/interactions.csv is not a table")
-            && err.contains("nothing of this file was written"),
+            && err.contains("nada de este archivo fue escrito"),
         "{err}"
     );
     assert_eq!(p.sql_one("select count(*) from surveys"), "1");
@@ -317,7 +317,7 @@ fn check_names_the_file_the_key_and_the_fix() {
         "{shown}"
     );
     assert!(shown.contains("fix: write 5 fields"), "{shown}");
-    assert!(shown.contains("2 problem(s)"), "{shown}");
+    assert!(shown.contains("2 problemas"), "{shown}");
 
     // A run of an invalid pipeline is a configuration error too.
     let out = p.run(&["run", "typo"]);
@@ -362,10 +362,10 @@ fn help_documents_the_exit_codes() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for line in [
-        "0  success",
-        "3  success, but some rows were quarantined",
-        "1  the run failed",
-        "4  another run of this pipeline is in progress",
+        "0  éxito",
+        "3  éxito, pero algunas filas quedaron en cuarentena",
+        "1  la ejecución falló",
+        "4  hay otra ejecución de este pipeline en curso",
     ] {
         assert!(help.contains(line), "{help}");
     }
@@ -391,7 +391,7 @@ fn sigterm_stops_a_run_between_files_and_a_rerun_finishes_the_work() {
     );
     let detail = p.sql_one("select detail from run_steps where step = 'ingest'");
     assert!(
-        detail.contains("stopped early by a shutdown request"),
+        detail.contains("detenido antes por una solicitud de apagado"),
         "{detail}"
     );
 

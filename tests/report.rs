@@ -554,7 +554,7 @@ fn report_opens_in_chromium_with_every_flagged_cell_and_its_plan() {
     let before = plan_ids.len();
     let out = fx.run(&["plans"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains(" 0 nuevo(s)"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(" 0 nuevos"), "{}", stdout(&out));
     assert_eq!(fx.sql_csv("select plan_id from plans").len(), before);
 }
 

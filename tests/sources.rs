@@ -89,7 +89,7 @@ fn asterisk_cdr_calls_answers_abandons_and_lineage() {
     // The same file again adds nothing.
     let again = ingest_source(&f, "pbx_poblado", &vendor("Master.csv"));
     assert!(
-        text(&again.stdout).contains("already ingested"),
+        text(&again.stdout).contains("ya ingerido"),
         "{}",
         text(&again.stdout)
     );
@@ -170,7 +170,7 @@ fn survey_tools_limesurvey_google_forms_qualtrics() {
         "encuesta_telefonica",
         &vendor("google_forms_respuestas.csv"),
     );
-    assert!(text(&again.stdout).contains("already ingested"));
+    assert!(text(&again.stdout).contains("ya ingerido"));
 }
 
 #[test]
@@ -502,7 +502,7 @@ fn whatsapp_cloud_sessions_first_responses_and_duplicate_deliveries() {
         5
     );
     let again = ingest_source(&f, "whatsapp_institucional", &vendor(WA_DAY1));
-    assert!(text(&again.stdout).contains("already ingested"));
+    assert!(text(&again.stdout).contains("ya ingerido"));
     assert_eq!(f.count("select count(*) from interactions"), 5);
 }
 
@@ -643,7 +643,7 @@ fn a_number_or_page_the_site_does_not_list_is_quarantined_with_its_reason() {
     let out = ingest_source(&f, "whatsapp_institucional", &other);
     let so = text(&out.stdout);
     assert_ne!(out.status.code(), Some(0), "{so}");
-    assert!(so.contains("quarantined 4"), "{so}");
+    assert!(so.contains("en cuarentena 4"), "{so}");
     let reasons = f.sql_csv("select distinct reason from quarantine");
     assert!(
         reasons

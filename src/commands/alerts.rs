@@ -16,10 +16,8 @@ pub fn parse_as_of(
     };
     match crate::validate::values::parse_timestamp(raw, catalog.time_zone) {
         Ok(Some(us)) => chrono::DateTime::from_timestamp_micros(us)
-            .ok_or_else(|| format!("--as-of {raw} is out of range")),
-        _ => Err(format!(
-            "--as-of `{raw}` is not a date-time; use ISO 8601, e.g. 2026-11-01T00:00:00-05:00"
-        )),
+            .ok_or_else(|| crate::t!("as-of-out-of-range", value = raw)),
+        _ => Err(crate::t!("as-of-not-a-time", value = raw)),
     }
 }
 
@@ -39,18 +37,22 @@ pub async fn run(
     if !list_only {
         match alerts::refresh(lake, catalog, now).await {
             Ok(s) => {
-                println!(
-                    "Alertas: {} nueva(s), {} abierta(s), {} en total{}",
-                    s.new.len(),
-                    s.open,
-                    s.total,
-                    s.judged_through.map_or(String::new(), |t| format!(
-                        " — datos juzgados hasta {}",
-                        t.with_timezone(&catalog.time_zone).format("%d/%m/%Y %H:%M")
-                    ))
+                let judged = s.judged_through.map_or(String::new(), |t| {
+                    let t = t.with_timezone(&catalog.time_zone);
+                    let through = t.format("%d/%m/%Y %H:%M").to_string();
+                    crate::t!("alerts-judged-through", time = through)
+                });
+                let line = crate::t!(
+                    "alerts-summary",
+                    new = s.new.len(),
+                    open = s.open,
+                    total = s.total,
+                    judged = judged
                 );
+                println!("{line}");
                 for a in &s.new {
-                    println!("  nueva  {}  {}", a.alert_id, a.evidence);
+                    let new = crate::t!("alerts-new");
+                    println!("  {new}  {}  {}", a.alert_id, a.evidence);
                 }
             }
             Err(e) if alerts::is_busy(&e) => {
@@ -66,19 +68,15 @@ pub async fn run(
         .filter(|a| a.status == AlertStatus::Open)
         .collect();
     if open.is_empty() {
-        println!("Sin alertas abiertas.");
+        println!("{}", crate::t!("alerts-none-open"));
     } else {
-        println!("Alertas abiertas:");
+        println!("{}", crate::t!("alerts-open"));
         for a in open {
-            println!(
-                "  {}  [{}]  desde {}\n      {}",
-                a.alert_id,
-                a.kind.label(),
-                a.started_at
-                    .with_timezone(&catalog.time_zone)
-                    .format("%d/%m/%Y %H:%M"),
-                a.evidence
-            );
+            let since = a.started_at.with_timezone(&catalog.time_zone);
+            let since = since.format("%d/%m/%Y %H:%M").to_string();
+            let kind = crate::i18n::label(a.kind.label(), a.kind.code());
+            let since = crate::t!("alerts-since", time = since);
+            println!("  {}  [{kind}]  {since}\n      {}", a.alert_id, a.evidence);
         }
     }
     Ok(ExitStatus::Success)

@@ -242,9 +242,10 @@ pub fn run(
         let report = match (check.run, check.folder) {
             (Some(run), _) => run(&ctx),
             (None, Some(folder)) if ctx.project_dir.join(folder).is_dir() => CheckReport {
-                notes: vec![format!(
-                    "{folder}/ is not checked by this build (no {} checker yet)",
-                    check.name
+                notes: vec![crate::t!(
+                    "check-not-checked",
+                    folder = folder,
+                    name = check.name
                 )],
                 ..Default::default()
             },
@@ -254,15 +255,19 @@ pub fn run(
             println!("{p}");
         }
         for n in &report.notes {
-            println!("note: {n}");
+            println!("{}", crate::t!("check-note", note = n));
         }
         if report.problems.is_empty() && !report.checked.is_empty() {
-            println!("ok: {} ({})", check.name, report.checked.join(", "));
+            let checked = report.checked.join(", ");
+            println!(
+                "{}",
+                crate::t!("check-ok", name = check.name, checked = checked)
+            );
         }
         problems += report.problems.len();
     }
     if problems > 0 {
-        println!("{problems} problem(s); nothing was run");
+        println!("{}", crate::t!("check-problems", problems = problems));
         ExitStatus::UsageError
     } else {
         ExitStatus::Success

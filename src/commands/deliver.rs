@@ -34,21 +34,26 @@ pub async fn run(
         )
     };
     if dry_run {
-        println!("Se enviarían {} mensaje(s):", s.would_send.len());
-        s.would_send.iter().for_each(|o| line("pendiente", o));
+        println!(
+            "{}",
+            crate::t!("deliver-would-send", count = s.would_send.len())
+        );
+        let verb = crate::t!("deliver-pending");
+        s.would_send.iter().for_each(|o| line(&verb, o));
         return Ok(ExitStatus::Success);
     }
-    println!("Entregas: {}", s.detail());
-    s.sent.iter().for_each(|o| line("enviado", o));
+    println!("{}", crate::t!("deliver-summary", detail = s.detail()));
+    let verb = crate::t!("deliver-sent");
+    s.sent.iter().for_each(|o| line(&verb, o));
+    let verb = crate::t!("deliver-failed");
     for o in &s.failed {
-        line("falló", o);
-        println!(
-            "             {} intento(s): {}",
-            o.attempts,
-            o.error.as_deref().unwrap_or("")
-        );
+        line(&verb, o);
+        let error = o.error.clone().unwrap_or_default();
+        let attempts = crate::t!("deliver-attempts", attempts = o.attempts, error = error);
+        println!("             {attempts}");
     }
-    s.postponed.iter().for_each(|o| line("pospuesto", o));
+    let verb = crate::t!("deliver-postponed");
+    s.postponed.iter().for_each(|o| line(&verb, o));
     Ok(if s.failed.is_empty() {
         ExitStatus::Success
     } else {

@@ -42,23 +42,22 @@ pub async fn run(
     std::fs::create_dir_all(inbox)?;
     let inbox_owned = inbox.to_path_buf();
     let files = tokio::task::spawn_blocking(move || demo::generate(&inbox_owned, &opts)).await??;
-    println!(
-        "Generadas {} interacciones, {} respuestas de encuesta y {} filas de cliente incógnito ({} con errores a propósito) en {}",
-        files.counts.interactions,
-        files.counts.surveys,
-        files.counts.shopper_rows,
-        files.counts.malformed,
-        inbox.display()
+    let line = crate::t!(
+        "demo-generated",
+        interactions = files.counts.interactions,
+        surveys = files.counts.surveys,
+        shopper = files.counts.shopper_rows,
+        malformed = files.counts.malformed,
+        path = inbox
     );
+    println!("{line}");
     if no_ingest {
         return Ok(ExitStatus::Success);
     }
     let pseudonymizer = match Pseudonymizer::from_env()? {
         Some(p) => p,
         None => {
-            println!(
-                "Sin MOMENTOS_PSEUDONYM_KEY: se usa la clave pública de la demostración (solo para datos sintéticos)."
-            );
+            println!("{}", crate::t!("demo-public-key"));
             Pseudonymizer::from_key(DEMO_KEY)?
         }
     };
@@ -75,19 +74,21 @@ pub async fn run(
             &IngestOptions::new(kind),
         )
         .await?;
-        match &s.already_ingested_in {
-            Some(b) => println!("  {}: ya estaba en el lago (lote {b})", kind.label()),
-            None => println!(
-                "  {}: {} leídas, {} aceptadas, {} repetidas en el archivo, {} en cuarentena",
-                kind.label(),
-                s.rows_read,
-                s.rows_accepted,
-                s.rows_superseded_in_file,
-                s.rows_quarantined
+        let kind = crate::i18n::label(kind.label(), kind.code());
+        let line = match &s.already_ingested_in {
+            Some(b) => crate::t!("demo-already", kind = kind, batch = b),
+            None => crate::t!(
+                "demo-ingested",
+                kind = kind,
+                read = s.rows_read,
+                accepted = s.rows_accepted,
+                duplicates = s.rows_superseded_in_file,
+                quarantined = s.rows_quarantined
             ),
-        }
+        };
+        println!("  {line}");
     }
-    println!("Calificando los datos de la demostración (momentos score)…");
+    println!("{}", crate::t!("demo-scoring"));
     let summary = crate::score::run::run(
         lake,
         catalog,
@@ -101,10 +102,7 @@ pub async fn run(
         .parent()
         .unwrap_or(Path::new(""))
         .join(super::report::default_out());
-    println!(
-        "Escribiendo el informe (momentos report --out {})…",
-        report_dir.display()
-    );
+    println!("{}", crate::t!("demo-reporting", path = &report_dir));
     let report = crate::report::render(
         lake,
         catalog,
@@ -120,12 +118,10 @@ pub async fn run(
     )
     .await?;
     super::report::print_summary(&report);
-    println!("Lago: {}", lake.url());
-    println!(
-        "Pruebe: momentos sql --lake {} \"select * from scores where status = 'needs_plan'\"",
-        lake.url()
-    );
-    println!("Pruebe: momentos sql --lake {} \"select unit, channel, count(*) n from interactions group by 1, 2 order by n desc limit 10\"", lake.url());
+    let lake = lake.url().to_string();
+    println!("{}", crate::t!("demo-lake", lake = &lake));
+    println!("{}", crate::t!("demo-try-scores", lake = &lake));
+    println!("{}", crate::t!("demo-try-sql", lake = &lake));
     Ok(ExitStatus::Success)
 }
 

@@ -31,7 +31,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: FollowupArgs) -> anyhow::
         (Some(id), false) => ListFor::Alert(id.clone()),
         (None, true) => ListFor::Escalations,
         _ => {
-            eprintln!("error: give either --alert ID or --escalations");
+            eprintln!("error: {}", crate::t!("followup-what"));
             return Ok(ExitStatus::UsageError);
         }
     };
@@ -40,7 +40,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: FollowupArgs) -> anyhow::
         ListFor::Alert(id) => {
             let alerts = store::read(lake).await?;
             let Some(alert) = alerts.iter().find(|a| &a.alert_id == id) else {
-                eprintln!("error: no alert `{id}` in the lake; see `momentos alerts --list`");
+                eprintln!("error: {}", crate::t!("followup-no-alert", id = id));
                 return Ok(ExitStatus::UsageError);
             };
             followup::for_alert(&ctx, catalog, alert, now).await?
@@ -73,11 +73,12 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: FollowupArgs) -> anyhow::
     let recorded = followup::record(lake, rec).await;
     lock.release().await?;
     recorded?;
-    println!(
-        "Lista de seguimiento: {} interacción(es) de contactos autorizados en {}; {} sin autorización de datos personales quedaron fuera.",
-        list.lines.len(),
-        args.out.display(),
-        list.unauthorised
+    let line = crate::t!(
+        "followup-written",
+        listed = list.lines.len(),
+        path = &args.out,
+        unauthorised = list.unauthorised
     );
+    println!("{line}");
     Ok(ExitStatus::Success)
 }

@@ -30,10 +30,9 @@ pub async fn run_cli(
             Ok(k) => k,
             Err(e) => {
                 let hint = if Path::new(kind).is_file() {
-                    format!(
-                        " (¿olvidó el tipo? momentos ingest interactions {kind}{})",
-                        recognise::hint_for(Path::new(kind), None)
-                    )
+                    let looks = recognise::hint_for(Path::new(kind), None);
+                    let hint = crate::t!("ingest-forgot-kind", file = kind, looks = looks);
+                    format!(" ({hint})")
                 } else {
                     String::new()
                 };
@@ -43,8 +42,8 @@ pub async fn run_cli(
         };
         if files.is_empty() {
             eprintln!(
-                "error: falta al menos un archivo: momentos ingest {} ARCHIVO…",
-                kind.code()
+                "error: {}",
+                crate::t!("ingest-no-files", kind = kind.code())
             );
             return Ok(ExitStatus::UsageError);
         }
@@ -76,7 +75,10 @@ pub async fn run_source(
             Ok(a) => a,
             Err(e) => {
                 eprintln!("error: {e}");
-                eprintln!("       nada de {} fue escrito", file.display());
+                eprintln!(
+                    "       {}",
+                    crate::t!("ingest-nothing-written", file = file)
+                );
                 status = ExitStatus::Failure;
                 continue;
             }
@@ -88,7 +90,8 @@ pub async fn run_source(
             Ok(summary) => {
                 print_summary(&summary);
                 for (why, n) in &skipped {
-                    println!("    {n:>8} omitidas: {why}");
+                    let n = crate::i18n::int(*n as i64);
+                    println!("    {n:>8} {}", crate::t!("ingest-skipped", reason = why));
                 }
                 if summary.rows_quarantined > 0 && status == ExitStatus::Success {
                     status = ExitStatus::Quarantined;
@@ -101,7 +104,10 @@ pub async fn run_source(
             Err(e @ IngestError::Lake(_)) => return Err(e.into()),
             Err(e) => {
                 eprintln!("error: {e}");
-                eprintln!("       nothing from {} was written", file.display());
+                eprintln!(
+                    "       {}",
+                    crate::t!("ingest-nothing-written", file = file)
+                );
                 status = ExitStatus::Failure;
             }
         }
@@ -124,7 +130,8 @@ fn refusal_hint(file: &Path, kind: SourceKind, e: &IngestError) -> String {
                 .collect();
             for m in missing.split(", ") {
                 if let Some(c) = adapters::closest(m, header.iter().copied()) {
-                    hint.push_str(&format!("\n       ¿`{c}` es `{m}`? Corrija el encabezado."));
+                    let fix = crate::t!("ingest-column-typo", found = c, expected = m);
+                    hint.push_str(&format!("\n       {fix}"));
                 }
             }
         }
@@ -159,10 +166,9 @@ pub async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let mut opts = IngestOptions::new(kind);
     opts.read.format = match format {
-        Some(f) => Some(
-            Format::parse(f)
-                .with_context(|| format!("`{f}` is not a format; expected csv, jsonl or xlsx"))?,
-        ),
+        Some(f) => {
+            Some(Format::parse(f).with_context(|| crate::t!("ingest-bad-format", format = f))?)
+        }
         None => None,
     };
     opts.read.sheet = sheet;
@@ -183,7 +189,10 @@ pub async fn run(
             Err(e @ IngestError::Lake(_)) => return Err(e.into()),
             Err(e) => {
                 eprintln!("error: {e}{}", refusal_hint(file, kind, &e));
-                eprintln!("       nothing from {} was written", file.display());
+                eprintln!(
+                    "       {}",
+                    crate::t!("ingest-nothing-written", file = file)
+                );
                 status = ExitStatus::Failure;
             }
         }
@@ -192,35 +201,42 @@ pub async fn run(
 }
 
 fn print_summary(s: &IngestSummary) {
+    use crate::i18n::{decimal, int};
     if let Some(batch) = &s.already_ingested_in {
-        println!("{}: already ingested (batch {batch}); 0 rows added", s.file);
+        let line = crate::t!("ingest-already", file = &s.file, batch = batch);
+        println!("{line}");
         return;
     }
     println!("{} → {} ({})", s.file, s.kind, s.described);
-    println!(
-        "  read {}, accepted {}, replaced {}, duplicates in file {}, quarantined {}  [{:.1}s, batch {}]",
-        s.rows_read,
-        s.rows_accepted,
-        s.rows_replaced,
-        s.rows_superseded_in_file,
-        s.rows_quarantined,
-        s.elapsed.as_secs_f64(),
-        s.batch_id.as_deref().unwrap_or("-")
+    let line = crate::t!(
+        "ingest-counts",
+        read = s.rows_read,
+        accepted = s.rows_accepted,
+        replaced = s.rows_replaced,
+        duplicates = s.rows_superseded_in_file,
+        quarantined = s.rows_quarantined,
+        seconds = decimal(s.elapsed.as_secs_f64(), 1),
+        batch = s.batch_id.as_deref().unwrap_or("-")
     );
-    for (code, (n, example)) in &s.reasons {
-        println!("    {n:>8} × {code}: e.g. {example}");
-    }
+    println!("  {line}");
+    let print_examples = |counts: &std::collections::BTreeMap<_, (u64, String)>| {
+        for (code, (n, example)) in counts {
+            let n = int(*n as i64);
+            let example = crate::t!("ingest-example", code = code, example = example);
+            println!("    {n:>8} × {example}");
+        }
+    };
+    print_examples(&s.reasons);
     if !s.warnings.is_empty() {
         let total: u64 = s.warnings.values().map(|(n, _)| n).sum();
-        println!("  warnings: {total} row(s) kept with a value dropped");
-        for (code, (n, example)) in &s.warnings {
-            println!("    {n:>8} × {code}: e.g. {example}");
-        }
+        println!("  {}", crate::t!("ingest-warnings", rows = total));
+        print_examples(&s.warnings);
     }
     if !s.unknown_columns.is_empty() {
+        let columns = crate::sources::capped_list(&s.unknown_columns, 20);
         println!(
-            "  ignored unknown column(s): {}",
-            crate::sources::capped_list(&s.unknown_columns, 20)
+            "  {}",
+            crate::t!("ingest-unknown-columns", columns = columns)
         );
     }
 }

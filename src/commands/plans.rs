@@ -33,16 +33,21 @@ pub async fn run(
     match action.unwrap_or(PlansAction::Refresh) {
         PlansAction::Refresh => match plans::refresh(lake, catalog, chrono::Utc::now()).await {
             Ok(s) => {
-                println!(
-                    "Planes de mejoramiento: {} nuevo(s), {} en total — {}",
-                    s.opened,
-                    s.total,
-                    s.by_status
-                        .iter()
-                        .map(|(st, n)| format!("{n} {}", st.label().to_lowercase()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let by_status: Vec<String> = s
+                    .by_status
+                    .iter()
+                    .map(|(st, n)| {
+                        let label = crate::i18n::label(st.label(), st.code());
+                        format!("{} {}", crate::i18n::int(*n as i64), label.to_lowercase())
+                    })
+                    .collect();
+                let line = crate::t!(
+                    "plans-summary",
+                    opened = s.opened,
+                    total = s.total,
+                    by_status = by_status.join(", ")
                 );
+                println!("{line}");
                 list(lake, catalog).await
             }
             Err(e) if plans::is_busy(&e) => {
@@ -58,7 +63,10 @@ pub async fn run(
                 ExportFormat::Csv => export::write_csv(&rows, &out)?,
                 ExportFormat::Xlsx => export::write_xlsx(&rows, &out)?,
             }
-            println!("{} plan(es) escritos en {}", rows.len(), out.display());
+            println!(
+                "{}",
+                crate::t!("plans-written", plans = rows.len(), path = &out)
+            );
             Ok(ExitStatus::Success)
         }
     }
@@ -85,16 +93,14 @@ async fn list(lake: &Lake, catalog: &Catalog) -> anyhow::Result<ExitStatus> {
         )
     });
     if rows.is_empty() {
-        println!("No hay planes de mejoramiento.");
+        println!("{}", crate::t!("plans-none"));
     }
     for (p, name) in rows {
+        let status = crate::i18n::label(p.status.label(), p.status.code());
+        let commitment = crate::t!("plans-commitment", date = p.commitment_date.to_string());
         println!(
-            "  {:<48} {:<22} compromiso {}  {:<30} {}",
-            p.plan_id,
-            p.status.label(),
-            p.commitment_date,
-            name,
-            p.responsible
+            "  {:<48} {status:<22} {commitment}  {name:<30} {}",
+            p.plan_id, p.responsible
         );
     }
     Ok(ExitStatus::Success)

@@ -42,11 +42,10 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
     }
     let name = args.name.expect("checked above");
     let Some(q) = queries.get(&name) else {
-        let place = dir.map_or("las consultas incluidas".to_string(), |d| {
-            d.display().to_string()
-        });
+        let place = dir.map_or_else(|| crate::t!("query-embedded"), |d| d.display().to_string());
         eprintln!(
-            "error: no hay una consulta `{name}` en {place}; `momentos query --list` las muestra"
+            "error: {}",
+            crate::t!("query-not-found", name = &name, place = place)
         );
         return Ok(ExitStatus::UsageError);
     };
@@ -61,8 +60,8 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: QueryArgs) -> anyhow::Res
         Ok(s) if s.len() == 1 => {}
         Ok(_) => {
             eprintln!(
-                "error: {} must hold exactly one statement",
-                q.path.display()
+                "error: {}",
+                crate::t!("query-one-statement", path = &q.path)
             );
             return Ok(ExitStatus::UsageError);
         }

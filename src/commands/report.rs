@@ -56,26 +56,26 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: ReportArgs) -> anyhow::Re
 }
 
 pub fn print_summary(s: &report::ReportSummary) {
-    use report::format::{int, num};
-    let n = |k: usize, one: &str, many: &str| {
-        format!("{} {}", int(k as i64), if k == 1 { one } else { many })
-    };
+    use crate::i18n::{decimal, period};
     println!(
-        "Informe de {}: {}, {}; {} plan de mejoramiento; {}  [{} s]",
-        report::format::period(&s.period),
-        n(s.pages, "página", "páginas"),
-        n(s.charts, "gráfico", "gráficos"),
-        if s.flagged == 1 {
-            "1 servicio requiere".to_string()
-        } else {
-            format!("{} servicios requieren", int(s.flagged as i64))
-        },
-        n(s.plans_opened, "plan nuevo", "planes nuevos"),
-        num(s.elapsed.as_secs_f64(), 1)
+        "{}",
+        crate::t!(
+            "report-summary",
+            period = period(&s.period),
+            pages = s.pages,
+            charts = s.charts,
+            flagged = s.flagged,
+            plans = s.plans_opened,
+            seconds = decimal(s.elapsed.as_secs_f64(), 1)
+        )
     );
-    println!("Informe: {}", report::display_path(&s.index));
+    let index = report::display_path(&s.index);
+    println!("{}", crate::t!("report-index", path = index));
     if let Some(p) = &s.pdf {
-        println!("PDF: {}", report::display_path(p));
+        println!(
+            "{}",
+            crate::t!("report-pdf", path = report::display_path(p))
+        );
     }
 }
 

@@ -91,17 +91,24 @@ fn print_report(pipeline: &Pipeline, report: &RunReport) {
         .ended_at
         .map(|e| (e - r.started_at).num_milliseconds() as f64 / 1000.0)
         .unwrap_or_default();
-    println!(
-        "pipeline {}: {} (run {}, {took:.1}s)",
-        pipeline.name, r.status, r.run_id
+    let line = crate::t!(
+        "run-summary",
+        pipeline = &pipeline.name,
+        status = r.status.to_string(),
+        run = &r.run_id,
+        seconds = crate::i18n::decimal(took, 1)
     );
+    println!("{line}");
     for s in &report.steps {
         let mut line = format!("  {:>2}. {:<7} {:<24}", s.position, s.step, s.status);
         if s.rows_in + s.rows_accepted + s.rows_quarantined > 0 {
-            line.push_str(&format!(
-                " read {}, accepted {}, quarantined {}",
-                s.rows_in, s.rows_accepted, s.rows_quarantined
-            ));
+            let counts = crate::t!(
+                "run-step-rows",
+                read = s.rows_in,
+                accepted = s.rows_accepted,
+                quarantined = s.rows_quarantined
+            );
+            line.push_str(&format!(" {counts}"));
         }
         if let Some(d) = &s.detail {
             line.push_str(&format!("  [{d}]"));
@@ -114,9 +121,7 @@ fn print_report(pipeline: &Pipeline, report: &RunReport) {
         }
     }
     if r.rows_quarantined > 0 {
-        println!(
-            "  {} row(s) quarantined: momentos sql \"select source, reason_code, count(*) from quarantine group by 1, 2\"",
-            r.rows_quarantined
-        );
+        let line = crate::t!("run-quarantined", rows = r.rows_quarantined);
+        println!("  {line}");
     }
 }

@@ -21,8 +21,8 @@ pub async fn run(
 }
 
 /// The history query. Durations come from the microsecond timestamps (`to_unixtime` keeps
-/// whole seconds: a 0,75 s run showed 0.0); in a table for people they read "0,75 s",
-/// in CSV/JSON they stay a number of seconds.
+/// whole seconds: a 0,75 s run showed 0.0); in a table for people they read "0,75 s"
+/// ("0.75 s" in English), in CSV/JSON they stay a number of seconds.
 fn runs_query(pipeline: Option<&str>, limit: usize, format: OutputFormat) -> String {
     let filter = match pipeline {
         Some(p) => format!("where pipeline = '{}'", p.replace('\'', "''")),
@@ -30,7 +30,11 @@ fn runs_query(pipeline: Option<&str>, limit: usize, format: OutputFormat) -> Str
     };
     let seconds = "round(cast(arrow_cast(ended_at, 'Int64') - arrow_cast(started_at, 'Int64') as double) / 1e6, 2)";
     let duration = if format == OutputFormat::Table {
-        format!("replace(cast({seconds} as varchar), '.', ',') || ' s' as duration")
+        let mark = match crate::i18n::lang() {
+            crate::i18n::Lang::Es => ",",
+            crate::i18n::Lang::En => ".",
+        };
+        format!("replace(cast({seconds} as varchar), '.', '{mark}') || ' s' as duration")
     } else {
         format!("{seconds} as seconds")
     };

@@ -16,10 +16,9 @@ pub async fn run(catalog: Catalog, default_lake: &str, dir: &Path) -> anyhow::Re
     let files = match crate::pipeline::list_files(dir) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!(
-                "error: cannot read the pipelines folder {}: {e}",
-                dir.display()
-            );
+            let error = e.to_string();
+            let message = crate::t!("schedule-cannot-read", path = dir, error = error);
+            eprintln!("error: {message}");
             return Ok(ExitStatus::UsageError);
         }
     };
@@ -41,7 +40,7 @@ pub async fn run(catalog: Catalog, default_lake: &str, dir: &Path) -> anyhow::Re
         }
     }
     if bad {
-        eprintln!("error: fix the pipeline files above (momentos check lists every problem); nothing was started");
+        eprintln!("error: {}", crate::t!("schedule-fix-pipelines"));
         return Ok(ExitStatus::UsageError);
     }
     let scheduled: Vec<String> = pipelines
@@ -54,8 +53,8 @@ pub async fn run(catalog: Catalog, default_lake: &str, dir: &Path) -> anyhow::Re
         .collect();
     if scheduled.is_empty() {
         eprintln!(
-            "error: no pipeline in {} has a `schedule`; nothing to do",
-            dir.display()
+            "error: {}",
+            crate::t!("schedule-nothing-scheduled", path = dir)
         );
         return Ok(ExitStatus::UsageError);
     }

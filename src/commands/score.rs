@@ -1,11 +1,12 @@
-//! `momentos score`: computes the derived tables and says, in Spanish, what needs a plan.
+//! `momentos score`: computes the derived tables and says what needs a plan.
 
 use super::ExitStatus;
 use crate::catalog::Catalog;
+use crate::i18n;
 use crate::lake::{Lake, LakeError};
-use crate::report::format;
 use crate::score::run::{self, Periods, ScoreOptions, ScoreRow, ScoreSummary};
 use crate::score::ScoreError;
+use crate::t;
 use crate::vocabulary::{Attribute, Channel};
 
 pub async fn run(
@@ -24,16 +25,11 @@ pub async fn run(
         }
     };
     let mut opts = ScoreOptions::new(periods);
-    if let Some(raw) = as_of {
-        match crate::validate::values::parse_timestamp(raw, catalog.time_zone) {
-            Ok(Some(us)) => {
-                opts.as_of = chrono::DateTime::from_timestamp_micros(us)
-                    .ok_or_else(|| anyhow::anyhow!("--as-of {raw} is out of range"))?;
-            }
-            Ok(None) | Err(_) => {
-                eprintln!(
-                    "error: --as-of `{raw}` is not a date-time; use ISO 8601, e.g. 2026-11-01T00:00:00-05:00"
-                );
+    if as_of.is_some() {
+        match super::alerts::parse_as_of(as_of, catalog) {
+            Ok(t) => opts.as_of = t,
+            Err(e) => {
+                eprintln!("error: {e}");
                 return Ok(ExitStatus::UsageError);
             }
         }
@@ -55,13 +51,13 @@ pub async fn run(
     }
 }
 
-fn status_label(status: &str) -> &'static str {
+fn status_label(status: &str) -> String {
     match status {
-        "ok" => "en meta",
-        "watch" => "en observación",
-        "needs_plan" => "requiere plan de mejoramiento",
-        "insufficient_data" => "datos insuficientes",
-        _ => "otro",
+        "ok" => t!("score-status-ok"),
+        "watch" => t!("score-status-watch"),
+        "needs_plan" => t!("score-status-needs-plan"),
+        "insufficient_data" => t!("score-status-insufficient-data"),
+        _ => t!("score-status-other"),
     }
 }
 
@@ -70,11 +66,25 @@ fn unit_name<'a>(catalog: &'a Catalog, code: &'a str) -> &'a str {
 }
 
 fn channel_label(code: &str) -> &str {
-    Channel::parse(code).map_or(code, |c| c.label())
+    i18n::label(Channel::parse(code).map_or(code, |c| c.label()), code)
 }
 
 fn attribute_label(code: &str) -> &str {
-    Attribute::parse(code).map_or(code, |a| a.label())
+    i18n::label(Attribute::parse(code).map_or(code, |a| a.label()), code)
+}
+
+/// A score, bound or target with one decimal; "–" when there is none.
+fn score(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".into(), |v| i18n::num(v, 1))
+}
+
+/// A p-value with three decimals, or "< 0,001".
+fn p_value(p: Option<f64>) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) if p < 0.001 => format!("< {}", i18n::num(0.001, 3)),
+        Some(p) => i18n::num(p, 3),
+    }
 }
 
 /// Prints the run's outcome and the cells that need an improvement plan.
@@ -82,34 +92,41 @@ pub fn print_summary(summary: &ScoreSummary, catalog: &Catalog) -> anyhow::Resul
     let as_of = summary.as_of.with_timezone(&catalog.time_zone);
     let periods = match (summary.periods.first(), summary.periods.last()) {
         (Some(a), Some(b)) if a == b => a.clone(),
-        (Some(a), Some(b)) => format!("{a} a {b}"),
-        _ => "ninguno (sin datos)".into(),
+        (Some(a), Some(b)) => t!("score-period-range", first = a, last = b),
+        _ => t!("score-no-periods"),
     };
-    println!(
-        "Calificación calculada con corte al {} — periodos: {periods}  [{:.1}s]",
-        as_of.format("%Y-%m-%d %H:%M"),
-        summary.elapsed.as_secs_f64()
+    let as_of = as_of.format("%Y-%m-%d %H:%M").to_string();
+    let seconds = i18n::decimal(summary.elapsed.as_secs_f64(), 1);
+    let line = t!(
+        "score-done",
+        as_of = as_of,
+        periods = periods,
+        seconds = seconds
     );
-    for t in &summary.tables {
-        println!(
-            "  {:<22} {:>9} filas en {} archivo(s); {} archivo(s) reemplazado(s)",
-            t.table, t.rows, t.files, t.files_removed
+    println!("{line}");
+    for table in &summary.tables {
+        let rows = t!(
+            "score-table-rows",
+            rows = table.rows,
+            files = table.files,
+            removed = table.files_removed
         );
+        let n = i18n::int(table.rows as i64);
+        println!("  {:<22} {n:>9} {rows}", table.table);
     }
     let rows = run::score_rows(&summary.scores)?;
-    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
-    println!(
-        "Celdas unidad × canal × atributo: {} — {} {}, {} {}, {} {}, {} {}",
-        rows.len(),
-        count("ok"),
-        status_label("ok"),
-        count("watch"),
-        status_label("watch"),
-        count("needs_plan"),
-        status_label("needs_plan"),
-        count("insufficient_data"),
-        status_label("insufficient_data"),
+    let count = |s: &str| {
+        let n = rows.iter().filter(|r| r.status == s).count();
+        format!("{} {}", i18n::int(n as i64), status_label(s))
+    };
+    let line = t!(
+        "score-cells",
+        cells = rows.len(),
+        counts = ["ok", "watch", "needs_plan", "insufficient_data"]
+            .map(count)
+            .join(", ")
     );
+    println!("{line}");
     print_needs_plan(&rows, catalog);
     Ok(())
 }
@@ -118,13 +135,21 @@ pub fn print_summary(summary: &ScoreSummary, catalog: &Catalog) -> anyhow::Resul
 pub fn print_needs_plan(rows: &[ScoreRow], catalog: &Catalog) {
     let flagged: Vec<&ScoreRow> = rows.iter().filter(|r| r.status == "needs_plan").collect();
     if flagged.is_empty() {
-        println!("Ninguna celda requiere plan de mejoramiento.");
+        println!("{}", t!("score-none-needs-plan"));
         return;
     }
-    println!("Requieren plan de mejoramiento ({}):", flagged.len());
+    println!("{}", t!("score-needs-plan", cells = flagged.len()));
     println!(
         "  {:<8} {:<34} {:<24} {:<28} {:>7} {:>17} {:>6} {:>9} {:>6}",
-        "periodo", "unidad", "canal", "atributo", "puntaje", "IC del 90 %", "meta", "valor p", "n"
+        t!("score-col-period"),
+        t!("score-col-unit"),
+        t!("score-col-channel"),
+        t!("score-col-attribute"),
+        t!("score-col-score"),
+        t!("score-col-interval"),
+        t!("score-col-target"),
+        t!("score-col-p-value"),
+        "n"
     );
     for r in flagged {
         println!(
@@ -133,14 +158,12 @@ pub fn print_needs_plan(rows: &[ScoreRow], catalog: &Catalog) {
             unit_name(catalog, &r.unit),
             channel_label(&r.channel),
             attribute_label(&r.attribute),
-            format::score(r.score),
-            format!("{} – {}", format::score(r.lower), format::score(r.upper)),
-            format::num(r.target, 1),
-            format::p_value(r.p_value),
-            format::int(r.n_total)
+            score(r.score),
+            format!("{} – {}", score(r.lower), score(r.upper)),
+            score(Some(r.target)),
+            p_value(r.p_value),
+            i18n::int(r.n_total)
         );
     }
-    println!(
-        "  IC del 90 %: intervalo de confianza del 90 % (dos cotas al 95 % de una cola, exactas)."
-    )
+    println!("  {}", t!("score-interval-note"))
 }

@@ -10,15 +10,15 @@ pub fn run(dir: Option<&Path>) -> anyhow::Result<ExitStatus> {
     let dir = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(adapters::default_dir);
-    println!("Adaptadores:");
+    println!("{}", crate::t!("sources-adapters"));
     for (name, kind, what) in adapters::ADAPTERS {
         println!("  {name:<14} → {kind:<12} {what}");
     }
     let mut status = ExitStatus::Success;
-    println!("\nFuentes ({}):", dir.display());
+    println!("\n{}", crate::t!("sources-files", path = &dir));
     let files = adapters::list(&dir)?;
     if files.is_empty() {
-        println!("  (ninguna; cree sources/<nombre>.toml, vea sources/README.md)");
+        println!("  {}", crate::t!("sources-none"));
     }
     for (name, path) in &files {
         match adapters::load(path) {
@@ -38,7 +38,10 @@ pub fn run(dir: Option<&Path>) -> anyhow::Result<ExitStatus> {
     }
     let mappings = adapters::list(&dir.join("mappings"))?;
     if !mappings.is_empty() {
-        println!("\nArchivos de mapeo ({}):", dir.join("mappings").display());
+        println!(
+            "\n{}",
+            crate::t!("sources-mappings", path = &dir.join("mappings"))
+        );
         for (name, path) in &mappings {
             match adapters::load_mapping(path) {
                 Ok(m) => println!("  {name:<22} {}", m.description),
@@ -49,6 +52,6 @@ pub fn run(dir: Option<&Path>) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    println!("\nUso: momentos ingest --source NOMBRE ARCHIVO…");
+    println!("\n{}", crate::t!("sources-usage"));
     Ok(status)
 }

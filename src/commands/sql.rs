@@ -32,10 +32,7 @@ pub fn lake_must_exist(location: &str) -> Result<(), String> {
     if path.is_dir() {
         Ok(())
     } else {
-        Err(format!(
-            "no hay un lago en {}: la carpeta no existe (¿--lake mal escrito?). `momentos ingest` o `momentos demo` crean uno.",
-            path.display()
-        ))
+        Err(crate::t!("error-no-lake", path = path.display()))
     }
 }
 
@@ -43,10 +40,10 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
     let ctx = Arc::new(sql::session_with_limits(lake, catalog, &args.limits).await?);
     let script = match (&args.query, &args.file) {
         (Some(q), _) => Some(q.clone()),
-        (None, Some(f)) => Some(
-            std::fs::read_to_string(f)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
-        ),
+        (None, Some(f)) => Some(std::fs::read_to_string(f).map_err(|e| {
+            let error = e.to_string();
+            anyhow::anyhow!(crate::t!("error-cannot-read", path = f, error = error))
+        })?),
         (None, None) if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s)?;
@@ -62,7 +59,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
         && args.output.is_none()
         && std::io::stdout().is_terminal()
     {
-        eprintln!("error: Parquet is binary; give --output FILE or redirect stdout");
+        eprintln!("error: {}", crate::t!("sql-parquet-needs-output"));
         return Ok(ExitStatus::UsageError);
     }
     match &args.output {
@@ -77,7 +74,7 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
             let statements = match sql::parse_read_only(&script) {
                 Ok(s) if s.len() == 1 => s,
                 Ok(_) => {
-                    eprintln!("error: --output takes exactly one statement");
+                    eprintln!("error: {}", crate::t!("sql-output-one-statement"));
                     return Ok(ExitStatus::UsageError);
                 }
                 Err(e) => {
@@ -85,8 +82,10 @@ pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Resul
                     return Ok(ExitStatus::UsageError);
                 }
             };
-            let file = std::fs::File::create(path)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+            let file = std::fs::File::create(path).map_err(|e| {
+                let error = e.to_string();
+                anyhow::anyhow!(crate::t!("error-cannot-create", path = path, error = error))
+            })?;
             let mut sink = output::sink(
                 args.format,
                 Box::new(std::io::BufWriter::new(file)),

@@ -82,17 +82,18 @@ pub struct DeliverSummary {
 }
 
 impl DeliverSummary {
-    /// One Spanish line for the run record and the terminal.
+    /// One line for the run record and the terminal, in the process's language.
     pub fn detail(&self) -> String {
-        let mut parts = vec![
-            format!("{} enviado(s)", self.sent.len()),
-            format!("{} fallido(s)", self.failed.len()),
-            format!("{} ya enviado(s) antes", self.already_sent),
-        ];
+        let mut parts = vec![crate::t!(
+            "deliver-detail",
+            sent = self.sent.len(),
+            failed = self.failed.len(),
+            already = self.already_sent,
+        )];
         if !self.postponed.is_empty() {
-            parts.push(format!(
-                "{} pospuesto(s) a la próxima ejecución",
-                self.postponed.len()
+            parts.push(crate::t!(
+                "deliver-postponed-count",
+                postponed = self.postponed.len()
             ));
         }
         let mut s = parts.join(", ");

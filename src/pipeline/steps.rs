@@ -229,8 +229,10 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
                     Ok(a) => opts.adapted = Some(std::sync::Arc::new(a)),
                     Err(e) => {
                         failed += 1;
-                        out.errors
-                            .push(format!("{e} (nothing of this file was written)"));
+                        out.errors.push(crate::t!(
+                            "step-ingest-nothing-written",
+                            error = e.to_string()
+                        ));
                         continue;
                     }
                 }
@@ -269,32 +271,31 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
                 Err(e) => {
                     failed += 1;
                     // The error names the file already.
-                    out.errors
-                        .push(format!("{e} (nothing of this file was written)"));
+                    out.errors.push(crate::t!(
+                        "step-ingest-nothing-written",
+                        error = e.to_string()
+                    ));
                 }
             }
         }
     }
     seen.save(lake).await?;
     let total = ingested + unchanged + failed + waiting;
-    out.detail = format!(
-        "{total} file(s): {ingested} ingested, {unchanged} unchanged{}{}{}",
-        if failed > 0 {
-            format!(", {failed} failed")
-        } else {
-            String::new()
-        },
-        if waiting > 0 {
-            format!(", {waiting} still being written (left for a later run)")
-        } else {
-            String::new()
-        },
-        if out.interrupted {
-            "; stopped early by a shutdown request"
-        } else {
-            ""
-        }
+    out.detail = crate::t!(
+        "step-ingest-files",
+        total = total,
+        ingested = ingested,
+        unchanged = unchanged
     );
+    if failed > 0 {
+        out.detail += &crate::t!("step-ingest-failed", failed = failed);
+    }
+    if waiting > 0 {
+        out.detail += &crate::t!("step-ingest-waiting", waiting = waiting);
+    }
+    if out.interrupted {
+        out.detail += &crate::t!("step-ingest-stopped");
+    }
     Ok(out)
 }
 
@@ -305,7 +306,7 @@ pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
     let scored_before = manifests.iter().any(|m| m.table == "scores");
     if ctx.new_batches.is_empty() && scored_before {
         return Ok(StepOutcome {
-            detail: "nothing new to score".into(),
+            detail: crate::t!("step-score-nothing-new"),
             ..StepOutcome::default()
         });
     }
@@ -316,11 +317,11 @@ pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
     // Rows in/accepted count input rows; derived rows go in the detail only.
     let rows: u64 = summary.tables.iter().map(|t| t.rows).sum();
     Ok(StepOutcome {
-        detail: format!(
-            "{} period(s) scored, {} rows in {} tables",
-            summary.periods.len(),
-            rows,
-            summary.tables.len()
+        detail: crate::t!(
+            "step-score-detail",
+            periods = summary.periods.len(),
+            rows = rows,
+            tables = summary.tables.len()
         ),
         new_batches: summary
             .tables

@@ -1,7 +1,10 @@
-//! Colombian number and date formats for people: decimal comma, thousands with '.',
-//! months in Spanish ("octubre de 2026").
+//! Number and date formats for people. The report is Colombian: decimal comma, thousands
+//! with '.', months in Spanish ("octubre de 2026"); the CLI formats numbers in the language
+//! the person chose (`int_in`, `num_in`; English: "1,234.5").
 
 use chrono::{Datelike, NaiveDate};
+
+use crate::i18n::Lang;
 
 const MONTHS: [&str; 12] = [
     "enero",
@@ -18,25 +21,39 @@ const MONTHS: [&str; 12] = [
     "diciembre",
 ];
 
-/// Groups the digits of a non-negative integer with '.' (1234567 → "1.234.567").
-fn group(digits: &str) -> String {
+/// The thousands separator and the decimal mark of a language.
+fn marks(lang: Lang) -> (char, char) {
+    match lang {
+        Lang::Es => ('.', ','),
+        Lang::En => (',', '.'),
+    }
+}
+
+/// Groups the digits of a non-negative integer (1234567 → "1.234.567" with '.').
+fn group(digits: &str, separator: char) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
+            out.push(separator);
         }
         out.push(c);
     }
     out
 }
 
-/// An integer: 12345 → "12.345", -1200 → "-1.200".
+/// An integer in Colombian style: 12345 → "12.345", -1200 → "-1.200".
 pub fn int(n: i64) -> String {
+    int_in(Lang::Es, n)
+}
+
+/// An integer in `lang`'s style: 12345 → "12.345" (es), "12,345" (en).
+pub fn int_in(lang: Lang, n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
+    let grouped = group(&digits, marks(lang).0);
     if n < 0 {
-        format!("-{}", group(&digits))
+        format!("-{grouped}")
     } else {
-        group(&digits)
+        grouped
     }
 }
 
@@ -45,8 +62,16 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", int(n as i64), if n == 1 { one } else { many })
 }
 
-/// A number with `decimals` places: 1234.5 → "1.234,5". NaN and infinities print "–".
+/// A number with `decimals` places in Colombian style: 1234.5 → "1.234,5". NaN and
+/// infinities print "–".
 pub fn num(x: f64, decimals: usize) -> String {
+    num_in(Lang::Es, x, decimals)
+}
+
+/// A number with `decimals` places in `lang`'s style: 1234.5 → "1.234,5" (es),
+/// "1,234.5" (en).
+pub fn num_in(lang: Lang, x: f64, decimals: usize) -> String {
+    let (thousands, decimal_mark) = marks(lang);
     if !x.is_finite() {
         return "–".into();
     }
@@ -63,9 +88,9 @@ pub fn num(x: f64, decimals: usize) -> String {
     if negative {
         out.push('-');
     }
-    out.push_str(&group(whole));
+    out.push_str(&group(whole, thousands));
     if let Some(f) = frac {
-        out.push(',');
+        out.push(decimal_mark);
         out.push_str(f);
     }
     out
@@ -153,6 +178,14 @@ mod tests {
         assert_eq!(score(None), "–");
         assert_eq!(p_value(Some(0.0004)), "< 0,001");
         assert_eq!(p_value(Some(0.0312)), "0,031");
+    }
+
+    #[test]
+    fn english_numbers() {
+        assert_eq!(int_in(Lang::En, 1234567), "1,234,567");
+        assert_eq!(num_in(Lang::En, 1234.56, 1), "1,234.6");
+        assert_eq!(num_in(Lang::En, -0.04, 1), "0.0");
+        assert_eq!(num_in(Lang::Es, 1234.56, 2), "1.234,56");
     }
 
     #[test]

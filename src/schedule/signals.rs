@@ -16,7 +16,7 @@ pub fn cancel_on_signal(token: CancellationToken) {
         tracing::warn!("Stopping: no new runs; the run in progress stops at its next safe point (between two files or steps). Signal again to stop at once.");
         token.cancel();
         wait_for_signal().await;
-        eprintln!("momentos: stopped at once; the next run cleans up");
+        eprintln!("momentos: {}", crate::t!("schedule-stopped-at-once"));
         std::process::exit(FORCED_EXIT);
     });
 }

@@ -310,7 +310,7 @@ pub fn listing(queries: &BTreeMap<String, NamedQuery>) -> String {
             let default = p
                 .default
                 .as_ref()
-                .map(|d| format!(" (default {d})"))
+                .map(|d| format!(" ({})", crate::t!("query-param-default", value = d)))
                 .unwrap_or_default();
             let kind = p
                 .choices

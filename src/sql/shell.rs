@@ -10,14 +10,6 @@ use rustyline::DefaultEditor;
 
 use super::{docs, output, parse_read_only, run_statement, Limits, OutputFormat};
 
-const HELP: &str = "\
-Statements end with `;` and may span lines. Only reads run (SELECT, WITH, EXPLAIN, SHOW).
-  \\d            list tables with what one row is
-  \\d TABLE      describe a table: columns, types and what each means
-  \\format F     output as table, csv or json
-  \\q            quit (also Ctrl-D)
-  \\?            this help";
-
 /// Where the shell keeps its history.
 fn history_path() -> Option<std::path::PathBuf> {
     std::env::var_os("MOMENTOS_HISTORY")
@@ -53,11 +45,14 @@ pub async fn describe(ctx: &SessionContext, name: &str) -> Result<String, String
     let provider = ctx
         .table_provider(name)
         .await
-        .map_err(|_| format!("no table `{name}`; \\d lists them"))?;
+        .map_err(|_| crate::t!("shell-no-table", name = name))?;
     let schema = provider.schema();
     let mut s = String::new();
     if let Some(t) = docs::table(name) {
-        s.push_str(&format!("{name}: one row = {}\n", t.1));
+        s.push_str(&format!(
+            "{name}: {}\n",
+            crate::t!("shell-one-row", what = t.1)
+        ));
     }
     let width = schema
         .fields()
@@ -91,8 +86,8 @@ pub async fn run(
         let _ = editor.load_history(h);
     }
     println!(
-        "momentos SQL — {} tables. \\? for help, \\q to quit.",
-        table_names(&ctx).len()
+        "{}",
+        crate::t!("shell-banner", tables = table_names(&ctx).len())
     );
     let mut buffer = String::new();
     loop {
@@ -156,7 +151,7 @@ pub async fn command(ctx: &SessionContext, line: &str, format: &mut OutputFormat
     match (words.next(), words.next()) {
         (Some("\\q"), _) => Command::Quit,
         (Some("\\?"), _) | (Some("\\h"), _) => {
-            println!("{HELP}");
+            println!("{}", crate::t!("shell-help"));
             Command::Done
         }
         (Some("\\d"), None) => {
@@ -171,15 +166,13 @@ pub async fn command(ctx: &SessionContext, line: &str, format: &mut OutputFormat
             Err(e) => Command::Failed(e),
         },
         (Some("\\format"), Some(f)) => match <OutputFormat as clap::ValueEnum>::from_str(f, true) {
-            Ok(OutputFormat::Parquet) | Err(_) => {
-                Command::Failed("formats here: table, csv, json".into())
-            }
+            Ok(OutputFormat::Parquet) | Err(_) => Command::Failed(crate::t!("shell-formats")),
             Ok(f) => {
                 *format = f;
                 Command::Done
             }
         },
-        _ => Command::Failed(format!("unknown command `{line}`; \\? lists them")),
+        _ => Command::Failed(crate::t!("shell-unknown-command", line = line)),
     }
 }
 
@@ -248,19 +241,11 @@ pub async fn run_script(
         match run_statement(ctx, &st, limits, &mut *sink).await {
             Ok(stats) => {
                 if format == OutputFormat::Table {
-                    let more = if stats.truncated {
-                        format!(
-                            " (se muestran las primeras {}; --format csv las da todas)",
-                            crate::report::format::int(limits.max_table_rows as i64)
-                        )
-                    } else {
-                        String::new()
-                    };
-                    let line = super::rows_line(stats.rows, stats.elapsed);
-                    match line.split_once(" en ") {
-                        Some((n, t)) => println!("{n}{more} en {t}"),
-                        None => println!("{line}"),
-                    }
+                    let shown = stats.truncated.then_some(limits.max_table_rows);
+                    println!(
+                        "{}",
+                        super::rows_line_shown(stats.rows, shown, stats.elapsed)
+                    );
                 }
                 let _ = std::io::stdout().flush();
             }

@@ -10,11 +10,11 @@ pub async fn alerts_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
         .await
         .map_err(|e| StepError(e.to_string()))?;
     Ok(StepOutcome {
-        detail: format!(
-            "{} new alert(s), {} open, {} in all",
-            s.new.len(),
-            s.open,
-            s.total
+        detail: crate::t!(
+            "step-alerts-detail",
+            new = s.new.len(),
+            open = s.open,
+            total = s.total
         ),
         ..StepOutcome::default()
     })

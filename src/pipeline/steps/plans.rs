@@ -9,7 +9,7 @@ pub async fn plans_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
         .await
         .map_err(|e| StepError(e.to_string()))?;
     Ok(StepOutcome {
-        detail: format!("{} plan(s) opened, {} in all", s.opened, s.total),
+        detail: crate::t!("step-plans-detail", opened = s.opened, total = s.total),
         ..Default::default()
     })
 }

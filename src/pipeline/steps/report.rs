@@ -22,20 +22,20 @@ pub async fn report_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
     };
     match render(ctx.lake, ctx.catalog, &opts).await {
         Ok(s) => Ok(StepOutcome {
-            detail: format!(
-                "{} de {}: {} páginas, {} gráficos{}",
-                display_path(&s.index),
-                format::period(&s.period),
-                s.pages,
-                s.charts,
-                if s.pdf.is_some() { ", PDF" } else { "" }
+            detail: crate::t!(
+                "step-report-detail",
+                index = display_path(&s.index),
+                period = format::period(&s.period),
+                pages = s.pages,
+                charts = s.charts,
+                pdf = if s.pdf.is_some() { ", PDF" } else { "" }
             ),
             ..Default::default()
         }),
         // A lake with no scores yet has nothing to report: not a failure of the run.
         Err(ReportError::Usage(m)) if opts.period.is_none() && m.contains("no scores yet") => {
             Ok(StepOutcome {
-                detail: "el lago no tiene puntajes todavía: no hay informe".into(),
+                detail: crate::t!("step-report-no-scores"),
                 ..Default::default()
             })
         }
