@@ -4,8 +4,8 @@
 //! One interaction per callid (lines with callid `NONE` are the queue's own events:
 //! members added, paused…). `ENTERQUEUE` is when the person reached us; `CONNECT` is the
 //! human answer (its first data field is the hold time); `ABANDON` and `EXITWITHTIMEOUT`
-//! end an unanswered call; `COMPLETECALLER`, `COMPLETEAGENT` and the transfers end an
-//! answered one. The callid is the CDR's linkedid, so the two join 1:1.
+//! end an unanswered call as abandoned, `EXITWITHKEY` and `EXITEMPTY` without counting it
+//! so; `COMPLETECALLER`, `COMPLETEAGENT` and the transfers end an answered one. The callid is the CDR's linkedid, so the two join 1:1.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -102,12 +102,20 @@ pub fn adapt(s: &Settings, path: &Path, bytes: &[u8]) -> Result<Adapted, AdaptEr
             }
             "CONNECT" => {
                 if call.connected.is_none() {
-                    call.connected = Some((epoch, agent.to_string()));
+                    // The member name is staff, but a member can be a forwarded mobile
+                    // (`Local/3001234567@from-queue`): never store a number as an agent.
+                    let agent = crate::privacy::redact(agent).into_owned();
+                    call.connected = Some((epoch, agent));
                 }
             }
-            "ABANDON" | "EXITWITHTIMEOUT" | "EXITWITHKEY" | "EXITEMPTY" => {
+            // DESIGN §3.5: only these two are abandonment; a caller who leaves by key (to
+            // voicemail, say) or an empty queue ends the call without counting as abandoned.
+            "ABANDON" | "EXITWITHTIMEOUT" => {
                 call.abandoned = call.connected.is_none();
                 call.ended = Some(epoch);
+            }
+            "EXITWITHKEY" | "EXITEMPTY" => {
+                call.ended.get_or_insert(epoch);
             }
             "COMPLETECALLER" | "COMPLETEAGENT" | "BLINDTRANSFER" | "ATTENDEDTRANSFER" => {
                 call.ended.get_or_insert(epoch);
@@ -151,4 +159,42 @@ pub fn adapt(s: &Settings, path: &Path, bytes: &[u8]) -> Result<Adapted, AdaptEr
     rows.sort_by_key(|r| r.line);
     let described = format!("Asterisk queue_log, {events} eventos ({queue_events} de las colas)");
     Ok((rows, Vec::new(), described))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value<'a>(row: &'a CanonRow, column: &str) -> Option<&'a str> {
+        row.values
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn only_abandon_and_timeout_are_abandoned_and_agents_never_hold_numbers() {
+        let log = "\
+1759672800|1.1|q|NONE|ENTERQUEUE||3001112233|1
+1759672810|1.1|q|NONE|EXITWITHKEY|1|1|10
+1759672800|2.2|q|NONE|ENTERQUEUE||3001112233|1
+1759672805|2.2|q|NONE|EXITEMPTY|1|1|5
+1759672800|3.3|q|NONE|ENTERQUEUE||3001112233|1
+1759672830|3.3|q|NONE|EXITWITHTIMEOUT|1|1|30
+1759672800|4.4|q|NONE|ENTERQUEUE||3001112233|1
+1759672820|4.4|q|Local/3186727815@from-queue|CONNECT|20|4.5|3
+1759672900|4.4|q|Local/3186727815@from-queue|COMPLETEAGENT|20|80|1
+";
+        let settings = Settings {
+            channel: phone(),
+            queues: BTreeMap::new(),
+            default_unit: Some("admisiones".into()),
+        };
+        let (rows, _, _) = adapt(&settings, Path::new("queue_log"), log.as_bytes()).unwrap();
+        let outcomes: Vec<_> = rows.iter().map(|r| value(r, "outcome")).collect();
+        assert_eq!(outcomes, [None, None, Some("abandoned"), None]);
+        assert!(rows.iter().all(|r| value(r, "resolved_at").is_some()));
+        let agent = value(&rows[3], "agent_id").unwrap();
+        assert!(!agent.contains("3186727815"), "{agent}");
+    }
 }

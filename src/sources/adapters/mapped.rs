@@ -53,7 +53,7 @@ pub struct Settings {
     /// Local date-time pattern of the `*_at` columns, LDML style (`d/MM/yyyy H:mm:ss`).
     pub datetime_format: Option<String>,
     /// `true`: the export has no id; the id is a hash of the source name and the row's
-    /// whole content (stable: the same row always gets the same id).
+    /// whole content with identifiers masked (stable: the same row always gets the same id).
     pub synthesize_id: Option<bool>,
     /// Vendor columns known and deliberately unused (documentation; never warned about).
     #[serde(default)]
@@ -107,6 +107,15 @@ impl Settings {
                     kind.code()
                 ));
             }
+        }
+        // An authorization is each person's own answer (Ley 1581, DESIGN §7): a constant
+        // would claim everyone's consent and keep identifiers nobody authorised.
+        if self.constants.contains_key("habeas_data") {
+            return Err(
+                "[mapped.constants]: `habeas_data` no puede ser una constante; \
+                 mapee la pregunta de autorización de cada persona en [mapped.columns]"
+                    .into(),
+            );
         }
         if let Some(f) = &self.format {
             Format::parse(f)
@@ -334,9 +343,13 @@ pub fn adapt(
         if s.synthesize_id == Some(true) && !s.columns.contains_key(id_col) {
             let mut h = xxhash_rust::xxh3::Xxh3::new();
             h.update(source_name.as_bytes());
+            // Identifiers are masked before hashing: an unkeyed hash over a row holding an
+            // e-mail could confirm a guessed person's answers. Two rows equal in everything
+            // but the person (same second, same answers) would share an id; real exports
+            // stamp responses to the second, so that is accepted.
             for v in &rec.values {
                 h.update(&[0x1f]);
-                h.update(v.as_bytes());
+                h.update(crate::privacy::redact(v).as_bytes());
             }
             let col = canonical
                 .iter()
@@ -366,5 +379,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.to_string(), "2026-10-05 09:03:07");
+    }
+
+    #[test]
+    fn consent_is_never_a_constant() {
+        let mut settings: Settings = toml::from_str(
+            "synthesize_id = true\n[constants]\nsurvey = \"s\"\nhabeas_data = \"true\"\n",
+        )
+        .unwrap();
+        let err = settings.check(SourceKind::Surveys).unwrap_err();
+        assert!(err.contains("habeas_data"), "{err}");
+        settings.constants.remove("habeas_data");
+        settings.columns.insert("habeas_data".into(), "Q7".into());
+        settings.check(SourceKind::Surveys).unwrap();
     }
 }
