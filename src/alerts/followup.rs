@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::arrow::array::{
     ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
@@ -18,9 +17,9 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::{Alert, AlertKind};
 use crate::catalog::Catalog;
-use crate::lake::commit::{self, StagedFile};
-use crate::lake::manifest::{self, FileEntry, Manifest};
-use crate::lake::{tables, writer, Lake, LakeError};
+use crate::lake::manifest::Manifest;
+use crate::lake::whole_table::WholeTable;
+use crate::lake::{Lake, LakeError};
 use crate::score::calendar::BusinessCalendar;
 use crate::score::ScoreError;
 use crate::vocabulary::Channel;
@@ -28,6 +27,11 @@ use crate::vocabulary::Channel;
 /// Manifest table and folder of the record of lists.
 pub const TABLE: &str = "followups";
 pub const DIR: &str = "followups/";
+const STORE: WholeTable = WholeTable {
+    name: TABLE,
+    dir: DIR,
+    schema,
+};
 
 /// Business days the contact center has for a post-crisis call or survey.
 pub const SURVEY_BUSINESS_DAYS: u32 = 3;
@@ -85,20 +89,12 @@ async fn rows(
         .map_err(wrap)?;
     let mut out = Vec::new();
     for b in &batches {
-        let col = |n: &str| {
-            let c = datafusion::arrow::compute::cast(
-                b.column_by_name(n).expect("selected"),
-                &DataType::Utf8,
-            )
-            .expect("casts");
-            let c = datafusion::arrow::array::AsArray::as_string::<i32>(&c).clone();
-            c
-        };
+        let col = |n: &str| text_column(b, n, "followups");
         let (id, ch, un, hd) = (
-            col("interaction_id"),
-            col("channel"),
-            col("unit"),
-            col("is_habeas_data"),
+            col("interaction_id")?,
+            col("channel")?,
+            col("unit")?,
+            col("is_habeas_data")?,
         );
         for i in 0..b.num_rows() {
             use datafusion::arrow::array::Array;
@@ -218,20 +214,8 @@ pub async fn for_escalations(
         .map_err(wrap)?;
     let mut dues = std::collections::HashMap::new();
     for b in &batches {
-        let id = datafusion::arrow::compute::cast(
-            b.column_by_name("interaction_id").expect("id"),
-            &DataType::Utf8,
-        )
-        .expect("casts");
-        let due = datafusion::arrow::compute::cast(
-            b.column_by_name("due").expect("due"),
-            &DataType::Utf8,
-        )
-        .expect("casts");
-        let (id, due) = (
-            datafusion::arrow::array::AsArray::as_string::<i32>(&id),
-            datafusion::arrow::array::AsArray::as_string::<i32>(&due),
-        );
+        let id = text_column(b, "interaction_id", "open_escalations")?;
+        let due = text_column(b, "due", "open_escalations")?;
         for i in 0..b.num_rows() {
             if let Ok(d) = NaiveDate::parse_from_str(due.value(i), "%Y-%m-%d") {
                 dues.insert(id.value(i).to_string(), d);
@@ -401,33 +385,34 @@ fn to_batch(records: &[ListRecord]) -> RecordBatch {
     RecordBatch::try_new(schema(), columns).expect("columns follow the schema")
 }
 
+/// A column of a query's result as text. The views are editable (`queries/`): a column
+/// that cannot be read as text is an error naming the view, not a crash.
+fn text_column(
+    b: &RecordBatch,
+    name: &str,
+    table: &str,
+) -> Result<datafusion::arrow::array::StringArray, ScoreError> {
+    let fail = |detail: String| ScoreError::Run {
+        table: table.into(),
+        source: datafusion::error::DataFusionError::Plan(detail),
+    };
+    let column = b
+        .column_by_name(name)
+        .ok_or_else(|| fail(format!("no column `{name}`")))?;
+    let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
+        .map_err(|e| fail(format!("column `{name}` is not text: {e}")))?;
+    Ok(datafusion::arrow::array::AsArray::as_string::<i32>(&text).clone())
+}
+
 /// Adds a record to `followups` (the table is small: it is rewritten whole, old rows
 /// first). Call under the lake lock.
 pub async fn record(lake: &Lake, rec: ListRecord) -> Result<(), LakeError> {
-    let manifests = manifest::read_all(lake).await?;
-    let old = manifest::live_files(&manifests, TABLE);
-    let mut batches = Vec::new();
-    for f in &old {
-        batches.extend(writer::decode(lake.get(&f.path).await?)?);
-    }
+    let mut batches = STORE.read(lake).await?;
     batches.push(to_batch(std::slice::from_ref(&rec)));
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let bytes: Bytes = writer::encode(schema(), &batches)?;
-    let batch_id = manifest::new_batch_id();
-    let path = format!("{DIR}{batch_id}.parquet");
-    let files = vec![FileEntry {
-        path: path.clone(),
-        rows: rows as u64,
-    }];
-    let m = Manifest::derived(
-        &batch_id,
-        TABLE,
-        rec.created_at,
-        "momentos followup".into(),
-        files,
-        &old,
-    );
-    commit::publish(lake, &m, vec![StagedFile { path, bytes }]).await
+    STORE
+        .replace(lake, &batches, rec.created_at, "momentos followup")
+        .await?;
+    Ok(())
 }
 
 /// Registers `followups` in a session.
@@ -436,9 +421,5 @@ pub fn register(
     lake: &Lake,
     manifests: &[Manifest],
 ) -> Result<(), datafusion::error::DataFusionError> {
-    let files = manifest::live_files(manifests, TABLE);
-    let provider = tables::files_table(lake, schema(), &files)?;
-    ctx.deregister_table(TABLE)?;
-    ctx.register_table(TABLE, provider)?;
-    Ok(())
+    STORE.register(ctx, lake, manifests)
 }

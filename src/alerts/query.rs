@@ -66,16 +66,53 @@ fn run_err(table: &str) -> impl Fn(DataFusionError) -> ScoreError + '_ {
     }
 }
 
-async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
-    ctx.sql(sql).await?.collect().await
+/// Runs `sql` over `table` and checks that its result has every column the alerts read,
+/// of a type they can read: the views live in `queries/` and an analyst may edit them, so
+/// a missing or retyped column is an error that names the view, not a crash.
+async fn collect(
+    ctx: &SessionContext,
+    sql: &str,
+    table: &str,
+    needs: &[(&str, DataType)],
+) -> Result<Vec<RecordBatch>, ScoreError> {
+    let run = async { ctx.sql(sql).await?.collect().await };
+    let batches = run.await.map_err(run_err(table))?;
+    for b in batches.iter().take(1) {
+        for (name, wanted) in needs {
+            let found = b
+                .schema()
+                .column_with_name(name)
+                .map(|(_, f)| f.data_type().clone());
+            if !found
+                .as_ref()
+                .is_some_and(|t| datafusion::arrow::compute::can_cast_types(t, wanted))
+            {
+                let found = found.map_or("no such column".to_string(), |t| t.to_string());
+                return Err(run_err(table)(DataFusionError::Plan(format!(
+                    "the alerts read column `{name}` as {wanted}; the view gives: {found}"
+                ))));
+            }
+        }
+    }
+    Ok(batches)
 }
 
+/// A column checked by [`collect`], cast to `t`.
 fn column(b: &RecordBatch, name: &str, t: &DataType) -> ArrayRef {
-    cast(b.column_by_name(name).expect("selected column"), t).expect("castable column")
+    cast(b.column_by_name(name).expect("checked by collect"), t).expect("checked by collect")
+}
+
+const TEXT: DataType = DataType::Utf8;
+const INT: DataType = DataType::Int64;
+const DATE: DataType = DataType::Date32;
+const BOOL: DataType = DataType::Boolean;
+
+fn time_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
 fn texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let c = column(b, name, &DataType::Utf8);
+    let c = column(b, name, &TEXT);
     let c = c.as_string::<i32>();
     (0..c.len())
         .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
@@ -83,7 +120,7 @@ fn texts(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
 }
 
 fn ints(b: &RecordBatch, name: &str) -> Vec<i64> {
-    let c = column(b, name, &DataType::Int64);
+    let c = column(b, name, &INT);
     let c = c.as_primitive::<Int64Type>();
     (0..c.len())
         .map(|i| if c.is_null(i) { 0 } else { c.value(i) })
@@ -91,7 +128,7 @@ fn ints(b: &RecordBatch, name: &str) -> Vec<i64> {
 }
 
 fn dates(b: &RecordBatch, name: &str) -> Vec<Option<NaiveDate>> {
-    let c = column(b, name, &DataType::Date32);
+    let c = column(b, name, &DATE);
     let c = c.as_primitive::<Date32Type>();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
     (0..c.len())
@@ -100,11 +137,7 @@ fn dates(b: &RecordBatch, name: &str) -> Vec<Option<NaiveDate>> {
 }
 
 fn times(b: &RecordBatch, name: &str) -> Vec<Option<DateTime<Utc>>> {
-    let c = column(
-        b,
-        name,
-        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-    );
+    let c = column(b, name, &time_type());
     let c = c.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>();
     (0..c.len())
         .map(|i| {
@@ -116,7 +149,7 @@ fn times(b: &RecordBatch, name: &str) -> Vec<Option<DateTime<Utc>>> {
 }
 
 fn bools(b: &RecordBatch, name: &str) -> Vec<bool> {
-    let c = column(b, name, &DataType::Boolean);
+    let c = column(b, name, &BOOL);
     let c = c.as_boolean();
     (0..c.len()).map(|i| !c.is_null(i) && c.value(i)).collect()
 }
@@ -149,9 +182,10 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
     for b in collect(
         ctx,
         "select max(received_at) as data_end, min(local_date) as first_date from interactions",
+        "interactions",
+        &[("data_end", time_type()), ("first_date", DATE)],
     )
-    .await
-    .map_err(run_err("interactions"))?
+    .await?
     {
         d.data_end = times(&b, "data_end").into_iter().flatten().next();
         d.first_date = dates(&b, "first_date").into_iter().flatten().next();
@@ -163,9 +197,10 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
          join (select batch_id, max(received_at) as batch_end from interactions group by batch_id) b \
            on c.batch_id = b.batch_id \
          group by c.channel",
+        "interactions",
+        &[("channel", TEXT), ("data_end", time_type())],
     )
-    .await
-    .map_err(run_err("interactions"))?
+    .await?
     {
         let (c, e) = (texts(&b, "channel"), times(&b, "data_end"));
         for (c, e) in c.into_iter().zip(e) {
@@ -174,10 +209,16 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
             }
         }
     }
-    for b in collect(ctx, "select * from alert_hours")
-        .await
-        .map_err(run_err("alert_hours"))?
-    {
+    let needs = [
+        ("channel", TEXT),
+        ("unit", TEXT),
+        ("local_date", DATE),
+        ("local_hour", INT),
+        ("n_inbound", INT),
+        ("n_calls_judged", INT),
+        ("n_abandoned", INT),
+    ];
+    for b in collect(ctx, "select * from alert_hours", "alert_hours", &needs).await? {
         let (c, u, dt, h) = (
             texts(&b, "channel"),
             texts(&b, "unit"),
@@ -204,9 +245,21 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
             e.abandoned += a[i] as u64;
         }
     }
-    for b in collect(ctx, "select * from dissatisfaction_candidates")
-        .await
-        .map_err(run_err("dissatisfaction_candidates"))?
+    let needs = [
+        ("unit", TEXT),
+        ("channel", TEXT),
+        ("local_date", DATE),
+        ("is_low_overall", BOOL),
+        ("text", TEXT),
+    ];
+    let table = "dissatisfaction_candidates";
+    for b in collect(
+        ctx,
+        "select * from dissatisfaction_candidates",
+        table,
+        &needs,
+    )
+    .await?
     {
         let (u, c, dt, low, t) = (
             texts(&b, "unit"),
@@ -235,9 +288,20 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
         }
     }
     let mut crit: BTreeMap<String, CriticalFailure> = BTreeMap::new();
-    for b in collect(ctx, "select * from critical_failures")
-        .await
-        .map_err(run_err("critical_failures"))?
+    let needs = [
+        ("evaluation_id", TEXT),
+        ("evaluated_at", time_type()),
+        ("unit", TEXT),
+        ("channel", TEXT),
+        ("item", TEXT),
+    ];
+    for b in collect(
+        ctx,
+        "select * from critical_failures",
+        "critical_failures",
+        &needs,
+    )
+    .await?
     {
         let (id, at, u, c, item) = (
             texts(&b, "evaluation_id"),
@@ -273,9 +337,17 @@ pub async fn gather_with(ctx: &SessionContext, words: &[String]) -> Result<Alert
     for b in collect(
         ctx,
         "select * from open_escalations order by interaction_id",
+        "open_escalations",
+        &[
+            ("interaction_id", TEXT),
+            ("unit", TEXT),
+            ("channel", TEXT),
+            ("escalated_to", TEXT),
+            ("escalated_at", time_type()),
+            ("escalation_due_date", DATE),
+        ],
     )
-    .await
-    .map_err(run_err("open_escalations"))?
+    .await?
     {
         let (id, u, c, to, at, due) = (
             texts(&b, "interaction_id"),

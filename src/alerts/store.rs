@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Float64Array, RecordBatch, StringArray,
@@ -16,13 +15,18 @@ use datafusion::arrow::datatypes::{
 use datafusion::prelude::SessionContext;
 
 use super::{Alert, AlertKind, AlertStatus};
-use crate::lake::commit::{self, StagedFile};
-use crate::lake::manifest::{self, FileEntry, Manifest};
-use crate::lake::{tables, writer, Lake, LakeError};
+use crate::lake::manifest::Manifest;
+use crate::lake::whole_table::WholeTable;
+use crate::lake::{Lake, LakeError};
 
 /// Manifest table and lake folder of the alerts.
 pub const TABLE: &str = "alerts";
 pub const DIR: &str = "alerts/";
+const STORE: WholeTable = WholeTable {
+    name: TABLE,
+    dir: DIR,
+    schema,
+};
 
 fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -178,29 +182,15 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Alert>, String> {
 
 /// The alerts of the lake (none before the first `alerts` run).
 pub async fn read(lake: &Lake) -> Result<Vec<Alert>, LakeError> {
-    let manifests = manifest::read_all(lake).await?;
-    let mut batches = Vec::new();
-    for f in manifest::live_files(&manifests, TABLE) {
-        batches.extend(writer::decode(lake.get(&f.path).await?)?);
-    }
-    from_batches(&batches).map_err(LakeError::Parquet)
+    from_batches(&STORE.read(lake).await?).map_err(LakeError::Parquet)
 }
 
 /// Replaces the table with `alerts`. Call under the lake lock.
 pub async fn write(lake: &Lake, alerts: &[Alert], now: DateTime<Utc>) -> Result<String, LakeError> {
-    let manifests = manifest::read_all(lake).await?;
-    let old = manifest::live_files(&manifests, TABLE);
     let batch = to_batch(alerts, now);
-    let bytes: Bytes = writer::encode(schema(), std::slice::from_ref(&batch))?;
-    let batch_id = manifest::new_batch_id();
-    let path = format!("{DIR}{batch_id}.parquet");
-    let files = vec![FileEntry {
-        path: path.clone(),
-        rows: alerts.len() as u64,
-    }];
-    let m = Manifest::derived(&batch_id, TABLE, now, "momentos alerts".into(), files, &old);
-    commit::publish(lake, &m, vec![StagedFile { path, bytes }]).await?;
-    Ok(batch_id)
+    STORE
+        .replace(lake, std::slice::from_ref(&batch), now, "momentos alerts")
+        .await
 }
 
 /// Registers `alerts` in a session (an empty table before the first run).
@@ -209,9 +199,5 @@ pub fn register(
     lake: &Lake,
     manifests: &[Manifest],
 ) -> Result<(), datafusion::error::DataFusionError> {
-    let files = manifest::live_files(manifests, TABLE);
-    let provider = tables::files_table(lake, schema(), &files)?;
-    ctx.deregister_table(TABLE)?;
-    ctx.register_table(TABLE, provider)?;
-    Ok(())
+    STORE.register(ctx, lake, manifests)
 }

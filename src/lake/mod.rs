@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod records;
 pub mod schema;
 pub mod tables;
+pub mod whole_table;
 pub mod writer;
 
 use std::sync::Arc;

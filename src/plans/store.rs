@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
@@ -17,13 +16,18 @@ use datafusion::arrow::datatypes::{
 use datafusion::prelude::SessionContext;
 
 use super::{Plan, PlanStatus};
-use crate::lake::commit::{self, StagedFile};
-use crate::lake::manifest::{self, FileEntry, Manifest};
-use crate::lake::{tables, writer, Lake, LakeError};
+use crate::lake::manifest::Manifest;
+use crate::lake::whole_table::WholeTable;
+use crate::lake::{Lake, LakeError};
 
 /// Manifest table and lake folder of the plans.
 pub const TABLE: &str = "plans";
 pub const DIR: &str = "plans/";
+const STORE: WholeTable = WholeTable {
+    name: TABLE,
+    dir: DIR,
+    schema: plans_schema,
+};
 
 /// The columns of `plans` (documented in `sql::docs`).
 pub fn plans_schema() -> SchemaRef {
@@ -214,29 +218,15 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<Plan>, String> {
 
 /// The live plans of the lake (none before the first refresh).
 pub async fn read(lake: &Lake) -> Result<Vec<Plan>, LakeError> {
-    let manifests = manifest::read_all(lake).await?;
-    let mut batches = Vec::new();
-    for f in manifest::live_files(&manifests, TABLE) {
-        batches.extend(writer::decode(lake.get(&f.path).await?)?);
-    }
-    from_batches(&batches).map_err(LakeError::Parquet)
+    from_batches(&STORE.read(lake).await?).map_err(LakeError::Parquet)
 }
 
 /// Replaces the table with `plans`. Call under the lake lock.
 pub async fn write(lake: &Lake, plans: &[Plan], now: DateTime<Utc>) -> Result<String, LakeError> {
-    let manifests = manifest::read_all(lake).await?;
-    let old = manifest::live_files(&manifests, TABLE);
     let batch = to_batch(plans, now);
-    let bytes: Bytes = writer::encode(plans_schema(), std::slice::from_ref(&batch))?;
-    let batch_id = manifest::new_batch_id();
-    let path = format!("{DIR}{batch_id}.parquet");
-    let files = vec![FileEntry {
-        path: path.clone(),
-        rows: plans.len() as u64,
-    }];
-    let m = Manifest::derived(&batch_id, TABLE, now, "momentos plans".into(), files, &old);
-    commit::publish(lake, &m, vec![StagedFile { path, bytes }]).await?;
-    Ok(batch_id)
+    STORE
+        .replace(lake, std::slice::from_ref(&batch), now, "momentos plans")
+        .await
 }
 
 /// Registers `plans` in a session (an empty table before the first refresh).
@@ -245,9 +235,5 @@ pub fn register(
     lake: &Lake,
     manifests: &[Manifest],
 ) -> Result<(), datafusion::error::DataFusionError> {
-    let files = manifest::live_files(manifests, TABLE);
-    let provider = tables::files_table(lake, plans_schema(), &files)?;
-    ctx.deregister_table(TABLE)?;
-    ctx.register_table(TABLE, provider)?;
-    Ok(())
+    STORE.register(ctx, lake, manifests)
 }
