@@ -1,10 +1,10 @@
 //! Inputs that try to break ingestion, through the public CLI and library: files that
 //! change while they are read, inbox files still being written, hostile shapes (a million
 //! columns, a 50 MB field, JSON nested too deep), Excel damage, and fuzzing of every
-//! reader over arbitrary bytes.
+//! reader and adapter over arbitrary bytes.
 //!
 //! The fuzz targets run a few hundred cases in `cargo test`; `MOMENTOS_FUZZ_CASES=N` runs
-//! N per reader (see the README's testing section).
+//! N per reader and adapter (see the README's testing section).
 
 mod util;
 
@@ -165,7 +165,7 @@ fn a_million_column_header_is_read_in_seconds_and_its_list_is_capped() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(took < Duration::from_secs(60), "took {took:?}");
     let text = stdout(&out);
-    assert!(text.contains("quarantined 2"), "{text}");
+    assert!(text.contains("en cuarentena 2"), "{text}");
     assert!(text.contains("… and 999980 more"), "{text}");
     assert!(
         text.len() < 10_000,
@@ -296,7 +296,7 @@ fn a_contact_excel_wrote_in_scientific_notation_is_dropped_with_a_warning() {
     let out = f.ingest("interactions", &path);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("warnings: 1 row(s) kept"), "{text}");
+    assert!(text.contains("advertencias: 1 fila conservada"), "{text}");
     assert!(text.contains("contact_excel_scientific"), "{text}");
     assert!(text.contains("line 2"), "{text}");
     assert!(
@@ -565,4 +565,226 @@ fn fuzz_xlsx_reader() {
         std::fs::write(&path, bytes).unwrap();
         let _ = read_through(&path, Format::Xlsx);
     });
+}
+
+// ---- Fuzzing the adapters ------------------------------------------------------------
+
+/// Inputs built from a real vendor fixture: whole lines of it (so the layout is often
+/// recognised and the adapter's own logic runs), its fields, the adapter's tokens and
+/// arbitrary bytes, in any order and number.
+fn vendor_bytes(fixture: &str, tokens: &[&str]) -> impl Strategy<Value = Vec<u8>> {
+    let text = std::fs::read(Path::new("tests/fixtures/vendors").join(fixture)).unwrap();
+    let lines: Vec<Vec<u8>> = text
+        .split_inclusive(|b| *b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut fields: Vec<Vec<u8>> = text
+        .split(|b| b",;|\n\"".contains(b))
+        .filter(|f| !f.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    fields.extend(tokens.iter().map(|t| t.as_bytes().to_vec()));
+    fields.sort();
+    fields.dedup();
+    let head = lines[0].clone();
+    let parts = prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(lines),
+            3 => prop::sample::select(fields),
+            1 => any::<u8>().prop_map(|b| vec![b]),
+            1 => prop::collection::vec(any::<u8>(), 0..8),
+        ],
+        0..60,
+    );
+    // Half the cases keep the vendor's first line, so the header is right and the rows are not.
+    (parts, any::<bool>()).prop_map(move |(parts, keep_head)| {
+        let mut bytes = if keep_head { head.clone() } else { Vec::new() };
+        bytes.extend(parts.concat());
+        bytes
+    })
+}
+
+/// Runs the shipped source `name` over fuzzed variants of its fixture: errors are fine,
+/// panics are not, and every canonical row names a line that exists.
+fn fuzz_source(name: &str, fixture: &str, file_name: &str, tokens: &[&str]) {
+    use momentos::sources::adapters;
+    let source = adapters::find(Path::new("sources"), name).unwrap();
+    let dir = scratch();
+    let path = dir.path().join(file_name);
+    run_fuzz(name, vendor_bytes(fixture, tokens), |bytes| {
+        std::fs::write(&path, bytes).unwrap();
+        if let Ok(adapted) = adapters::adapt(&source, &path, None) {
+            // A row's position is a line (or record) of the file: at most one per line break.
+            let breaks = bytes.iter().filter(|b| matches!(b, b'\n' | b'\r')).count() as u64;
+            for row in &adapted.rows {
+                assert!(
+                    row.line <= breaks + 1,
+                    "row line {} of {breaks} breaks",
+                    row.line
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn fuzz_adapter_asterisk_cdr() {
+    const TOKENS: &[&str] = &[
+        "ANSWERED",
+        "NO ANSWER",
+        "BUSY",
+        "FAILED",
+        "VoiceMail",
+        "Dial",
+        "Queue",
+        "PJSIP/1001-0000001b",
+        "Local/",
+        "\"\"",
+        "anonymous",
+        "+573001234567",
+        "2026-02-30 25:61:61",
+        "-1",
+    ];
+    fuzz_source("pbx_poblado", "Master.csv", "Master.csv", TOKENS);
+}
+
+#[test]
+fn fuzz_adapter_asterisk_queue_log() {
+    const TOKENS: &[&str] = &[
+        "ENTERQUEUE",
+        "CONNECT",
+        "ABANDON",
+        "EXITWITHTIMEOUT",
+        "EXITWITHKEY",
+        "EXITEMPTY",
+        "COMPLETECALLER",
+        "COMPLETEAGENT",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+        "NONE",
+        "|",
+        "99999999999999999999",
+        "-5",
+    ];
+    fuzz_source("colas_poblado", "queue_log", "queue_log", TOKENS);
+}
+
+#[test]
+fn fuzz_adapter_whatsapp_cloud() {
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        "\"messages\"",
+        "\"statuses\"",
+        "\"reaction\"",
+        "\"failed\"",
+        "\"timestamp\"",
+        "\"1759672800\"",
+        "\"wa_id\"",
+        "\"entry\"",
+        "\"changes\"",
+        "\"value\"",
+        "null",
+        "1e999",
+        "\"\\ud800\"",
+    ];
+    fuzz_source(
+        "whatsapp_institucional",
+        "whatsapp/webhooks-2026-10-05.jsonl",
+        "webhooks.jsonl",
+        TOKENS,
+    );
+}
+
+#[test]
+fn fuzz_adapter_messenger() {
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        "\"messaging\"",
+        "\"is_echo\"",
+        "\"app_id\"",
+        "\"postback\"",
+        "\"timestamp\"",
+        "1759672800000",
+        "\"sender\"",
+        "\"recipient\"",
+        "null",
+        "-1",
+        "\"entry\"",
+    ];
+    fuzz_source(
+        "messenger_ces",
+        "messenger/page-2026-10-05.jsonl",
+        "page.jsonl",
+        TOKENS,
+    );
+}
+
+#[test]
+fn fuzz_adapter_mapped_limesurvey() {
+    const TOKENS: &[&str] = &[
+        "A1",
+        "A5",
+        "-oth-",
+        "N/A",
+        "NA",
+        "1980-01-01 00:00:00",
+        "\u{feff}",
+        ";",
+        "\"\"",
+    ];
+    fuzz_source(
+        "encuesta_mailing",
+        "limesurvey_results.csv",
+        "results.csv",
+        TOKENS,
+    );
+}
+
+#[test]
+fn fuzz_adapter_mapped_google_forms() {
+    const TOKENS: &[&str] = &[
+        "Sí",
+        "No",
+        "No aplica",
+        "31/12/2026 23:59:59",
+        "1/1/1900 0:00:00",
+        ",",
+        "\"\"",
+    ];
+    fuzz_source(
+        "encuesta_telefonica",
+        "google_forms_respuestas.csv",
+        "respuestas.csv",
+        TOKENS,
+    );
+}
+
+#[test]
+fn fuzz_adapter_mapped_qualtrics() {
+    const TOKENS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "8",
+        "100",
+        "{\"ImportId\":\"QID1\"}",
+        "2026-10-07 10:04:01",
+        "R_",
+        ",",
+        "\"\"",
+    ];
+    fuzz_source(
+        "encuesta_educacion_continua",
+        "qualtrics_export.csv",
+        "export.csv",
+        TOKENS,
+    );
 }
