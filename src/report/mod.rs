@@ -393,7 +393,15 @@ pub async fn render(
         data.summary_figures.len() + data.unit_figures.values().map(Vec::len).sum::<usize>();
     let pdf = if opts.pdf {
         let file = out.join("informe.pdf");
-        pdf::print(&index, &file)?;
+        // Chromium runs for seconds: wait for it off the async threads.
+        let (page, target) = (index.clone(), file.clone());
+        tokio::task::spawn_blocking(move || pdf::print(&page, &target))
+            .await
+            .map_err(|e| pdf::PdfError::Print {
+                browser: "chromium".into(),
+                page: index.display().to_string(),
+                detail: e.to_string(),
+            })??;
         Some(file)
     } else {
         None

@@ -75,7 +75,13 @@ pub fn print(page: &Path, out: &Path) -> Result<(), PdfError> {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--print-to-pdf={}", out.display()))
-        .arg(format!("file://{}", page_abs.display()))
+        // A URL, not a path pasted after file://: spaces, '#' or '%' in a folder name
+        // would otherwise open another page or none.
+        .arg(
+            url::Url::from_file_path(&page_abs)
+                .map_err(|()| fail("no es una ruta absoluta".into()))?
+                .as_str(),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
