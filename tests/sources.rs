@@ -694,3 +694,25 @@ fn a_pipeline_takes_a_webhook_archive_from_its_inbox() {
         4
     );
 }
+
+#[test]
+fn a_limesurvey_response_without_a_real_date_is_quarantined_not_scored_in_1980() {
+    let f = project();
+    let export = std::fs::read_to_string(vendor("limesurvey_results.csv")).unwrap();
+    let mut lines = export.lines();
+    let (header, first) = (lines.next().unwrap(), lines.next().unwrap());
+    // A survey without date stamps exports every complete response as 1980-01-01.
+    let undated = first.replace(
+        "\"1\";\"2026-10-05 14:03:22\"",
+        "\"99\";\"1980-01-01 00:00:00\"",
+    );
+    assert_ne!(undated, first);
+    let path = f.write("sin_fecha.csv", format!("{header}\n{first}\n{undated}\n"));
+    let out = ingest_source(&f, "encuesta_mailing", &path);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(f.count("select count(*) from surveys"), 1);
+    assert_eq!(
+        f.count("select count(*) from quarantine where reason like 'submitted_at%'"),
+        1
+    );
+}
