@@ -600,3 +600,94 @@ schedule-cannot-read = cannot read the pipelines folder { $path }: { $error }
 schedule-fix-pipelines = fix the pipeline files above (momentos check lists every problem); nothing was started
 schedule-nothing-scheduled = no pipeline in { $path } has a `schedule`; nothing to do
 schedule-stopped-at-once = stopped at once; the next run cleans up
+
+## Problems of a configuration file (momentos check, pipelines)
+
+problem-fix = fix: { $fix }
+problem-unknown-key = unknown key `{ $key }`
+problem-known-keys = known keys here: { $keys }
+problem-did-you-mean = did you mean `{ $word }`? ({ $choices })
+problem-missing-key = missing key `{ $key }`
+problem-fix-missing-key = add it (see pipelines/nightly.toml for an example)
+
+## Pipeline files
+
+pipeline-cannot-read = cannot read pipeline file { $path }: { $error }
+pipeline-not-found = no pipeline `{ $name }`: { $tried } does not exist{ $known }
+pipeline-none-in-dir = { " " }(no pipelines in { $dir }; use --pipelines DIR)
+pipeline-suggest-name = ; did you mean `{ $name }`? (known: { $names })
+pipeline-known-names = { " " }(known: { $names })
+pipeline-key-file-name = (file name)
+pipeline-bad-name = `{ $name }` is not a pipeline name
+pipeline-fix-name = name the file with lowercase letters, digits, `-` and `_` (e.g. `nightly.toml`)
+pipeline-bad-duration = `{ $value }` is not a duration ({ $reason })
+pipeline-fix-duration = write a number and a unit, e.g. `30s`, `5m`, `2h`
+pipeline-bad-timezone = `{ $value }` is not an IANA time zone
+pipeline-fix-timezone = e.g. `{ $default }`, `UTC`, `Europe/Madrid`
+pipeline-one-of = one of { $values }
+pipeline-bad-kind = `{ $value }` is not an input kind
+pipeline-fix-inbox = a folder path (relative to the working directory) or a file:// URL
+pipeline-glob-folder = `{ $value }` names a folder; the glob matches file names inside the inbox
+pipeline-fix-glob-folder = put the folder in `inbox` and only the file pattern in `glob`
+pipeline-bad-glob = `{ $value }` is not a file pattern ({ $reason })
+pipeline-fix-glob = use `*`, `?` and `[abc]`, e.g. `interactions*.csv`
+pipeline-bad-format = `{ $value }` is not a format
+pipeline-fix-format = one of csv, jsonl, xlsx (or leave it out to go by extension)
+pipeline-source-kind = the source `{ $source }` produces { $produces }, not { $kind }
+pipeline-fix-source-kind = set kind = "{ $kind }"
+pipeline-fix-source = the name of a sources/<name>.toml (see `momentos sources`)
+pipeline-step-twice = step `{ $step }` is listed twice
+pipeline-fix-step-twice = list each step once
+pipeline-step-order = step `{ $step }` comes after `{ $previous }`, but it feeds it
+pipeline-fix-step-order = list steps in the order { $steps }
+pipeline-fix-unavailable = remove `{ $step }` from `steps` until this build has it
+pipeline-steps = steps: { $steps }
+pipeline-bad-step = `{ $value }` is not a step
+pipeline-no-steps = no steps: the pipeline would do nothing
+pipeline-fix-no-steps = e.g. steps = ["ingest"]
+pipeline-ingest-needs-sources = the `ingest` step needs at least one `[[sources]]` table
+pipeline-fix-ingest-needs-sources = add [[sources]] with kind, inbox and glob, or drop `ingest`
+pipeline-zero-attempts = 0 attempts would never run
+pipeline-fix-zero-attempts = 1 means no retry; 3 is usual
+pipeline-catch-up-policies = none, latest or all
+pipeline-bad-catch-up = `{ $value }` is not a catch-up policy
+pipeline-zero-max = 0 would run nothing
+pipeline-fix-zero-max = use policy = "none" to run nothing, or max ≥ 1
+pipeline-bad-overlap = `{ $value }` is not an overlap policy
+inbox-empty = the inbox is empty
+inbox-not-local = `{ $inbox }` is not a local path
+inbox-unsupported-scheme = `{ $inbox }`: inboxes on `{ $scheme }` are not supported by this build
+
+## Cron expressions (a pipeline's `schedule`)
+
+cron-fix-forms = write 5 fields `minute hour day-of-month month day-of-week` (e.g. `30 2 * * *`, every day at 02:30) or 6/7 fields with seconds first (e.g. `0 30 2 * * Mon-Fri`); `@daily` and `@hourly` work too
+cron-bad-shorthand = `{ $expr }` is not a shorthand this scheduler knows
+cron-fix-shorthand = one of { $shorthands }, or a cron expression
+cron-day-zero = `{ $expr }`: in the 6/7-field form day-of-week numbers run 1 = Sunday … 7 = Saturday; 0 is not a day
+cron-fix-day-zero = use day names (`Sun`, `Mon-Fri`) or the 5-field Unix form
+cron-field-count = `{ $expr }` has { $fields ->
+    [one] { $fields } field
+   *[other] { $fields } fields
+}
+cron-unreadable = unreadable
+cron-invalid = `{ $expr }` is not a valid cron expression: { $reason }
+cron-never = `{ $expr }` never fires again
+cron-fix-never = no date matches it (e.g. 31 February, or a year in the past): check the day, month and year fields
+cron-both-days = `{ $expr }` restricts both the day of month (`{ $dom }`) and the day of week (`{ $dow }`): Unix cron fires when either matches, this scheduler only when both do
+cron-fix-both-days = restrict only one of them (use `*` in the other), or use two pipelines
+cron-bad-day = `{ $expr }`: { $reason }
+cron-fix-day-names = use day names (`Mon-Fri`, `Sun`)
+cron-not-a-day = `{ $value }` is not a day
+cron-day-out-of-range = day of week `{ $value }` is out of range 0–7
+cron-stepped-sunday = `{ $item }`: a stepped range ending on 7 (Sunday)
+cron-mixed-day = `{ $item }` mixes a day name and a number
+
+## Pipeline runs (the runs table and the output of momentos run)
+
+run-lake-error = pipeline `{ $pipeline }`: cannot use the lake { $lake }: { $error }
+run-lock-purpose = run { $run } of pipeline { $pipeline }
+run-busy = pipeline `{ $pipeline }` is already running
+run-stopped-waiting = asked to stop while waiting for the running one to finish
+run-stopped-before-step = asked to stop before step `{ $step }`
+run-stopped-during-step = stopped by a shutdown request during step `{ $step }`
+run-dead-holder = process { $pid } on { $host } ended without finishing the run (killed?); run { $successor } took over its lock

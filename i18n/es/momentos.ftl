@@ -634,3 +634,94 @@ schedule-cannot-read = no se pudo leer la carpeta de pipelines { $path }: { $err
 schedule-fix-pipelines = corrija los archivos de pipeline de arriba (momentos check lista cada problema); no se inició nada
 schedule-nothing-scheduled = ningún pipeline de { $path } tiene `schedule`; no hay nada que hacer
 schedule-stopped-at-once = detenido de inmediato; la próxima ejecución hace la limpieza
+
+## Problemas de un archivo de configuración (momentos check, pipelines)
+
+problem-fix = corrección: { $fix }
+problem-unknown-key = clave desconocida `{ $key }`
+problem-known-keys = claves válidas aquí: { $keys }
+problem-did-you-mean = ¿quiso decir `{ $word }`? ({ $choices })
+problem-missing-key = falta la clave `{ $key }`
+problem-fix-missing-key = agréguela (vea un ejemplo en pipelines/nightly.toml)
+
+## Archivos de pipeline
+
+pipeline-cannot-read = no se pudo leer el archivo de pipeline { $path }: { $error }
+pipeline-not-found = no hay un pipeline `{ $name }`: { $tried } no existe{ $known }
+pipeline-none-in-dir = { " " }(no hay pipelines en { $dir }; use --pipelines CARPETA)
+pipeline-suggest-name = ; ¿quiso decir `{ $name }`? (existentes: { $names })
+pipeline-known-names = { " " }(existentes: { $names })
+pipeline-key-file-name = (nombre del archivo)
+pipeline-bad-name = `{ $name }` no es un nombre de pipeline
+pipeline-fix-name = nombre el archivo con minúsculas, dígitos, `-` y `_` (p. ej. `nightly.toml`)
+pipeline-bad-duration = `{ $value }` no es una duración ({ $reason })
+pipeline-fix-duration = escriba un número y una unidad, p. ej. `30s`, `5m`, `2h`
+pipeline-bad-timezone = `{ $value }` no es una zona horaria IANA
+pipeline-fix-timezone = p. ej. `{ $default }`, `UTC`, `Europe/Madrid`
+pipeline-one-of = uno de { $values }
+pipeline-bad-kind = `{ $value }` no es un tipo de entrada
+pipeline-fix-inbox = una carpeta (relativa a la carpeta de trabajo) o una URL file://
+pipeline-glob-folder = `{ $value }` nombra una carpeta; el patrón (glob) se compara con los nombres de archivo dentro de la bandeja de entrada
+pipeline-fix-glob-folder = ponga la carpeta en `inbox` y solo el patrón de archivo en `glob`
+pipeline-bad-glob = `{ $value }` no es un patrón de archivo ({ $reason })
+pipeline-fix-glob = use `*`, `?` y `[abc]`, p. ej. `interactions*.csv`
+pipeline-bad-format = `{ $value }` no es un formato
+pipeline-fix-format = uno de csv, jsonl, xlsx (u omítalo para decidir por la extensión)
+pipeline-source-kind = la fuente `{ $source }` produce { $produces }, no { $kind }
+pipeline-fix-source-kind = escriba kind = "{ $kind }"
+pipeline-fix-source = el nombre de un sources/<nombre>.toml (vea `momentos sources`)
+pipeline-step-twice = el paso `{ $step }` aparece dos veces
+pipeline-fix-step-twice = incluya cada paso una sola vez
+pipeline-step-order = el paso `{ $step }` va después de `{ $previous }`, pero lo alimenta
+pipeline-fix-step-order = ordene los pasos así: { $steps }
+pipeline-fix-unavailable = quite `{ $step }` de `steps` hasta que esta versión lo tenga
+pipeline-steps = pasos: { $steps }
+pipeline-bad-step = `{ $value }` no es un paso
+pipeline-no-steps = no hay pasos: el pipeline no haría nada
+pipeline-fix-no-steps = p. ej. steps = ["ingest"]
+pipeline-ingest-needs-sources = el paso `ingest` necesita al menos una tabla `[[sources]]`
+pipeline-fix-ingest-needs-sources = agregue [[sources]] con kind, inbox y glob, o quite `ingest`
+pipeline-zero-attempts = con 0 intentos nunca se ejecutaría
+pipeline-fix-zero-attempts = 1 significa sin reintentos; lo usual es 3
+pipeline-catch-up-policies = none, latest o all
+pipeline-bad-catch-up = `{ $value }` no es una política de recuperación (catch-up)
+pipeline-zero-max = con 0 no se ejecutaría nada
+pipeline-fix-zero-max = use policy = "none" para no ejecutar nada, o max ≥ 1
+pipeline-bad-overlap = `{ $value }` no es una política de superposición (overlap)
+inbox-empty = la bandeja de entrada está vacía
+inbox-not-local = `{ $inbox }` no es una ruta local
+inbox-unsupported-scheme = `{ $inbox }`: esta versión no admite bandejas de entrada en `{ $scheme }`
+
+## Expresiones cron (`schedule` de un pipeline)
+
+cron-fix-forms = escriba 5 campos `minuto hora día-del-mes mes día-de-la-semana` (p. ej. `30 2 * * *`, todos los días a las 02:30) o 6/7 campos con los segundos primero (p. ej. `0 30 2 * * Mon-Fri`); `@daily` y `@hourly` también sirven
+cron-bad-shorthand = `{ $expr }` no es una abreviatura que este planificador conozca
+cron-fix-shorthand = una de { $shorthands }, o una expresión cron
+cron-day-zero = `{ $expr }`: en la forma de 6/7 campos los días de la semana van de 1 = domingo a 7 = sábado; 0 no es un día
+cron-fix-day-zero = use nombres de días (`Sun`, `Mon-Fri`) o la forma Unix de 5 campos
+cron-field-count = `{ $expr }` tiene { $fields ->
+    [one] { $fields } campo
+   *[other] { $fields } campos
+}
+cron-unreadable = ilegible
+cron-invalid = `{ $expr }` no es una expresión cron válida: { $reason }
+cron-never = `{ $expr }` no se vuelve a disparar nunca
+cron-fix-never = ninguna fecha coincide (p. ej. 31 de febrero, o un año pasado): revise los campos de día, mes y año
+cron-both-days = `{ $expr }` restringe a la vez el día del mes (`{ $dom }`) y el día de la semana (`{ $dow }`): el cron de Unix se dispara cuando coincide cualquiera de los dos, este planificador solo cuando coinciden ambos
+cron-fix-both-days = restrinja solo uno de los dos (con `*` en el otro), o use dos pipelines
+cron-bad-day = `{ $expr }`: { $reason }
+cron-fix-day-names = use nombres de días (`Mon-Fri`, `Sun`)
+cron-not-a-day = `{ $value }` no es un día
+cron-day-out-of-range = el día de la semana `{ $value }` está fuera del rango 0–7
+cron-stepped-sunday = `{ $item }`: un rango con paso que termina en 7 (domingo)
+cron-mixed-day = `{ $item }` mezcla un nombre de día y un número
+
+## Ejecuciones de pipelines (tabla runs y salida de momentos run)
+
+run-lake-error = pipeline `{ $pipeline }`: no se pudo usar el lago { $lake }: { $error }
+run-lock-purpose = ejecución { $run } del pipeline { $pipeline }
+run-busy = el pipeline `{ $pipeline }` ya se está ejecutando
+run-stopped-waiting = se pidió detenerse mientras esperaba a que terminara la ejecución en curso
+run-stopped-before-step = se pidió detenerse antes del paso `{ $step }`
+run-stopped-during-step = detenido por una solicitud de apagado durante el paso `{ $step }`
+run-dead-holder = el proceso { $pid } en { $host } terminó sin acabar la ejecución (¿lo mataron?); la ejecución { $successor } tomó su candado

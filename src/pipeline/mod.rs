@@ -131,12 +131,12 @@ pub struct Pipeline {
 /// A pipeline that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("cannot read pipeline file {path}: {source}")]
+    #[error("{}", crate::t!("pipeline-cannot-read", path = .path, error = .source.to_string()))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no pipeline `{name}`: {tried} does not exist{known}")]
+    #[error("{}", crate::t!("pipeline-not-found", name = .name, tried = .tried, known = .known))]
     NotFound {
         name: String,
         tried: PathBuf,
@@ -163,12 +163,13 @@ impl Pipeline {
             .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .collect();
         let known = if names.is_empty() {
-            format!(" (no pipelines in {}; use --pipelines DIR)", dir.display())
+            crate::t!("pipeline-none-in-dir", dir = dir)
         } else {
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let names = names.join(", ");
             match problem::closest(name_or_path, &refs) {
-                Some(c) => format!("; did you mean `{c}`? (known: {})", names.join(", ")),
-                None => format!(" (known: {})", names.join(", ")),
+                Some(c) => crate::t!("pipeline-suggest-name", name = c, names = names),
+                None => crate::t!("pipeline-known-names", names = names),
             }
         };
         Err(PipelineError::NotFound {
