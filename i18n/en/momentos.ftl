@@ -608,7 +608,7 @@ problem-unknown-key = unknown key `{ $key }`
 problem-known-keys = known keys here: { $keys }
 problem-did-you-mean = did you mean `{ $word }`? ({ $choices })
 problem-missing-key = missing key `{ $key }`
-problem-fix-missing-key = add it (see pipelines/nightly.toml for an example)
+problem-fix-missing-key = add it (see { $example } for an example)
 
 ## Pipeline files
 
@@ -691,3 +691,49 @@ run-stopped-waiting = asked to stop while waiting for the running one to finish
 run-stopped-before-step = asked to stop before step `{ $step }`
 run-stopped-during-step = stopped by a shutdown request during step `{ $step }`
 run-dead-holder = process { $pid } on { $host } ended without finishing the run (killed?); run { $successor } took over its lock
+
+## Catalog errors (catalog.toml)
+
+words-or = { $first } or { $last }
+catalog-cannot-read = cannot read catalog { $path }: { $error }
+catalog-embedded = catalog.toml (embedded default)
+catalog-example = the catalog.toml of the momentos repository
+catalog-not-allowed = `{ $value }` is not allowed; expected { $expected }
+catalog-at-least-one = must be at least 1
+catalog-unknown-source = unknown source; expected one of { $allowed }
+catalog-weight-positive = a weight must be a positive number
+catalog-unknown-attribute = unknown attribute; expected one of { $allowed }
+catalog-bad-timezone = `{ $value }` is not an IANA time zone such as America/Bogota
+catalog-bad-date = `{ $value }` is not a date YYYY-MM-DD
+catalog-unknown-channel = unknown channel; expected one of { $allowed }
+catalog-no-hours = no [hours.{ $profile }] profile; defined: { $defined }
+catalog-missing-channel = missing: every channel needs an entry
+catalog-unit-code = unit codes are lowercase snake_case (a-z, 0-9, _)
+catalog-escalation-days = must be between 1 and { $max } business days (Ley 1755 de 2015)
+catalog-needs-unit = the catalog needs at least one unit
+catalog-expected-one-of = expected one of { $allowed }
+catalog-unknown-unit = unknown unit `{ $unit }`
+catalog-out-of-range = { $value } is out of range; expected a number from { $low } to { $high }
+catalog-bad-hours = `{ $value }` is not allowed; expected "HH:MM-HH:MM" (e.g. "08:00-18:00") or "closed"
+catalog-open-before-close = `{ $value }`: opening time must be before closing time
+catalog-bad-duration = `{ $value }` is not a duration; expected a number with s, m or h (e.g. "20s", "60m")
+catalog-not-a-probability = { $value } is out of range; expected a probability between 0 and 1
+catalog-baseline-weeks = need 1 ≤ min_baseline_weeks ≤ baseline_weeks
+catalog-number-at-least-one = must be a number of at least 1
+catalog-positive-number = must be a positive number
+catalog-unknown-theme = `{ $theme }` is not a theme of [themes]; defined: { $defined }
+delivery-attempts-range = must be from 1 to 10
+delivery-max-backoff = must be at least `backoff`
+delivery-bad-name = `{ $name }`: use letters, digits, `_` or `-` (e.g. "calidad_central")
+delivery-name-twice = `{ $name }` is used twice
+delivery-not-email = is not an e-mail address
+delivery-email-needs-smtp = e-mail needs a [delivery.smtp] section (host, from)
+delivery-webhook-url = must be an http:// or https:// URL
+delivery-one-address = give exactly one of `email`, `webhook` or `webhook_env`
+delivery-no-kinds = say what it receives: "report", "alerts" or alert kinds
+delivery-unknown-unit = `{ $unit }` is not a unit of [units]
+delivery-smtp-host = must name the SMTP server
+delivery-smtp-from = must be an address, e.g. "Calidad <calidad@ces.edu.co>"
+delivery-smtp-cleartext = "none" would send the password and the report in clear over the network; it is only allowed for a server on this machine (127.0.0.1, ::1, localhost)
+delivery-smtp-timeout = must be more than 0s
+delivery-smtp-env = must name an environment variable

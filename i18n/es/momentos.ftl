@@ -642,7 +642,7 @@ problem-unknown-key = clave desconocida `{ $key }`
 problem-known-keys = claves válidas aquí: { $keys }
 problem-did-you-mean = ¿quiso decir `{ $word }`? ({ $choices })
 problem-missing-key = falta la clave `{ $key }`
-problem-fix-missing-key = agréguela (vea un ejemplo en pipelines/nightly.toml)
+problem-fix-missing-key = agréguela (vea un ejemplo en { $example })
 
 ## Archivos de pipeline
 
@@ -725,3 +725,49 @@ run-stopped-waiting = se pidió detenerse mientras esperaba a que terminara la e
 run-stopped-before-step = se pidió detenerse antes del paso `{ $step }`
 run-stopped-during-step = detenido por una solicitud de apagado durante el paso `{ $step }`
 run-dead-holder = el proceso { $pid } en { $host } terminó sin acabar la ejecución (¿lo mataron?); la ejecución { $successor } tomó su candado
+
+## Errores del catálogo (catalog.toml)
+
+words-or = { $first } o { $last }
+catalog-cannot-read = no se pudo leer el catálogo { $path }: { $error }
+catalog-embedded = catalog.toml (el incorporado por defecto)
+catalog-example = el catalog.toml del repositorio de momentos
+catalog-not-allowed = `{ $value }` no está permitido; se espera { $expected }
+catalog-at-least-one = debe ser al menos 1
+catalog-unknown-source = fuente desconocida; se espera una de { $allowed }
+catalog-weight-positive = un peso debe ser un número positivo
+catalog-unknown-attribute = atributo desconocido; se espera uno de { $allowed }
+catalog-bad-timezone = `{ $value }` no es una zona horaria IANA como America/Bogota
+catalog-bad-date = `{ $value }` no es una fecha AAAA-MM-DD
+catalog-unknown-channel = canal desconocido; se espera uno de { $allowed }
+catalog-no-hours = no hay un perfil [hours.{ $profile }]; definidos: { $defined }
+catalog-missing-channel = falta: cada canal necesita una entrada
+catalog-unit-code = los códigos de unidad van en minúsculas snake_case (a-z, 0-9, _)
+catalog-escalation-days = debe estar entre 1 y { $max } días hábiles (Ley 1755 de 2015)
+catalog-needs-unit = el catálogo necesita al menos una unidad
+catalog-expected-one-of = se espera uno de { $allowed }
+catalog-unknown-unit = unidad desconocida `{ $unit }`
+catalog-out-of-range = { $value } está fuera de rango; se espera un número de { $low } a { $high }
+catalog-bad-hours = `{ $value }` no está permitido; se espera "HH:MM-HH:MM" (p. ej. "08:00-18:00") o "closed"
+catalog-open-before-close = `{ $value }`: la hora de apertura debe ser anterior a la de cierre
+catalog-bad-duration = `{ $value }` no es una duración; se espera un número con s, m o h (p. ej. "20s", "60m")
+catalog-not-a-probability = { $value } está fuera de rango; se espera una probabilidad entre 0 y 1
+catalog-baseline-weeks = se necesita 1 ≤ min_baseline_weeks ≤ baseline_weeks
+catalog-number-at-least-one = debe ser un número mayor o igual a 1
+catalog-positive-number = debe ser un número positivo
+catalog-unknown-theme = `{ $theme }` no es un tema de [themes]; definidos: { $defined }
+delivery-attempts-range = debe estar entre 1 y 10
+delivery-max-backoff = debe ser al menos `backoff`
+delivery-bad-name = `{ $name }`: use letras, dígitos, `_` o `-` (p. ej. "calidad_central")
+delivery-name-twice = `{ $name }` está repetido
+delivery-not-email = no es una dirección de correo electrónico
+delivery-email-needs-smtp = el correo electrónico necesita una sección [delivery.smtp] (host, from)
+delivery-webhook-url = debe ser una URL http:// o https://
+delivery-one-address = indique exactamente uno de `email`, `webhook` o `webhook_env`
+delivery-no-kinds = diga qué recibe: "report", "alerts" o tipos de alerta
+delivery-unknown-unit = `{ $unit }` no es una unidad de [units]
+delivery-smtp-host = debe nombrar el servidor SMTP
+delivery-smtp-from = debe ser una dirección, p. ej. "Calidad <calidad@ces.edu.co>"
+delivery-smtp-cleartext = "none" enviaría la contraseña y el informe sin cifrar por la red; solo se permite con un servidor en esta máquina (127.0.0.1, ::1, localhost)
+delivery-smtp-timeout = debe ser mayor que 0s
+delivery-smtp-env = debe nombrar una variable de entorno

@@ -31,6 +31,8 @@ pub const DEFAULT_DIR: &str = "pipelines";
 /// How long an inbox file must go unwritten before a run takes it, when the file says
 /// nothing (`settle`).
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(30);
+/// The shipped pipeline a problem points at for an example.
+const EXAMPLE_PIPELINE: &str = "pipelines/nightly.toml";
 /// Time zone of a schedule when the file names none.
 pub const DEFAULT_TIMEZONE: &str = "America/Bogota";
 
@@ -189,8 +191,8 @@ impl Pipeline {
 
     /// Parses and checks a pipeline file's text; every problem found is returned.
     pub fn from_toml(path: &Path, text: &str) -> Result<Pipeline, Vec<ConfigProblem>> {
-        let file: PipelineFile =
-            toml::from_str(text).map_err(|e| vec![problem::from_toml_error(path, text, &e)])?;
+        let file: PipelineFile = toml::from_str(text)
+            .map_err(|e| vec![problem::from_toml_error(path, text, &e, EXAMPLE_PIPELINE)])?;
         build::Builder::new(path, text).build(file)
     }
 }

@@ -85,8 +85,14 @@ pub fn key_at(text: &str, offset: usize) -> String {
     }
 }
 
-/// Turns a TOML parse error into a problem; for an unknown key, suggests the closest known.
-pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
+/// Turns a TOML parse error into a problem; for an unknown key, suggests the closest known;
+/// for a missing one, points at `example`, a file that has it.
+pub fn from_toml_error(
+    file: &Path,
+    text: &str,
+    e: &toml::de::Error,
+    example: &str,
+) -> ConfigProblem {
     let offset = e.span().map_or(0, |s| s.start);
     let (line, column) = line_col(text, offset);
     let original = e.message().trim().to_string();
@@ -113,7 +119,7 @@ pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigPr
     } else if let Some(rest) = original.strip_prefix("missing field `") {
         let missing = rest.split('`').next().unwrap_or_default();
         message = crate::t!("problem-missing-key", key = missing);
-        fix = Some(crate::t!("problem-fix-missing-key"));
+        fix = Some(crate::t!("problem-fix-missing-key", example = example));
     }
     ConfigProblem {
         file: file.to_path_buf(),
