@@ -737,3 +737,27 @@ delivery-smtp-from = must be an address, e.g. "Calidad <calidad@ces.edu.co>"
 delivery-smtp-cleartext = "none" would send the password and the report in clear over the network; it is only allowed for a server on this machine (127.0.0.1, ::1, localhost)
 delivery-smtp-timeout = must be more than 0s
 delivery-smtp-env = must name an environment variable
+
+## The lake and its locks
+
+lock-held = { $busy }: held by process { $pid } on { $host } ({ $purpose }) since { $since }; try again when it finishes
+lock-lake-busy = the lake { $url } is being written
+lake-bad-url = `{ $url }` is not a lake location: { $detail }
+lake-cannot-create-folder = cannot create the folder: { $error }
+lake-not-absolute = not an absolute path
+lake-not-local = not a local path
+lake-not-folder = not a folder
+lake-unsupported-scheme = the scheme `{ $scheme }` is not supported by this build; use a folder path or file://
+lake-store-error = lake { $url }: { $operation } { $path }: { $error }
+lake-op-reading = reading
+lake-op-writing = writing
+lake-op-listing = listing
+lake-op-renaming = renaming
+lake-op-deleting = deleting
+lake-op-locking = locking
+lake-corrupt = lake { $url }: { $path } is damaged: { $detail }
+lake-temp-file = local temporary file: { $error }
+
+## Long lists
+
+list-and-more = { " " }… and { $count } more

@@ -771,3 +771,27 @@ delivery-smtp-from = debe ser una dirección, p. ej. "Calidad <calidad@ces.edu.c
 delivery-smtp-cleartext = "none" enviaría la contraseña y el informe sin cifrar por la red; solo se permite con un servidor en esta máquina (127.0.0.1, ::1, localhost)
 delivery-smtp-timeout = debe ser mayor que 0s
 delivery-smtp-env = debe nombrar una variable de entorno
+
+## El lago y sus candados
+
+lock-held = { $busy }: lo tiene el proceso { $pid } en { $host } ({ $purpose }) desde { $since }; intente de nuevo cuando termine
+lock-lake-busy = se está escribiendo en el lago { $url }
+lake-bad-url = `{ $url }` no es una ubicación de lago: { $detail }
+lake-cannot-create-folder = no se pudo crear la carpeta: { $error }
+lake-not-absolute = no es una ruta absoluta
+lake-not-local = no es una ruta local
+lake-not-folder = no es una carpeta
+lake-unsupported-scheme = esta versión no admite el esquema `{ $scheme }`; use una carpeta o file://
+lake-store-error = lago { $url }: { $operation } { $path }: { $error }
+lake-op-reading = leyendo
+lake-op-writing = escribiendo
+lake-op-listing = listando
+lake-op-renaming = renombrando
+lake-op-deleting = borrando
+lake-op-locking = bloqueando
+lake-corrupt = lago { $url }: { $path } está dañado: { $detail }
+lake-temp-file = archivo temporal local: { $error }
+
+## Listas largas
+
+list-and-more = { " " }… y { $count } más
