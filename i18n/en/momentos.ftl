@@ -761,3 +761,13 @@ lake-temp-file = local temporary file: { $error }
 ## Long lists
 
 list-and-more = { " " }… and { $count } more
+
+## momentos check: project folders
+
+check-cannot-read-folder = { $path }: cannot read the folder: { $error }
+check-dashboards-skipped = dashboards not checked: the catalog is invalid
+check-dashboards-panicked = the dashboard check panicked
+check-dashboards-failed = dashboards: cannot check the queries: { $error }
+check-no-pipelines-folder = no pipelines folder { $path }
+check-no-pipeline-files = no pipeline files in { $path }
+check-inbox-missing = { $file }: inbox { $inbox } ({ $kind }) does not exist yet; runs fail until it does

@@ -795,3 +795,13 @@ lake-temp-file = archivo temporal local: { $error }
 ## Listas largas
 
 list-and-more = { " " }… y { $count } más
+
+## momentos check: carpetas del proyecto
+
+check-cannot-read-folder = { $path }: no se pudo leer la carpeta: { $error }
+check-dashboards-skipped = los tableros no se revisaron: el catálogo no es válido
+check-dashboards-panicked = la revisión de los tableros falló por un error interno
+check-dashboards-failed = tableros: no se pudieron revisar las consultas: { $error }
+check-no-pipelines-folder = no existe la carpeta de pipelines { $path }
+check-no-pipeline-files = no hay archivos de pipeline en { $path }
+check-inbox-missing = { $file }: la bandeja de entrada { $inbox } ({ $kind }) aún no existe; las ejecuciones fallan hasta que exista
