@@ -128,7 +128,7 @@ fn an_unreachable_lake_fails_clearly() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("pipeline `nightly`: cannot use the lake file:///proc/nonexistent/lake"),
+        err.contains("pipeline `nightly`: no se pudo usar el lago file:///proc/nonexistent/lake"),
         "{err}"
     );
 
@@ -144,7 +144,7 @@ fn an_unreachable_lake_fails_clearly() {
     p.write("pipelines/elsewhere.toml", &toml);
     let out = p.run(&["run", "elsewhere"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot use the lake"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no se pudo usar el lago"));
 }
 
 #[test]
@@ -163,7 +163,8 @@ fn two_runs_started_together_never_overlap() {
     assert_eq!(codes, [Some(3), Some(4)], "{}\n{}", text(&a), text(&b));
     let busy = if a.status.code() == Some(4) { &a } else { &b };
     assert!(
-        String::from_utf8_lossy(&busy.stderr).contains("pipeline `nightly` is already running"),
+        String::from_utf8_lossy(&busy.stderr)
+            .contains("el pipeline `nightly` ya se está ejecutando"),
         "{}",
         text(busy)
     );
@@ -280,7 +281,7 @@ fn a_killed_run_is_taken_over_and_every_row_lands_once() {
 
     // The dead run is in the history as interrupted; nothing is left `running`.
     let statuses = p
-        .sql("select status, error like '%ended without finishing%' from runs order by started_at");
+        .sql("select status, error like '%terminó sin acabar la ejecución%' from runs order by started_at");
     assert_eq!(statuses[0], "interrupted,true", "{statuses:?}");
     assert_eq!(statuses.len(), 2, "{statuses:?}");
 }
@@ -306,18 +307,35 @@ fn check_names_the_file_the_key_and_the_fix() {
     let line_of = |needle: &str| nightly.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
     assert!(
         shown.contains(&format!(
+            "pipelines/typo.toml:{}:1: `schedul`: clave desconocida `schedul`",
+            line_of("schedule =")
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("corrección: ¿quiso decir `schedule`?"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("pipelines/badcron.toml:{}:12: `schedule`: `30 25 * * *` no es una expresión cron válida", line_of("schedule ="))),
+        "{shown}"
+    );
+    assert!(shown.contains("corrección: escriba 5 campos"), "{shown}");
+    assert!(shown.contains("2 problemas"), "{shown}");
+
+    // The same problems in English on request, at the same positions.
+    let out = p.run(&["--lang", "en", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains(&format!(
             "pipelines/typo.toml:{}:1: `schedul`: unknown key `schedul`",
             line_of("schedule =")
         )),
         "{shown}"
     );
     assert!(shown.contains("fix: did you mean `schedule`?"), "{shown}");
-    assert!(
-        shown.contains(&format!("pipelines/badcron.toml:{}:12: `schedule`: `30 25 * * *` is not a valid cron expression", line_of("schedule ="))),
-        "{shown}"
-    );
     assert!(shown.contains("fix: write 5 fields"), "{shown}");
-    assert!(shown.contains("2 problemas"), "{shown}");
 
     // A run of an invalid pipeline is a configuration error too.
     let out = p.run(&["run", "typo"]);
@@ -387,7 +405,7 @@ fn sigterm_stops_a_run_between_files_and_a_rerun_finishes_the_work() {
     assert!(!lock.exists(), "an interrupted run releases its lock");
     assert_eq!(
         p.sql_one("select status, error from runs"),
-        "interrupted,stopped by a shutdown request during step `ingest`"
+        "interrupted,detenido por una solicitud de apagado durante el paso `ingest`"
     );
     let detail = p.sql_one("select detail from run_steps where step = 'ingest'");
     assert!(

@@ -355,5 +355,5 @@ async fn a_run_waiting_for_the_lock_stops_on_shutdown_and_is_recorded() {
         .record
         .error
         .unwrap()
-        .contains("pipeline `busy` is already running"));
+        .contains("el pipeline `busy` ya se está ejecutando"));
 }

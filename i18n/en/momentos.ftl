@@ -600,3 +600,174 @@ schedule-cannot-read = cannot read the pipelines folder { $path }: { $error }
 schedule-fix-pipelines = fix the pipeline files above (momentos check lists every problem); nothing was started
 schedule-nothing-scheduled = no pipeline in { $path } has a `schedule`; nothing to do
 schedule-stopped-at-once = stopped at once; the next run cleans up
+
+## Problems of a configuration file (momentos check, pipelines)
+
+problem-fix = fix: { $fix }
+problem-unknown-key = unknown key `{ $key }`
+problem-known-keys = known keys here: { $keys }
+problem-did-you-mean = did you mean `{ $word }`? ({ $choices })
+problem-missing-key = missing key `{ $key }`
+problem-fix-missing-key = add it (see { $example } for an example)
+
+## Pipeline files
+
+pipeline-cannot-read = cannot read pipeline file { $path }: { $error }
+pipeline-not-found = no pipeline `{ $name }`: { $tried } does not exist{ $known }
+pipeline-none-in-dir = { " " }(no pipelines in { $dir }; use --pipelines DIR)
+pipeline-suggest-name = ; did you mean `{ $name }`? (known: { $names })
+pipeline-known-names = { " " }(known: { $names })
+pipeline-key-file-name = (file name)
+pipeline-bad-name = `{ $name }` is not a pipeline name
+pipeline-fix-name = name the file with lowercase letters, digits, `-` and `_` (e.g. `nightly.toml`)
+pipeline-bad-duration = `{ $value }` is not a duration ({ $reason })
+pipeline-fix-duration = write a number and a unit, e.g. `30s`, `5m`, `2h`
+pipeline-bad-timezone = `{ $value }` is not an IANA time zone
+pipeline-fix-timezone = e.g. `{ $default }`, `UTC`, `Europe/Madrid`
+pipeline-one-of = one of { $values }
+pipeline-bad-kind = `{ $value }` is not an input kind
+pipeline-fix-inbox = a folder path (relative to the working directory) or a file:// URL
+pipeline-glob-folder = `{ $value }` names a folder; the glob matches file names inside the inbox
+pipeline-fix-glob-folder = put the folder in `inbox` and only the file pattern in `glob`
+pipeline-bad-glob = `{ $value }` is not a file pattern ({ $reason })
+pipeline-fix-glob = use `*`, `?` and `[abc]`, e.g. `interactions*.csv`
+pipeline-bad-format = `{ $value }` is not a format
+pipeline-fix-format = one of csv, jsonl, xlsx (or leave it out to go by extension)
+pipeline-source-kind = the source `{ $source }` produces { $produces }, not { $kind }
+pipeline-fix-source-kind = set kind = "{ $kind }"
+pipeline-fix-source = the name of a sources/<name>.toml (see `momentos sources`)
+pipeline-step-twice = step `{ $step }` is listed twice
+pipeline-fix-step-twice = list each step once
+pipeline-step-order = step `{ $step }` comes after `{ $previous }`, but it feeds it
+pipeline-fix-step-order = list steps in the order { $steps }
+pipeline-fix-unavailable = remove `{ $step }` from `steps` until this build has it
+pipeline-steps = steps: { $steps }
+pipeline-bad-step = `{ $value }` is not a step
+pipeline-no-steps = no steps: the pipeline would do nothing
+pipeline-fix-no-steps = e.g. steps = ["ingest"]
+pipeline-ingest-needs-sources = the `ingest` step needs at least one `[[sources]]` table
+pipeline-fix-ingest-needs-sources = add [[sources]] with kind, inbox and glob, or drop `ingest`
+pipeline-zero-attempts = 0 attempts would never run
+pipeline-fix-zero-attempts = 1 means no retry; 3 is usual
+pipeline-catch-up-policies = none, latest or all
+pipeline-bad-catch-up = `{ $value }` is not a catch-up policy
+pipeline-zero-max = 0 would run nothing
+pipeline-fix-zero-max = use policy = "none" to run nothing, or max ≥ 1
+pipeline-bad-overlap = `{ $value }` is not an overlap policy
+inbox-empty = the inbox is empty
+inbox-not-local = `{ $inbox }` is not a local path
+inbox-unsupported-scheme = `{ $inbox }`: inboxes on `{ $scheme }` are not supported by this build
+
+## Cron expressions (a pipeline's `schedule`)
+
+cron-fix-forms = write 5 fields `minute hour day-of-month month day-of-week` (e.g. `30 2 * * *`, every day at 02:30) or 6/7 fields with seconds first (e.g. `0 30 2 * * Mon-Fri`); `@daily` and `@hourly` work too
+cron-bad-shorthand = `{ $expr }` is not a shorthand this scheduler knows
+cron-fix-shorthand = one of { $shorthands }, or a cron expression
+cron-day-zero = `{ $expr }`: in the 6/7-field form day-of-week numbers run 1 = Sunday … 7 = Saturday; 0 is not a day
+cron-fix-day-zero = use day names (`Sun`, `Mon-Fri`) or the 5-field Unix form
+cron-field-count = `{ $expr }` has { $fields ->
+    [one] { $fields } field
+   *[other] { $fields } fields
+}
+cron-unreadable = unreadable
+cron-invalid = `{ $expr }` is not a valid cron expression: { $reason }
+cron-never = `{ $expr }` never fires again
+cron-fix-never = no date matches it (e.g. 31 February, or a year in the past): check the day, month and year fields
+cron-both-days = `{ $expr }` restricts both the day of month (`{ $dom }`) and the day of week (`{ $dow }`): Unix cron fires when either matches, this scheduler only when both do
+cron-fix-both-days = restrict only one of them (use `*` in the other), or use two pipelines
+cron-bad-day = `{ $expr }`: { $reason }
+cron-fix-day-names = use day names (`Mon-Fri`, `Sun`)
+cron-not-a-day = `{ $value }` is not a day
+cron-day-out-of-range = day of week `{ $value }` is out of range 0–7
+cron-stepped-sunday = `{ $item }`: a stepped range ending on 7 (Sunday)
+cron-mixed-day = `{ $item }` mixes a day name and a number
+
+## Pipeline runs (the runs table and the output of momentos run)
+
+run-lake-error = pipeline `{ $pipeline }`: cannot use the lake { $lake }: { $error }
+run-lock-purpose = run { $run } of pipeline { $pipeline }
+run-busy = pipeline `{ $pipeline }` is already running
+run-stopped-waiting = asked to stop while waiting for the running one to finish
+run-stopped-before-step = asked to stop before step `{ $step }`
+run-stopped-during-step = stopped by a shutdown request during step `{ $step }`
+run-dead-holder = process { $pid } on { $host } ended without finishing the run (killed?); run { $successor } took over its lock
+
+## Catalog errors (catalog.toml)
+
+words-or = { $first } or { $last }
+catalog-cannot-read = cannot read catalog { $path }: { $error }
+catalog-embedded = catalog.toml (embedded default)
+catalog-example = the catalog.toml of the momentos repository
+catalog-not-allowed = `{ $value }` is not allowed; expected { $expected }
+catalog-at-least-one = must be at least 1
+catalog-unknown-source = unknown source; expected one of { $allowed }
+catalog-weight-positive = a weight must be a positive number
+catalog-unknown-attribute = unknown attribute; expected one of { $allowed }
+catalog-bad-timezone = `{ $value }` is not an IANA time zone such as America/Bogota
+catalog-bad-date = `{ $value }` is not a date YYYY-MM-DD
+catalog-unknown-channel = unknown channel; expected one of { $allowed }
+catalog-no-hours = no [hours.{ $profile }] profile; defined: { $defined }
+catalog-missing-channel = missing: every channel needs an entry
+catalog-unit-code = unit codes are lowercase snake_case (a-z, 0-9, _)
+catalog-escalation-days = must be between 1 and { $max } business days (Ley 1755 de 2015)
+catalog-needs-unit = the catalog needs at least one unit
+catalog-expected-one-of = expected one of { $allowed }
+catalog-unknown-unit = unknown unit `{ $unit }`
+catalog-out-of-range = { $value } is out of range; expected a number from { $low } to { $high }
+catalog-bad-hours = `{ $value }` is not allowed; expected "HH:MM-HH:MM" (e.g. "08:00-18:00") or "closed"
+catalog-open-before-close = `{ $value }`: opening time must be before closing time
+catalog-bad-duration = `{ $value }` is not a duration; expected a number with s, m or h (e.g. "20s", "60m")
+catalog-not-a-probability = { $value } is out of range; expected a probability between 0 and 1
+catalog-baseline-weeks = need 1 ≤ min_baseline_weeks ≤ baseline_weeks
+catalog-number-at-least-one = must be a number of at least 1
+catalog-positive-number = must be a positive number
+catalog-unknown-theme = `{ $theme }` is not a theme of [themes]; defined: { $defined }
+delivery-attempts-range = must be from 1 to 10
+delivery-max-backoff = must be at least `backoff`
+delivery-bad-name = `{ $name }`: use letters, digits, `_` or `-` (e.g. "calidad_central")
+delivery-name-twice = `{ $name }` is used twice
+delivery-not-email = is not an e-mail address
+delivery-email-needs-smtp = e-mail needs a [delivery.smtp] section (host, from)
+delivery-webhook-url = must be an http:// or https:// URL
+delivery-one-address = give exactly one of `email`, `webhook` or `webhook_env`
+delivery-no-kinds = say what it receives: "report", "alerts" or alert kinds
+delivery-unknown-unit = `{ $unit }` is not a unit of [units]
+delivery-smtp-host = must name the SMTP server
+delivery-smtp-from = must be an address, e.g. "Calidad <calidad@ces.edu.co>"
+delivery-smtp-cleartext = "none" would send the password and the report in clear over the network; it is only allowed for a server on this machine (127.0.0.1, ::1, localhost)
+delivery-smtp-timeout = must be more than 0s
+delivery-smtp-env = must name an environment variable
+
+## The lake and its locks
+
+lock-held = { $busy }: held by process { $pid } on { $host } ({ $purpose }) since { $since }; try again when it finishes
+lock-lake-busy = the lake { $url } is being written
+lake-bad-url = `{ $url }` is not a lake location: { $detail }
+lake-cannot-create-folder = cannot create the folder: { $error }
+lake-not-absolute = not an absolute path
+lake-not-local = not a local path
+lake-not-folder = not a folder
+lake-unsupported-scheme = the scheme `{ $scheme }` is not supported by this build; use a folder path or file://
+lake-store-error = lake { $url }: { $operation } { $path }: { $error }
+lake-op-reading = reading
+lake-op-writing = writing
+lake-op-listing = listing
+lake-op-renaming = renaming
+lake-op-deleting = deleting
+lake-op-locking = locking
+lake-corrupt = lake { $url }: { $path } is damaged: { $detail }
+lake-temp-file = local temporary file: { $error }
+
+## Long lists
+
+list-and-more = { " " }… and { $count } more
+
+## momentos check: project folders
+
+check-cannot-read-folder = { $path }: cannot read the folder: { $error }
+check-dashboards-skipped = dashboards not checked: the catalog is invalid
+check-dashboards-panicked = the dashboard check panicked
+check-dashboards-failed = dashboards: cannot check the queries: { $error }
+check-no-pipelines-folder = no pipelines folder { $path }
+check-no-pipeline-files = no pipeline files in { $path }
+check-inbox-missing = { $file }: inbox { $inbox } ({ $kind }) does not exist yet; runs fail until it does

@@ -634,3 +634,174 @@ schedule-cannot-read = no se pudo leer la carpeta de pipelines { $path }: { $err
 schedule-fix-pipelines = corrija los archivos de pipeline de arriba (momentos check lista cada problema); no se inició nada
 schedule-nothing-scheduled = ningún pipeline de { $path } tiene `schedule`; no hay nada que hacer
 schedule-stopped-at-once = detenido de inmediato; la próxima ejecución hace la limpieza
+
+## Problemas de un archivo de configuración (momentos check, pipelines)
+
+problem-fix = corrección: { $fix }
+problem-unknown-key = clave desconocida `{ $key }`
+problem-known-keys = claves válidas aquí: { $keys }
+problem-did-you-mean = ¿quiso decir `{ $word }`? ({ $choices })
+problem-missing-key = falta la clave `{ $key }`
+problem-fix-missing-key = agréguela (vea un ejemplo en { $example })
+
+## Archivos de pipeline
+
+pipeline-cannot-read = no se pudo leer el archivo de pipeline { $path }: { $error }
+pipeline-not-found = no hay un pipeline `{ $name }`: { $tried } no existe{ $known }
+pipeline-none-in-dir = { " " }(no hay pipelines en { $dir }; use --pipelines CARPETA)
+pipeline-suggest-name = ; ¿quiso decir `{ $name }`? (existentes: { $names })
+pipeline-known-names = { " " }(existentes: { $names })
+pipeline-key-file-name = (nombre del archivo)
+pipeline-bad-name = `{ $name }` no es un nombre de pipeline
+pipeline-fix-name = nombre el archivo con minúsculas, dígitos, `-` y `_` (p. ej. `nightly.toml`)
+pipeline-bad-duration = `{ $value }` no es una duración ({ $reason })
+pipeline-fix-duration = escriba un número y una unidad, p. ej. `30s`, `5m`, `2h`
+pipeline-bad-timezone = `{ $value }` no es una zona horaria IANA
+pipeline-fix-timezone = p. ej. `{ $default }`, `UTC`, `Europe/Madrid`
+pipeline-one-of = uno de { $values }
+pipeline-bad-kind = `{ $value }` no es un tipo de entrada
+pipeline-fix-inbox = una carpeta (relativa a la carpeta de trabajo) o una URL file://
+pipeline-glob-folder = `{ $value }` nombra una carpeta; el patrón (glob) se compara con los nombres de archivo dentro de la bandeja de entrada
+pipeline-fix-glob-folder = ponga la carpeta en `inbox` y solo el patrón de archivo en `glob`
+pipeline-bad-glob = `{ $value }` no es un patrón de archivo ({ $reason })
+pipeline-fix-glob = use `*`, `?` y `[abc]`, p. ej. `interactions*.csv`
+pipeline-bad-format = `{ $value }` no es un formato
+pipeline-fix-format = uno de csv, jsonl, xlsx (u omítalo para decidir por la extensión)
+pipeline-source-kind = la fuente `{ $source }` produce { $produces }, no { $kind }
+pipeline-fix-source-kind = escriba kind = "{ $kind }"
+pipeline-fix-source = el nombre de un sources/<nombre>.toml (vea `momentos sources`)
+pipeline-step-twice = el paso `{ $step }` aparece dos veces
+pipeline-fix-step-twice = incluya cada paso una sola vez
+pipeline-step-order = el paso `{ $step }` va después de `{ $previous }`, pero lo alimenta
+pipeline-fix-step-order = ordene los pasos así: { $steps }
+pipeline-fix-unavailable = quite `{ $step }` de `steps` hasta que esta versión lo tenga
+pipeline-steps = pasos: { $steps }
+pipeline-bad-step = `{ $value }` no es un paso
+pipeline-no-steps = no hay pasos: el pipeline no haría nada
+pipeline-fix-no-steps = p. ej. steps = ["ingest"]
+pipeline-ingest-needs-sources = el paso `ingest` necesita al menos una tabla `[[sources]]`
+pipeline-fix-ingest-needs-sources = agregue [[sources]] con kind, inbox y glob, o quite `ingest`
+pipeline-zero-attempts = con 0 intentos nunca se ejecutaría
+pipeline-fix-zero-attempts = 1 significa sin reintentos; lo usual es 3
+pipeline-catch-up-policies = none, latest o all
+pipeline-bad-catch-up = `{ $value }` no es una política de recuperación (catch-up)
+pipeline-zero-max = con 0 no se ejecutaría nada
+pipeline-fix-zero-max = use policy = "none" para no ejecutar nada, o max ≥ 1
+pipeline-bad-overlap = `{ $value }` no es una política de superposición (overlap)
+inbox-empty = la bandeja de entrada está vacía
+inbox-not-local = `{ $inbox }` no es una ruta local
+inbox-unsupported-scheme = `{ $inbox }`: esta versión no admite bandejas de entrada en `{ $scheme }`
+
+## Expresiones cron (`schedule` de un pipeline)
+
+cron-fix-forms = escriba 5 campos `minuto hora día-del-mes mes día-de-la-semana` (p. ej. `30 2 * * *`, todos los días a las 02:30) o 6/7 campos con los segundos primero (p. ej. `0 30 2 * * Mon-Fri`); `@daily` y `@hourly` también sirven
+cron-bad-shorthand = `{ $expr }` no es una abreviatura que este planificador conozca
+cron-fix-shorthand = una de { $shorthands }, o una expresión cron
+cron-day-zero = `{ $expr }`: en la forma de 6/7 campos los días de la semana van de 1 = domingo a 7 = sábado; 0 no es un día
+cron-fix-day-zero = use nombres de días (`Sun`, `Mon-Fri`) o la forma Unix de 5 campos
+cron-field-count = `{ $expr }` tiene { $fields ->
+    [one] { $fields } campo
+   *[other] { $fields } campos
+}
+cron-unreadable = ilegible
+cron-invalid = `{ $expr }` no es una expresión cron válida: { $reason }
+cron-never = `{ $expr }` no se vuelve a disparar nunca
+cron-fix-never = ninguna fecha coincide (p. ej. 31 de febrero, o un año pasado): revise los campos de día, mes y año
+cron-both-days = `{ $expr }` restringe a la vez el día del mes (`{ $dom }`) y el día de la semana (`{ $dow }`): el cron de Unix se dispara cuando coincide cualquiera de los dos, este planificador solo cuando coinciden ambos
+cron-fix-both-days = restrinja solo uno de los dos (con `*` en el otro), o use dos pipelines
+cron-bad-day = `{ $expr }`: { $reason }
+cron-fix-day-names = use nombres de días (`Mon-Fri`, `Sun`)
+cron-not-a-day = `{ $value }` no es un día
+cron-day-out-of-range = el día de la semana `{ $value }` está fuera del rango 0–7
+cron-stepped-sunday = `{ $item }`: un rango con paso que termina en 7 (domingo)
+cron-mixed-day = `{ $item }` mezcla un nombre de día y un número
+
+## Ejecuciones de pipelines (tabla runs y salida de momentos run)
+
+run-lake-error = pipeline `{ $pipeline }`: no se pudo usar el lago { $lake }: { $error }
+run-lock-purpose = ejecución { $run } del pipeline { $pipeline }
+run-busy = el pipeline `{ $pipeline }` ya se está ejecutando
+run-stopped-waiting = se pidió detenerse mientras esperaba a que terminara la ejecución en curso
+run-stopped-before-step = se pidió detenerse antes del paso `{ $step }`
+run-stopped-during-step = detenido por una solicitud de apagado durante el paso `{ $step }`
+run-dead-holder = el proceso { $pid } en { $host } terminó sin acabar la ejecución (¿lo mataron?); la ejecución { $successor } tomó su candado
+
+## Errores del catálogo (catalog.toml)
+
+words-or = { $first } o { $last }
+catalog-cannot-read = no se pudo leer el catálogo { $path }: { $error }
+catalog-embedded = catalog.toml (el incorporado por defecto)
+catalog-example = el catalog.toml del repositorio de momentos
+catalog-not-allowed = `{ $value }` no está permitido; se espera { $expected }
+catalog-at-least-one = debe ser al menos 1
+catalog-unknown-source = fuente desconocida; se espera una de { $allowed }
+catalog-weight-positive = un peso debe ser un número positivo
+catalog-unknown-attribute = atributo desconocido; se espera uno de { $allowed }
+catalog-bad-timezone = `{ $value }` no es una zona horaria IANA como America/Bogota
+catalog-bad-date = `{ $value }` no es una fecha AAAA-MM-DD
+catalog-unknown-channel = canal desconocido; se espera uno de { $allowed }
+catalog-no-hours = no hay un perfil [hours.{ $profile }]; definidos: { $defined }
+catalog-missing-channel = falta: cada canal necesita una entrada
+catalog-unit-code = los códigos de unidad van en minúsculas snake_case (a-z, 0-9, _)
+catalog-escalation-days = debe estar entre 1 y { $max } días hábiles (Ley 1755 de 2015)
+catalog-needs-unit = el catálogo necesita al menos una unidad
+catalog-expected-one-of = se espera uno de { $allowed }
+catalog-unknown-unit = unidad desconocida `{ $unit }`
+catalog-out-of-range = { $value } está fuera de rango; se espera un número de { $low } a { $high }
+catalog-bad-hours = `{ $value }` no está permitido; se espera "HH:MM-HH:MM" (p. ej. "08:00-18:00") o "closed"
+catalog-open-before-close = `{ $value }`: la hora de apertura debe ser anterior a la de cierre
+catalog-bad-duration = `{ $value }` no es una duración; se espera un número con s, m o h (p. ej. "20s", "60m")
+catalog-not-a-probability = { $value } está fuera de rango; se espera una probabilidad entre 0 y 1
+catalog-baseline-weeks = se necesita 1 ≤ min_baseline_weeks ≤ baseline_weeks
+catalog-number-at-least-one = debe ser un número mayor o igual a 1
+catalog-positive-number = debe ser un número positivo
+catalog-unknown-theme = `{ $theme }` no es un tema de [themes]; definidos: { $defined }
+delivery-attempts-range = debe estar entre 1 y 10
+delivery-max-backoff = debe ser al menos `backoff`
+delivery-bad-name = `{ $name }`: use letras, dígitos, `_` o `-` (p. ej. "calidad_central")
+delivery-name-twice = `{ $name }` está repetido
+delivery-not-email = no es una dirección de correo electrónico
+delivery-email-needs-smtp = el correo electrónico necesita una sección [delivery.smtp] (host, from)
+delivery-webhook-url = debe ser una URL http:// o https://
+delivery-one-address = indique exactamente uno de `email`, `webhook` o `webhook_env`
+delivery-no-kinds = diga qué recibe: "report", "alerts" o tipos de alerta
+delivery-unknown-unit = `{ $unit }` no es una unidad de [units]
+delivery-smtp-host = debe nombrar el servidor SMTP
+delivery-smtp-from = debe ser una dirección, p. ej. "Calidad <calidad@ces.edu.co>"
+delivery-smtp-cleartext = "none" enviaría la contraseña y el informe sin cifrar por la red; solo se permite con un servidor en esta máquina (127.0.0.1, ::1, localhost)
+delivery-smtp-timeout = debe ser mayor que 0s
+delivery-smtp-env = debe nombrar una variable de entorno
+
+## El lago y sus candados
+
+lock-held = { $busy }: lo tiene el proceso { $pid } en { $host } ({ $purpose }) desde { $since }; intente de nuevo cuando termine
+lock-lake-busy = se está escribiendo en el lago { $url }
+lake-bad-url = `{ $url }` no es una ubicación de lago: { $detail }
+lake-cannot-create-folder = no se pudo crear la carpeta: { $error }
+lake-not-absolute = no es una ruta absoluta
+lake-not-local = no es una ruta local
+lake-not-folder = no es una carpeta
+lake-unsupported-scheme = esta versión no admite el esquema `{ $scheme }`; use una carpeta o file://
+lake-store-error = lago { $url }: { $operation } { $path }: { $error }
+lake-op-reading = leyendo
+lake-op-writing = escribiendo
+lake-op-listing = listando
+lake-op-renaming = renombrando
+lake-op-deleting = borrando
+lake-op-locking = bloqueando
+lake-corrupt = lago { $url }: { $path } está dañado: { $detail }
+lake-temp-file = archivo temporal local: { $error }
+
+## Listas largas
+
+list-and-more = { " " }… y { $count } más
+
+## momentos check: carpetas del proyecto
+
+check-cannot-read-folder = { $path }: no se pudo leer la carpeta: { $error }
+check-dashboards-skipped = los tableros no se revisaron: el catálogo no es válido
+check-dashboards-panicked = la revisión de los tableros falló por un error interno
+check-dashboards-failed = tableros: no se pudieron revisar las consultas: { $error }
+check-no-pipelines-folder = no existe la carpeta de pipelines { $path }
+check-no-pipeline-files = no hay archivos de pipeline en { $path }
+check-inbox-missing = { $file }: la bandeja de entrada { $inbox } ({ $kind }) aún no existe; las ejecuciones fallan hasta que exista

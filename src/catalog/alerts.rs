@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::t;
+
 /// `[alerts]` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -88,7 +90,7 @@ pub fn check(
         } else {
             Err((
                 format!("alerts.{key}"),
-                format!("{v} is out of range; expected a probability between 0 and 1"),
+                t!("catalog-not-a-probability", value = crate::i18n::plain(v)),
             ))
         }
     };
@@ -105,31 +107,32 @@ pub fn check(
     {
         return Err((
             "alerts.min_baseline_weeks".into(),
-            "need 1 ≤ min_baseline_weeks ≤ baseline_weeks".into(),
+            t!("catalog-baseline-weeks"),
         ));
     }
     if a.min_hours == 0 {
-        return Err(("alerts.min_hours".into(), "must be at least 1".into()));
+        return Err(("alerts.min_hours".into(), t!("catalog-at-least-one")));
     }
     if !(a.reputational_min_ratio.is_finite() && a.reputational_min_ratio >= 1.0) {
         return Err((
             "alerts.reputational_min_ratio".into(),
-            "must be a number of at least 1".into(),
+            t!("catalog-number-at-least-one"),
         ));
     }
     if !(a.reputational_min_expected.is_finite() && a.reputational_min_expected > 0.0) {
         return Err((
             "alerts.reputational_min_expected".into(),
-            "must be a positive number".into(),
+            t!("catalog-positive-number"),
         ));
     }
-    for (i, t) in a.negative_themes.iter().flatten().enumerate() {
-        if !themes.contains_key(t) {
+    for (i, theme) in a.negative_themes.iter().flatten().enumerate() {
+        if !themes.contains_key(theme) {
             return Err((
                 format!("alerts.negative_themes[{i}]"),
-                format!(
-                    "`{t}` is not a theme of [themes]; defined: {}",
-                    themes.keys().cloned().collect::<Vec<_>>().join(", ")
+                t!(
+                    "catalog-unknown-theme",
+                    theme = theme,
+                    defined = themes.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }

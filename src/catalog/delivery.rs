@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use crate::t;
+
 /// Environment variables holding the SMTP login when the catalog names none.
 pub const DEFAULT_SMTP_USER_ENV: &str = "MOMENTOS_SMTP_USER";
 pub const DEFAULT_SMTP_PASSWORD_ENV: &str = "MOMENTOS_SMTP_PASSWORD";
@@ -213,12 +215,12 @@ pub fn check(
 ) -> Result<DeliverySettings, (String, String)> {
     let err = |k: &str, m: String| (format!("delivery.{k}"), m);
     if d.attempts == 0 || d.attempts > 10 {
-        return Err(err("attempts", "must be from 1 to 10".into()));
+        return Err(err("attempts", t!("delivery-attempts-range")));
     }
     let backoff_seconds = duration(&d.backoff).map_err(|m| err("backoff", m))?;
     let max_backoff_seconds = duration(&d.max_backoff).map_err(|m| err("max_backoff", m))?;
     if max_backoff_seconds < backoff_seconds {
-        return Err(err("max_backoff", "must be at least `backoff`".into()));
+        return Err(err("max_backoff", t!("delivery-max-backoff")));
     }
     let smtp = d
         .smtp
@@ -233,16 +235,10 @@ pub fn check(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !name_ok {
-            return Err(err(
-                &key("name"),
-                format!(
-                    "`{}`: use letters, digits, `_` or `-` (e.g. \"calidad_central\")",
-                    r.name
-                ),
-            ));
+            return Err(err(&key("name"), t!("delivery-bad-name", name = &r.name)));
         }
         if recipients.iter().any(|x| x.name == r.name) {
-            return Err(err(&key("name"), format!("`{}` is used twice", r.name)));
+            return Err(err(&key("name"), t!("delivery-name-twice", name = &r.name)));
         }
         let address = match (&r.email, &r.webhook, &r.webhook_env) {
             (Some(e), None, None) => {
@@ -251,39 +247,25 @@ pub fn check(
                 });
                 if !plausible {
                     // The address itself is not repeated: it may be a person's.
-                    return Err(err(&key("email"), "is not an e-mail address".into()));
+                    return Err(err(&key("email"), t!("delivery-not-email")));
                 }
                 if smtp.is_none() {
-                    return Err(err(
-                        &key("email"),
-                        "e-mail needs a [delivery.smtp] section (host, from)".into(),
-                    ));
+                    return Err(err(&key("email"), t!("delivery-email-needs-smtp")));
                 }
                 Address::Email(e.trim().to_string())
             }
             (None, Some(u), None) => {
                 if !(u.starts_with("https://") || u.starts_with("http://")) {
-                    return Err(err(
-                        &key("webhook"),
-                        "must be an http:// or https:// URL".into(),
-                    ));
+                    return Err(err(&key("webhook"), t!("delivery-webhook-url")));
                 }
                 Address::Webhook(u.clone())
             }
             (None, None, Some(v)) if !v.trim().is_empty() => Address::WebhookEnv(v.trim().into()),
-            _ => {
-                return Err(err(
-                    &key("email"),
-                    "give exactly one of `email`, `webhook` or `webhook_env`".into(),
-                ))
-            }
+            _ => return Err(err(&key("email"), t!("delivery-one-address"))),
         };
         let mut kinds = Kinds::default();
         if r.kinds.is_empty() {
-            return Err(err(
-                &key("kinds"),
-                "say what it receives: \"report\", \"alerts\" or alert kinds".into(),
-            ));
+            return Err(err(&key("kinds"), t!("delivery-no-kinds")));
         }
         for (j, k) in r.kinds.iter().enumerate() {
             match k.as_str() {
@@ -295,13 +277,16 @@ pub fn check(
                 other => {
                     return Err(err(
                         &key(&format!("kinds[{j}]")),
-                        format!(
-                            "`{other}` is not allowed; expected report, alerts, {}",
-                            crate::alerts::AlertKind::ALL
-                                .iter()
-                                .map(|k| k.code())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                        super::not_allowed(
+                            other,
+                            &format!(
+                                "report, alerts, {}",
+                                crate::alerts::AlertKind::ALL
+                                    .iter()
+                                    .map(|k| k.code())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
                         ),
                     ))
                 }
@@ -311,7 +296,7 @@ pub fn check(
             if !units.contains(&u.as_str()) {
                 return Err(err(
                     &key(&format!("units[{j}]")),
-                    format!("`{u}` is not a unit of [units]"),
+                    t!("delivery-unknown-unit", unit = u),
                 ));
             }
         }
@@ -338,13 +323,10 @@ fn check_smtp(
 ) -> Result<SmtpSettings, (String, String)> {
     let err = |k: &str, m: String| (format!("delivery.smtp.{k}"), m);
     if s.host.trim().is_empty() {
-        return Err(err("host", "must name the SMTP server".into()));
+        return Err(err("host", t!("delivery-smtp-host")));
     }
     if !s.from.contains('@') {
-        return Err(err(
-            "from",
-            "must be an address, e.g. \"Calidad <calidad@ces.edu.co>\"".into(),
-        ));
+        return Err(err("from", t!("delivery-smtp-from")));
     }
     let tls = match s.tls.as_str() {
         "starttls" => TlsMode::StartTls,
@@ -353,24 +335,21 @@ fn check_smtp(
         other => {
             return Err(err(
                 "tls",
-                format!("`{other}` is not allowed; expected starttls, tls or none"),
+                super::not_allowed(other, &crate::i18n::or("starttls, tls", "none")),
             ))
         }
     };
     let loopback = matches!(s.host.as_str(), "127.0.0.1" | "::1" | "localhost");
     if tls == TlsMode::None && !loopback {
-        return Err(err(
-            "tls",
-            "\"none\" would send the password and the report in clear over the network; it is only allowed for a server on this machine (127.0.0.1, ::1, localhost)".into(),
-        ));
+        return Err(err("tls", t!("delivery-smtp-cleartext")));
     }
     let timeout_seconds = duration(&s.timeout).map_err(|m| err("timeout", m))?;
     if timeout_seconds == 0 {
-        return Err(err("timeout", "must be more than 0s".into()));
+        return Err(err("timeout", t!("delivery-smtp-timeout")));
     }
     for (k, v) in [("user_env", &s.user_env), ("password_env", &s.password_env)] {
         if v.trim().is_empty() {
-            return Err(err(k, "must name an environment variable".into()));
+            return Err(err(k, t!("delivery-smtp-env")));
         }
     }
     Ok(SmtpSettings {

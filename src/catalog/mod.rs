@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::score::calendar::{DayHours, WeeklyHours};
+use crate::t;
 use crate::vocabulary::{Attribute, Channel};
 use config::CatalogFile;
 
@@ -28,7 +29,7 @@ pub const DEFAULT_ESCALATION_DAYS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read catalog {path}: {source}")]
+    #[error("{}", crate::t!("catalog-cannot-read", path = .path, error = .source.to_string()))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -58,7 +59,7 @@ pub enum CatalogOrigin {
 impl std::fmt::Display for CatalogOrigin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CatalogOrigin::Embedded => f.write_str("catalog.toml (embedded default)"),
+            CatalogOrigin::Embedded => f.write_str(&t!("catalog-embedded")),
             CatalogOrigin::File(p) => write!(f, "{}", p.display()),
         }
     }
@@ -181,15 +182,8 @@ impl Catalog {
     }
 
     pub fn from_toml(text: &str, origin: CatalogOrigin) -> Result<Catalog, CatalogError> {
-        let file: CatalogFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            CatalogError::Syntax {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: e.message().to_string(),
-            }
-        })?;
+        let file: CatalogFile =
+            toml::from_str(text).map_err(|e| syntax_error(text, &e, &origin))?;
         build(file, origin)
     }
 
@@ -220,6 +214,29 @@ impl Catalog {
     }
 }
 
+/// A TOML error told like a pipeline file's (the key, and for a typo the key meant), at the
+/// position TOML reports.
+fn syntax_error(text: &str, e: &toml::de::Error, origin: &CatalogOrigin) -> CatalogError {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    let origin = origin.to_string();
+    let problem = crate::pipeline::problem::from_toml_error(
+        Path::new(&origin),
+        text,
+        e,
+        &t!("catalog-example"),
+    );
+    let mut message = format!("`{}`: {}", problem.key, problem.message);
+    if let Some(fix) = &problem.fix {
+        message.push_str(&format!("\n    {}", t!("problem-fix", fix = fix)));
+    }
+    CatalogError::Syntax {
+        origin,
+        line,
+        column,
+        message,
+    }
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -246,7 +263,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
     if s.min_source_n == 0 {
         return Err(invalid(
             "scoring.min_source_n".into(),
-            "must be at least 1".into(),
+            t!("catalog-at-least-one"),
         ));
     }
 
@@ -274,11 +291,11 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
                     if !allowed.contains(&src.as_str()) {
                         return Err(invalid(
                             key,
-                            format!("unknown source; expected one of {}", allowed.join(", ")),
+                            t!("catalog-unknown-source", allowed = allowed.join(", ")),
                         ));
                     }
                     if !(w.is_finite() && *w > 0.0) {
-                        return Err(invalid(key, "a weight must be a positive number".into()));
+                        return Err(invalid(key, t!("catalog-weight-positive")));
                     }
                     weights.insert((*attribute, src.clone()), *w);
                 }
@@ -289,7 +306,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         if Attribute::parse(key).is_none_or(|a| a.code() != key) {
             return Err(invalid(
                 format!("scoring.weights.{key}"),
-                format!("unknown attribute; expected one of {}", Attribute::codes()),
+                t!("catalog-unknown-attribute", allowed = Attribute::codes()),
             ));
         }
     }
@@ -297,10 +314,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
     let time_zone: chrono_tz::Tz = file.calendar.time_zone.parse().map_err(|_| {
         invalid(
             "calendar.time_zone".into(),
-            format!(
-                "`{}` is not an IANA time zone such as America/Bogota",
-                file.calendar.time_zone
-            ),
+            t!("catalog-bad-timezone", value = &file.calendar.time_zone),
         )
     })?;
     let mut closures = BTreeSet::new();
@@ -308,7 +322,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
             invalid(
                 format!("calendar.closures[{i}]"),
-                format!("`{d}` is not a date YYYY-MM-DD"),
+                t!("catalog-bad-date", value = d),
             )
         })?;
         closures.insert(date);
@@ -337,7 +351,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
             .ok_or_else(|| {
                 invalid(
                     format!("channels.{code}"),
-                    format!("unknown channel; expected one of {}", Channel::codes()),
+                    t!("catalog-unknown-channel", allowed = Channel::codes()),
                 )
             })?;
         let sla_seconds = parse_duration(&c.first_response_sla)
@@ -348,17 +362,17 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
             other => {
                 return Err(invalid(
                     format!("channels.{code}.sla_clock"),
-                    format!("`{other}` is not allowed; expected `wall` or `business`"),
+                    not_allowed(other, &crate::i18n::or("`wall`", "`business`")),
                 ))
             }
         };
         if !hours.contains_key(&c.hours) {
             return Err(invalid(
                 format!("channels.{code}.hours"),
-                format!(
-                    "no [hours.{}] profile; defined: {}",
-                    c.hours,
-                    hours.keys().cloned().collect::<Vec<_>>().join(", ")
+                t!(
+                    "catalog-no-hours",
+                    profile = &c.hours,
+                    defined = hours.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -377,7 +391,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         if !channels.contains_key(channel) {
             return Err(invalid(
                 format!("channels.{channel}"),
-                "missing: every channel needs an entry".into(),
+                t!("catalog-missing-channel"),
             ));
         }
     }
@@ -389,26 +403,18 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            return Err(invalid(
-                format!("units.{code}"),
-                "unit codes are lowercase snake_case (a-z, 0-9, _)".into(),
-            ));
+            return Err(invalid(format!("units.{code}"), t!("catalog-unit-code")));
         }
         if u.kind != "academic" && u.kind != "service_center" {
             return Err(invalid(
                 format!("units.{code}.kind"),
-                format!(
-                    "`{}` is not allowed; expected `academic` or `service_center`",
-                    u.kind
-                ),
+                not_allowed(&u.kind, &crate::i18n::or("`academic`", "`service_center`")),
             ));
         }
         if u.escalation_sla_days == 0 || u.escalation_sla_days > MAX_ESCALATION_DAYS {
             return Err(invalid(
                 format!("units.{code}.escalation_sla_days"),
-                format!(
-                    "must be between 1 and {MAX_ESCALATION_DAYS} business days (Ley 1755 de 2015)"
-                ),
+                t!("catalog-escalation-days", max = MAX_ESCALATION_DAYS),
             ));
         }
         units.insert(
@@ -423,10 +429,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         );
     }
     if units.is_empty() {
-        return Err(invalid(
-            "units".into(),
-            "the catalog needs at least one unit".into(),
-        ));
+        return Err(invalid("units".into(), t!("catalog-needs-unit")));
     }
 
     let mut targets = Vec::new();
@@ -435,14 +438,14 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         let attribute = Attribute::parse(&t.attribute).ok_or_else(|| {
             invalid(
                 format!("{key}.attribute"),
-                format!("expected one of {}", Attribute::codes()),
+                t!("catalog-expected-one-of", allowed = Attribute::codes()),
             )
         })?;
         if let Some(u) = &t.unit {
             if !units.contains_key(u) {
                 return Err(invalid(
                     format!("{key}.unit"),
-                    format!("unknown unit `{u}`"),
+                    t!("catalog-unknown-unit", unit = u),
                 ));
             }
         }
@@ -450,7 +453,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
             Some(c) => Some(Channel::parse(c).ok_or_else(|| {
                 invalid(
                     format!("{key}.channel"),
-                    format!("expected one of {}", Channel::codes()),
+                    t!("catalog-expected-one-of", allowed = Channel::codes()),
                 )
             })?),
             None => None,
@@ -472,7 +475,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
             .ok_or_else(|| {
                 invalid(
                     format!("rubrics.{code}"),
-                    format!("unknown channel; expected one of {}", Channel::codes()),
+                    t!("catalog-unknown-channel", allowed = Channel::codes()),
                 )
             })?;
         for (item, r) in items {
@@ -485,10 +488,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
                         .ok_or_else(|| {
                             invalid(
                                 format!("{key}.attribute"),
-                                format!(
-                                    "`{a}` is not allowed; expected none, {}",
-                                    Attribute::codes()
-                                ),
+                                not_allowed(a, &format!("none, {}", Attribute::codes())),
                             )
                         })?,
                 ),
@@ -496,7 +496,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
             if !(r.weight.is_finite() && r.weight > 0.0) {
                 return Err(invalid(
                     format!("{key}.weight"),
-                    "a weight must be a positive number".into(),
+                    t!("catalog-weight-positive"),
                 ));
             }
             rubric.push(RubricItem {
@@ -541,12 +541,20 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
     })
 }
 
+/// "`x` is not allowed; expected …", the message of a value outside a fixed set.
+pub(crate) fn not_allowed(value: &str, expected: &str) -> String {
+    t!("catalog-not-allowed", value = value, expected = expected)
+}
+
 fn check_range(_name: &str, v: f64, lo: f64, hi: f64) -> Result<(), String> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
-        Err(format!(
-            "{v} is out of range; expected a number from {lo} to {hi}"
+        Err(t!(
+            "catalog-out-of-range",
+            value = crate::i18n::plain(v),
+            low = crate::i18n::plain(lo),
+            high = crate::i18n::plain(hi)
         ))
     }
 }
@@ -556,11 +564,7 @@ fn parse_interval(v: &str) -> Result<Option<DayHours>, String> {
     if v.trim().eq_ignore_ascii_case("closed") {
         return Ok(None);
     }
-    let bad = || {
-        format!(
-            "`{v}` is not allowed; expected \"HH:MM-HH:MM\" (e.g. \"08:00-18:00\") or \"closed\""
-        )
-    };
+    let bad = || t!("catalog-bad-hours", value = v);
     let (a, b) = v.split_once('-').ok_or_else(bad)?;
     let minute = |t: &str| -> Option<u32> {
         let (h, m) = t.trim().split_once(':')?;
@@ -569,7 +573,7 @@ fn parse_interval(v: &str) -> Result<Option<DayHours>, String> {
     };
     let (open, close) = (minute(a).ok_or_else(bad)?, minute(b).ok_or_else(bad)?);
     if open >= close {
-        return Err(format!("`{v}`: opening time must be before closing time"));
+        return Err(t!("catalog-open-before-close", value = v));
     }
     Ok(Some(DayHours {
         open_minute: open,
@@ -580,9 +584,7 @@ fn parse_interval(v: &str) -> Result<Option<DayHours>, String> {
 /// "20s", "15m", "2h" → seconds.
 fn parse_duration(v: &str) -> Result<u32, String> {
     let v = v.trim();
-    let bad = || {
-        format!("`{v}` is not a duration; expected a number with s, m or h (e.g. \"20s\", \"60m\")")
-    };
+    let bad = || t!("catalog-bad-duration", value = v);
     let (num, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
     let n: u32 = num.parse().map_err(|_| bad())?;
     let factor = match unit {
@@ -623,7 +625,8 @@ mod tests {
             Catalog::from_toml(&text, CatalogOrigin::File("x/catalog.toml".into())).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("x/catalog.toml:"), "{msg}");
-        assert!(msg.contains("min_nn"), "{msg}");
+        assert!(msg.contains("clave desconocida `min_nn`"), "{msg}");
+        assert!(msg.contains("corrección: ¿quiso decir `min_n`?"), "{msg}");
     }
 
     #[test]

@@ -80,8 +80,7 @@ fn check_sources(ctx: &CheckContext) -> CheckReport {
     let files = match adapters::list(&dir) {
         Ok(f) => f,
         Err(e) => {
-            r.problems
-                .push(format!("{}: cannot read: {e}", dir.display()));
+            r.problems.push(cannot_read_folder(&dir, &e));
             return r;
         }
     };
@@ -109,16 +108,14 @@ fn check_dashboards(ctx: &CheckContext) -> CheckReport {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return r,
         Err(e) => {
-            r.problems
-                .push(format!("{}: cannot read: {e}", dir.display()));
+            r.problems.push(cannot_read_folder(&dir, &e));
             return r;
         }
     };
     let catalog = match Catalog::discover(ctx.catalog_path) {
         Ok(c) => c,
         Err(_) => {
-            r.notes
-                .push("dashboards not checked: the catalog is invalid".into());
+            r.notes.push(crate::t!("check-dashboards-skipped"));
             return r;
         }
     };
@@ -153,18 +150,24 @@ fn check_dashboards(ctx: &CheckContext) -> CheckReport {
             })
         })
         .map_err(|e| e.to_string())
-        .and_then(|h| {
-            h.join()
-                .map_err(|_| "the dashboard check panicked".to_string())
-        })
+        .and_then(|h| h.join().map_err(|_| crate::t!("check-dashboards-panicked")))
         .and_then(|x| x);
     match checked {
         Ok(p) => r.problems.extend(p),
         Err(e) => r
             .problems
-            .push(format!("dashboards: cannot check the queries: {e}")),
+            .push(crate::t!("check-dashboards-failed", error = e)),
     }
     r
+}
+
+/// "FOLDER: cannot read: why", a problem of a project folder.
+fn cannot_read_folder(dir: &Path, e: &std::io::Error) -> String {
+    crate::t!(
+        "check-cannot-read-folder",
+        path = dir,
+        error = e.to_string()
+    )
 }
 
 fn check_catalog(ctx: &CheckContext) -> CheckReport {
@@ -183,20 +186,17 @@ fn check_pipelines(ctx: &CheckContext) -> CheckReport {
         Ok(f) => f,
         Err(e) if !ctx.pipelines_explicit && e.kind() == std::io::ErrorKind::NotFound => {
             r.notes
-                .push(format!("no pipelines folder {}", dir.display()));
+                .push(crate::t!("check-no-pipelines-folder", path = dir));
             return r;
         }
         Err(e) => {
-            r.problems.push(format!(
-                "{}: cannot read the pipelines folder: {e}",
-                dir.display()
-            ));
+            r.problems.push(cannot_read_folder(dir, &e));
             return r;
         }
     };
     if files.is_empty() {
         r.notes
-            .push(format!("no pipeline files in {}", dir.display()));
+            .push(crate::t!("check-no-pipeline-files", path = dir));
     }
     for f in files {
         r.checked.push(f.display().to_string());
@@ -206,11 +206,11 @@ fn check_pipelines(ctx: &CheckContext) -> CheckReport {
                     .extend(p.unavailable.iter().map(|u| u.to_string()));
                 for s in &p.sources {
                     if !s.inbox.is_dir() {
-                        r.notes.push(format!(
-                            "{}: inbox {} ({}) does not exist yet; runs fail until it does",
-                            f.display(),
-                            s.inbox.display(),
-                            s.kind
+                        r.notes.push(crate::t!(
+                            "check-inbox-missing",
+                            file = &f,
+                            inbox = &s.inbox,
+                            kind = s.kind.code()
                         ));
                     }
                 }

@@ -154,6 +154,24 @@ pub fn num(x: f64, decimals: usize) -> String {
     crate::report::format::num_in(lang(), x, decimals)
 }
 
+/// A number as it was written in a file (shortest form: "0.001", "1.5"), with the decimal
+/// comma in Spanish; for echoing configuration values, where rounding would mislead.
+pub fn plain(x: f64) -> String {
+    let written = x.to_string();
+    match lang() {
+        Lang::Es => written.replace('.', ","),
+        Lang::En => written,
+    }
+}
+
+/// "a o b" / "a or b": the last of a list of choices joined by the language's "or".
+pub fn or(first: &str, last: &str) -> String {
+    message(
+        "words-or",
+        &[("first", Arg::from(first)), ("last", Arg::from(last))],
+    )
+}
+
 /// A `YYYY-MM` period for people: "octubre de 2026" (es), "October 2026" (en).
 pub fn period(p: &str) -> String {
     use crate::report::format;

@@ -65,6 +65,18 @@ impl LockSpec {
     }
 }
 
+/// "<busy>: held by process … since …; try again when it finishes".
+fn busy_message(spec: &LockSpec, holder: &LockInfo) -> String {
+    crate::t!(
+        "lock-held",
+        busy = &spec.busy,
+        pid = holder.pid.to_string(),
+        host = &holder.host,
+        purpose = &holder.purpose,
+        since = holder.since.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    )
+}
+
 pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
@@ -144,14 +156,7 @@ impl NamedLock {
                     };
                     if !holder.is_stale(spec.stale_after) {
                         if tokio::time::Instant::now() >= deadline {
-                            return Err(LakeError::Locked(format!(
-                                "{}: held by process {} on {} ({}) since {}; try again when it finishes",
-                                spec.busy,
-                                holder.pid,
-                                holder.host,
-                                holder.purpose,
-                                holder.since.format("%Y-%m-%d %H:%M:%S UTC")
-                            )));
+                            return Err(LakeError::Locked(busy_message(spec, &holder)));
                         }
                         tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
@@ -260,7 +265,7 @@ impl LakeLock {
             run_id: None,
             wait,
             stale_after: STALE_AFTER,
-            busy: format!("the lake {} is being written", lake.url()),
+            busy: crate::t!("lock-lake-busy", url = lake.url().as_str()),
         };
         NamedLock::acquire(lake, &spec).await.map(LakeLock)
     }
@@ -281,11 +286,23 @@ mod tests {
     #[tokio::test]
     async fn second_taker_is_refused_then_succeeds_after_release() {
         let lake = memory_lake();
-        let spec = LockSpec::named("pipeline-a", "run a", "pipeline `a` is already running");
+        let spec = LockSpec::named(
+            "pipeline-a",
+            "run a",
+            "el pipeline `a` ya se está ejecutando",
+        );
         let first = NamedLock::acquire(&lake, &spec).await.unwrap();
         let err = NamedLock::acquire(&lake, &spec).await.err().unwrap();
+        let LakeError::Locked(message) = err else {
+            panic!("{err}")
+        };
         assert!(
-            matches!(err, LakeError::Locked(ref m) if m.starts_with("pipeline `a` is already running"))
+            message.starts_with("el pipeline `a` ya se está ejecutando: lo tiene el proceso"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("intente de nuevo cuando termine"),
+            "{message}"
         );
         first.release().await.unwrap();
         let again = NamedLock::acquire(&lake, &spec).await.unwrap();

@@ -31,16 +31,16 @@ pub const DEFAULT_LAKE: &str = "./lake";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
-    #[error("`{url}` is not a lake location: {detail}")]
+    #[error("{}", crate::t!("lake-bad-url", url = .url, detail = .detail))]
     BadUrl { url: String, detail: String },
-    #[error("lake {url}: {operation} {path}: {source}")]
+    #[error("{}", store_message(.url, .operation, .path, .source))]
     Store {
         url: String,
         operation: &'static str,
         path: String,
         source: object_store::Error,
     },
-    #[error("lake {url}: {path} is damaged: {detail}")]
+    #[error("{}", crate::t!("lake-corrupt", url = .url, path = .path, detail = .detail))]
     Corrupt {
         url: String,
         path: String,
@@ -48,10 +48,30 @@ pub enum LakeError {
     },
     #[error("{0}")]
     Parquet(String),
-    #[error("local temporary file: {0}")]
+    #[error("{}", crate::t!("lake-temp-file", error = .0.to_string()))]
     Temp(#[from] std::io::Error),
     #[error("{0}")]
     Locked(String),
+}
+
+/// "lake URL: writing PATH: why"; `operation` is one of the codes the store calls use.
+fn store_message(url: &str, operation: &str, path: &str, source: &object_store::Error) -> String {
+    let doing = match operation {
+        "reading" => crate::t!("lake-op-reading"),
+        "writing" => crate::t!("lake-op-writing"),
+        "listing" => crate::t!("lake-op-listing"),
+        "renaming" => crate::t!("lake-op-renaming"),
+        "deleting" => crate::t!("lake-op-deleting"),
+        "locking" => crate::t!("lake-op-locking"),
+        other => other.to_string(),
+    };
+    crate::t!(
+        "lake-store-error",
+        url = url,
+        operation = doing,
+        path = path,
+        error = source.to_string()
+    )
 }
 
 /// A handle on one lake: the store, the URL people typed, and the prefix inside the store.
@@ -63,6 +83,10 @@ pub struct Lake {
     prefix: ObjectPath,
     /// The lake's folder when the store is the local file system.
     local_root: Option<std::path::PathBuf>,
+}
+
+fn cannot_create(e: &std::io::Error) -> String {
+    crate::t!("lake-cannot-create-folder", error = e.to_string())
 }
 
 impl std::fmt::Debug for Lake {
@@ -83,21 +107,19 @@ impl Lake {
             Ok(u) if u.scheme().len() > 1 => u,
             _ => {
                 let path = std::path::Path::new(location);
-                std::fs::create_dir_all(path)
-                    .map_err(|e| bad(format!("cannot create the folder: {e}")))?;
+                std::fs::create_dir_all(path).map_err(|e| bad(cannot_create(&e)))?;
                 let abs = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
-                Url::from_directory_path(&abs).map_err(|_| bad("not an absolute path".into()))?
+                Url::from_directory_path(&abs).map_err(|_| bad(crate::t!("lake-not-absolute")))?
             }
         };
         match url.scheme() {
             "file" => {
                 let dir = url
                     .to_file_path()
-                    .map_err(|_| bad("not a local path".into()))?;
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| bad(format!("cannot create the folder: {e}")))?;
-                let root =
-                    Url::from_directory_path(&dir).map_err(|_| bad("not a folder".into()))?;
+                    .map_err(|_| bad(crate::t!("lake-not-local")))?;
+                std::fs::create_dir_all(&dir).map_err(|e| bad(cannot_create(&e)))?;
+                let root = Url::from_directory_path(&dir)
+                    .map_err(|_| bad(crate::t!("lake-not-folder")))?;
                 let prefix =
                     ObjectPath::from_url_path(root.path()).map_err(|e| bad(e.to_string()))?;
                 Ok(Lake {
@@ -111,9 +133,7 @@ impl Lake {
                 Arc::new(object_store::memory::InMemory::new()),
                 url,
             )),
-            other => Err(bad(format!(
-                "the scheme `{other}` is not supported by this build; use a folder path or file://"
-            ))),
+            other => Err(bad(crate::t!("lake-unsupported-scheme", scheme = other))),
         }
     }
 

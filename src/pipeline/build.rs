@@ -14,6 +14,7 @@ use super::{
 };
 use crate::schedule::cron_expr::CronExpr;
 use crate::sources::Format;
+use crate::t;
 use crate::vocabulary::SourceKind;
 
 pub(super) struct Builder<'a> {
@@ -24,7 +25,13 @@ pub(super) struct Builder<'a> {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}` is not a duration ({e})"))
+    humantime::parse_duration(text.trim()).map_err(|e| {
+        crate::t!(
+            "pipeline-bad-duration",
+            value = text,
+            reason = e.to_string()
+        )
+    })
 }
 
 impl<'a> Builder<'a> {
@@ -55,12 +62,7 @@ impl<'a> Builder<'a> {
             Some(s) => match parse_duration(s.get_ref()) {
                 Ok(d) => d,
                 Err(m) => {
-                    self.problem(
-                        &s,
-                        key,
-                        m,
-                        Some("write a number and a unit, e.g. `30s`, `5m`, `2h`".into()),
-                    );
+                    self.problem(&s, key, m, Some(t!("pipeline-fix-duration")));
                     default
                 }
             },
@@ -82,12 +84,9 @@ impl<'a> Builder<'a> {
                 file: self.path.to_path_buf(),
                 line: 1,
                 column: 1,
-                key: "(file name)".into(),
-                message: format!("`{name}` is not a pipeline name"),
-                fix: Some(
-                    "name the file with lowercase letters, digits, `-` and `_` (e.g. `nightly.toml`)"
-                        .into(),
-                ),
+                key: t!("pipeline-key-file-name"),
+                message: t!("pipeline-bad-name", name = &name),
+                fix: Some(t!("pipeline-fix-name")),
             });
         }
 
@@ -99,8 +98,8 @@ impl<'a> Builder<'a> {
                     self.problem(
                         tz,
                         "timezone",
-                        format!("`{}` is not an IANA time zone", tz.get_ref()),
-                        Some(format!("e.g. `{DEFAULT_TIMEZONE}`, `UTC`, `Europe/Madrid`")),
+                        t!("pipeline-bad-timezone", value = tz.get_ref()),
+                        Some(t!("pipeline-fix-timezone", default = DEFAULT_TIMEZONE)),
                     );
                     chrono_tz::America::Bogota
                 }
@@ -125,22 +124,14 @@ impl<'a> Builder<'a> {
                 self.problem(
                     &s.kind,
                     &key("kind"),
-                    format!("`{}` is not an input kind", s.kind.get_ref()),
-                    Some(format!("one of {}", SourceKind::codes())),
+                    t!("pipeline-bad-kind", value = s.kind.get_ref()),
+                    Some(t!("pipeline-one-of", values = SourceKind::codes())),
                 );
             }
             let inbox = match inbox::local_folder(s.inbox.get_ref()) {
                 Ok(p) => Some(p),
                 Err(m) => {
-                    self.problem(
-                        &s.inbox,
-                        &key("inbox"),
-                        m,
-                        Some(
-                            "a folder path (relative to the working directory) or a file:// URL"
-                                .into(),
-                        ),
-                    );
+                    self.problem(&s.inbox, &key("inbox"), m, Some(t!("pipeline-fix-inbox")));
                     None
                 }
             };
@@ -151,14 +142,8 @@ impl<'a> Builder<'a> {
                         self.problem(
                             g,
                             &key("glob"),
-                            format!(
-                                "`{}` names a folder; the glob matches file names inside the inbox",
-                                g.get_ref()
-                            ),
-                            Some(
-                                "put the folder in `inbox` and only the file pattern in `glob`"
-                                    .into(),
-                            ),
+                            t!("pipeline-glob-folder", value = g.get_ref()),
+                            Some(t!("pipeline-fix-glob-folder")),
                         );
                         None
                     } else {
@@ -168,10 +153,12 @@ impl<'a> Builder<'a> {
                                 self.problem(
                                     g,
                                     &key("glob"),
-                                    format!("`{}` is not a file pattern ({e})", g.get_ref()),
-                                    Some(
-                                        "use `*`, `?` and `[abc]`, e.g. `interactions*.csv`".into(),
+                                    t!(
+                                        "pipeline-bad-glob",
+                                        value = g.get_ref(),
+                                        reason = e.to_string()
                                     ),
+                                    Some(t!("pipeline-fix-glob")),
                                 );
                                 None
                             }
@@ -187,11 +174,8 @@ impl<'a> Builder<'a> {
                         self.problem(
                             f,
                             &key("format"),
-                            format!("`{}` is not a format", f.get_ref()),
-                            Some(
-                                "one of csv, jsonl, xlsx (or leave it out to go by extension)"
-                                    .into(),
-                            ),
+                            t!("pipeline-bad-format", value = f.get_ref()),
+                            Some(t!("pipeline-fix-format")),
                         );
                         None
                     }
@@ -205,20 +189,20 @@ impl<'a> Builder<'a> {
                     Ok(src) if Some(src.kind) != kind => self.problem(
                         name,
                         &key("source"),
-                        format!(
-                            "the source `{}` produces {}, not {}",
-                            name.get_ref(),
-                            src.kind.code(),
-                            s.kind.get_ref()
+                        t!(
+                            "pipeline-source-kind",
+                            source = name.get_ref(),
+                            produces = src.kind.code(),
+                            kind = s.kind.get_ref()
                         ),
-                        Some(format!("set kind = \"{}\"", src.kind.code())),
+                        Some(t!("pipeline-fix-source-kind", kind = src.kind.code())),
                     ),
                     Ok(_) => {}
                     Err(e) => self.problem(
                         name,
                         &key("source"),
                         e.to_string(),
-                        Some("the name of a sources/<name>.toml (see `momentos sources`)".into()),
+                        Some(t!("pipeline-fix-source")),
                     ),
                 }
             }
@@ -243,18 +227,19 @@ impl<'a> Builder<'a> {
                         self.problem(
                             s,
                             "steps",
-                            format!("step `{step}` is listed twice"),
-                            Some("list each step once".into()),
+                            t!("pipeline-step-twice", step = step.code()),
+                            Some(t!("pipeline-fix-step-twice")),
                         );
                     } else if steps.last().is_some_and(|last| *last > step) {
                         self.problem(
                             s,
                             "steps",
-                            format!(
-                                "step `{step}` comes after `{}`, but it feeds it",
-                                steps.last().expect("checked")
+                            t!(
+                                "pipeline-step-order",
+                                step = step.code(),
+                                previous = steps.last().expect("checked").code()
                             ),
-                            Some(format!("list steps in the order {}", StepKind::codes())),
+                            Some(t!("pipeline-fix-step-order", steps = StepKind::codes())),
                         );
                     } else {
                         if let Err(e) = steps::runner(step) {
@@ -265,9 +250,7 @@ impl<'a> Builder<'a> {
                                 column,
                                 key: "steps".into(),
                                 message: e.to_string(),
-                                fix: Some(format!(
-                                    "remove `{step}` from `steps` until this build has it"
-                                )),
+                                fix: Some(t!("pipeline-fix-unavailable", step = step.code())),
                             });
                         }
                         steps.push(step);
@@ -275,14 +258,15 @@ impl<'a> Builder<'a> {
                 }
                 None => {
                     let codes: Vec<&str> = StepKind::ALL.iter().map(|s| s.code()).collect();
+                    let choices = t!("pipeline-steps", steps = StepKind::codes());
                     let fix = match problem::closest(s.get_ref(), &codes) {
-                        Some(c) => format!("did you mean `{c}`? (steps: {})", StepKind::codes()),
-                        None => format!("steps: {}", StepKind::codes()),
+                        Some(c) => problem::did_you_mean(c, &choices),
+                        None => choices,
                     };
                     self.problem(
                         s,
                         "steps",
-                        format!("`{}` is not a step", s.get_ref()),
+                        t!("pipeline-bad-step", value = s.get_ref()),
                         Some(fix),
                     );
                 }
@@ -292,16 +276,16 @@ impl<'a> Builder<'a> {
             self.problem(
                 &file.steps,
                 "steps",
-                "no steps: the pipeline would do nothing".into(),
-                Some("e.g. steps = [\"ingest\"]".into()),
+                t!("pipeline-no-steps"),
+                Some(t!("pipeline-fix-no-steps")),
             );
         }
         if steps.contains(&StepKind::Ingest) && sources.is_empty() && self.problems.is_empty() {
             self.problem(
                 &file.steps,
                 "sources",
-                "the `ingest` step needs at least one `[[sources]]` table".into(),
-                Some("add [[sources]] with kind, inbox and glob, or drop `ingest`".into()),
+                t!("pipeline-ingest-needs-sources"),
+                Some(t!("pipeline-fix-ingest-needs-sources")),
             );
         }
 
@@ -314,8 +298,8 @@ impl<'a> Builder<'a> {
                 self.problem(
                     a,
                     "retry.attempts",
-                    "0 attempts would never run".into(),
-                    Some("1 means no retry; 3 is usual".into()),
+                    t!("pipeline-zero-attempts"),
+                    Some(t!("pipeline-fix-zero-attempts")),
                 );
                 1
             }
@@ -339,13 +323,13 @@ impl<'a> Builder<'a> {
                 "all" => CatchUpPolicy::All,
                 other => {
                     let fix = match problem::closest(other, &["none", "latest", "all"]) {
-                        Some(c) => format!("did you mean `{c}`? (none, latest or all)"),
-                        None => "one of none, latest, all".into(),
+                        Some(c) => problem::did_you_mean(c, &t!("pipeline-catch-up-policies")),
+                        None => t!("pipeline-one-of", values = "none, latest, all"),
                     };
                     self.problem(
                         p,
                         "catch_up.policy",
-                        format!("`{other}` is not a catch-up policy"),
+                        t!("pipeline-bad-catch-up", value = other),
                         Some(fix),
                     );
                     CatchUpPolicy::Latest
@@ -358,8 +342,8 @@ impl<'a> Builder<'a> {
                 self.problem(
                     m,
                     "catch_up.max",
-                    "0 would run nothing".into(),
-                    Some("use policy = \"none\" to run nothing, or max ≥ 1".into()),
+                    t!("pipeline-zero-max"),
+                    Some(t!("pipeline-fix-zero-max")),
                 );
                 1
             }
@@ -384,8 +368,8 @@ impl<'a> Builder<'a> {
                     self.problem(
                         p,
                         "overlap.policy",
-                        format!("`{other}` is not an overlap policy"),
-                        Some("one of wait, skip".into()),
+                        t!("pipeline-bad-overlap", value = other),
+                        Some(t!("pipeline-one-of", values = "wait, skip")),
                     );
                     OverlapPolicy::Wait
                 }

@@ -20,15 +20,16 @@ pub const STATE_DIR: &str = "_state/inbox/";
 pub fn local_folder(inbox: &str) -> Result<PathBuf, String> {
     let inbox = inbox.trim();
     if inbox.is_empty() {
-        return Err("the inbox is empty".into());
+        return Err(crate::t!("inbox-empty"));
     }
     match url::Url::parse(inbox) {
         Ok(u) if u.scheme() == "file" => u
             .to_file_path()
-            .map_err(|_| format!("`{inbox}` is not a local path")),
-        Ok(u) if u.scheme().len() > 1 => Err(format!(
-            "`{inbox}`: inboxes on `{}` are not supported by this build",
-            u.scheme()
+            .map_err(|_| crate::t!("inbox-not-local", inbox = inbox)),
+        Ok(u) if u.scheme().len() > 1 => Err(crate::t!(
+            "inbox-unsupported-scheme",
+            inbox = inbox,
+            scheme = u.scheme()
         )),
         _ => Ok(PathBuf::from(inbox)),
     }
@@ -217,7 +218,7 @@ mod tests {
         );
         assert!(local_folder("s3://bucket/inbox")
             .unwrap_err()
-            .contains("not supported"));
+            .contains("no admite"));
     }
 
     #[tokio::test]

@@ -31,6 +31,8 @@ pub const DEFAULT_DIR: &str = "pipelines";
 /// How long an inbox file must go unwritten before a run takes it, when the file says
 /// nothing (`settle`).
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(30);
+/// The shipped pipeline a problem points at for an example.
+const EXAMPLE_PIPELINE: &str = "pipelines/nightly.toml";
 /// Time zone of a schedule when the file names none.
 pub const DEFAULT_TIMEZONE: &str = "America/Bogota";
 
@@ -131,12 +133,12 @@ pub struct Pipeline {
 /// A pipeline that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("cannot read pipeline file {path}: {source}")]
+    #[error("{}", crate::t!("pipeline-cannot-read", path = .path, error = .source.to_string()))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no pipeline `{name}`: {tried} does not exist{known}")]
+    #[error("{}", crate::t!("pipeline-not-found", name = .name, tried = .tried, known = .known))]
     NotFound {
         name: String,
         tried: PathBuf,
@@ -163,12 +165,13 @@ impl Pipeline {
             .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .collect();
         let known = if names.is_empty() {
-            format!(" (no pipelines in {}; use --pipelines DIR)", dir.display())
+            crate::t!("pipeline-none-in-dir", dir = dir)
         } else {
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let names = names.join(", ");
             match problem::closest(name_or_path, &refs) {
-                Some(c) => format!("; did you mean `{c}`? (known: {})", names.join(", ")),
-                None => format!(" (known: {})", names.join(", ")),
+                Some(c) => crate::t!("pipeline-suggest-name", name = c, names = names),
+                None => crate::t!("pipeline-known-names", names = names),
             }
         };
         Err(PipelineError::NotFound {
@@ -188,8 +191,8 @@ impl Pipeline {
 
     /// Parses and checks a pipeline file's text; every problem found is returned.
     pub fn from_toml(path: &Path, text: &str) -> Result<Pipeline, Vec<ConfigProblem>> {
-        let file: PipelineFile =
-            toml::from_str(text).map_err(|e| vec![problem::from_toml_error(path, text, &e)])?;
+        let file: PipelineFile = toml::from_str(text)
+            .map_err(|e| vec![problem::from_toml_error(path, text, &e, EXAMPLE_PIPELINE)])?;
         build::Builder::new(path, text).build(file)
     }
 }

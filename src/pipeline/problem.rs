@@ -28,7 +28,7 @@ impl std::fmt::Display for ConfigProblem {
             self.message
         )?;
         if let Some(fix) = &self.fix {
-            write!(f, "\n    fix: {fix}")?;
+            write!(f, "\n    {}", crate::t!("problem-fix", fix = fix))?;
         }
         Ok(())
     }
@@ -85,8 +85,14 @@ pub fn key_at(text: &str, offset: usize) -> String {
     }
 }
 
-/// Turns a TOML parse error into a problem; for an unknown key, suggests the closest known.
-pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigProblem {
+/// Turns a TOML parse error into a problem; for an unknown key, suggests the closest known;
+/// for a missing one, points at `example`, a file that has it.
+pub fn from_toml_error(
+    file: &Path,
+    text: &str,
+    e: &toml::de::Error,
+    example: &str,
+) -> ConfigProblem {
     let offset = e.span().map_or(0, |s| s.start);
     let (line, column) = line_col(text, offset);
     let original = e.message().trim().to_string();
@@ -96,7 +102,7 @@ pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigPr
     if let Some(rest) = original.strip_prefix("unknown field `") {
         if let Some((unknown, expected)) = rest.split_once('`') {
             let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            message = format!("unknown key `{unknown}`");
+            message = crate::t!("problem-unknown-key", key = unknown);
             if !key.ends_with(unknown) {
                 key = if key.is_empty() {
                     unknown.to_string()
@@ -104,18 +110,16 @@ pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigPr
                     format!("{key}.{unknown}")
                 };
             }
+            let choices = crate::t!("problem-known-keys", keys = known.join(", "));
             fix = Some(match closest(unknown, &known) {
-                Some(k) => format!(
-                    "did you mean `{k}`? (known keys here: {})",
-                    known.join(", ")
-                ),
-                None => format!("known keys here: {}", known.join(", ")),
+                Some(k) => did_you_mean(k, &choices),
+                None => choices,
             });
         }
     } else if let Some(rest) = original.strip_prefix("missing field `") {
         let missing = rest.split('`').next().unwrap_or_default();
-        message = format!("missing key `{missing}`");
-        fix = Some("add it (see pipelines/nightly.toml for an example)".into());
+        message = crate::t!("problem-missing-key", key = missing);
+        fix = Some(crate::t!("problem-fix-missing-key", example = example));
     }
     ConfigProblem {
         file: file.to_path_buf(),
@@ -125,6 +129,11 @@ pub fn from_toml_error(file: &Path, text: &str, e: &toml::de::Error) -> ConfigPr
         message,
         fix,
     }
+}
+
+/// "did you mean `word`? (choices)", the fix of a typo.
+pub fn did_you_mean(word: &str, choices: &str) -> String {
+    crate::t!("problem-did-you-mean", word = word, choices = choices)
 }
 
 /// The known word nearest to `word`, if it is near enough to be a typo.

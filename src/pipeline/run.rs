@@ -66,7 +66,7 @@ pub struct RunReport {
 /// A run that could not even be recorded (no lake to record it in).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("pipeline `{pipeline}`: cannot use the lake {lake}: {source}")]
+    #[error("{}", crate::t!("run-lake-error", pipeline = .pipeline, lake = .lake, error = .source.to_string()))]
     Lake {
         pipeline: String,
         lake: String,
@@ -222,15 +222,15 @@ pub async fn run_pipeline(
         stale_after: pipeline.overlap.stale_after,
         ..LockSpec::named(
             &lock_name(&pipeline.name),
-            format!("run {run_id} of pipeline {}", pipeline.name),
-            format!("pipeline `{}` is already running", pipeline.name),
+            crate::t!("run-lock-purpose", run = &run_id, pipeline = &pipeline.name),
+            crate::t!("run-busy", pipeline = &pipeline.name),
         )
     };
     let acquired = tokio::select! {
         l = NamedLock::acquire(&lake, &spec) => l,
         _ = env.shutdown.cancelled() => {
             return finish(&lake, record, step_rows, RunStatus::Interrupted,
-                Some("asked to stop while waiting for the running one to finish".into()), false)
+                Some(crate::t!("run-stopped-waiting")), false)
                 .await
                 .map_err(lake_err);
         }
@@ -269,7 +269,7 @@ pub async fn run_pipeline(
     for (i, step) in pipeline.steps.iter().enumerate() {
         if env.shutdown.is_cancelled() {
             status = RunStatus::Interrupted;
-            errors.push(format!("asked to stop before step `{step}`"));
+            errors.push(crate::t!("run-stopped-before-step", step = step.code()));
             break;
         }
         let run_step = steps::runner(*step).expect("availability checked above");
@@ -301,9 +301,7 @@ pub async fn run_pipeline(
                     row.status = RunStatus::Interrupted.code().into();
                     row.error = Some(out.errors.join("\n")).filter(|e| !e.is_empty());
                     errors.extend(out.errors.iter().map(|e| format!("{step}: {e}")));
-                    errors.push(format!(
-                        "stopped by a shutdown request during step `{step}`"
-                    ));
+                    errors.push(crate::t!("run-stopped-during-step", step = step.code()));
                     status = RunStatus::Interrupted;
                     tracing::warn!(pipeline = %pipeline.name, run_id, step = %step, detail = %out.detail, "Step stopped early by a shutdown request.");
                     break;
@@ -383,9 +381,11 @@ async fn close_dead_run(lake: &Lake, dead: &lock::LockInfo, successor: &str) {
         Ok(Some(mut r)) if r.status == RunStatus::Running.code() => {
             r.status = RunStatus::Interrupted.code().into();
             r.ended_at = Some(Utc::now());
-            r.error = Some(format!(
-                "process {} on {} ended without finishing the run (killed?); run {successor} took over its lock",
-                dead.pid, dead.host
+            r.error = Some(crate::t!(
+                "run-dead-holder",
+                pid = dead.pid.to_string(),
+                host = &dead.host,
+                successor = successor
             ));
             if let Err(e) = history::write_run(lake, &r).await {
                 tracing::warn!(run_id, error = %e, "Could not close the record of a dead run.");

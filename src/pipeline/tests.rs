@@ -73,7 +73,7 @@ fn a_typo_names_file_line_key_and_fix() {
         shown.starts_with("pipelines/test.toml:2:1: `schedul`"),
         "{shown}"
     );
-    assert!(shown.contains("did you mean `schedule`?"), "{shown}");
+    assert!(shown.contains("¿quiso decir `schedule`?"), "{shown}");
 
     let text = format!("{MINIMAL}\n[retry]\nattemps = 2\n");
     let e = parse(&text).unwrap_err();
@@ -88,7 +88,7 @@ fn an_invalid_cron_names_the_key_and_the_forms() {
     let e = parse(&text).unwrap_err();
     assert_eq!(e[0].key, "schedule");
     assert_eq!((e[0].line, e[0].column), (2, 12));
-    assert!(e[0].fix.as_deref().unwrap().contains("5 fields"));
+    assert!(e[0].fix.as_deref().unwrap().contains("5 campos"));
 }
 
 #[test]
@@ -131,19 +131,19 @@ policy = "queue"
         .fix
         .as_deref()
         .unwrap()
-        .contains("did you mean `score`?"));
+        .contains("¿quiso decir `score`?"));
     assert!(e[9]
         .fix
         .as_deref()
         .unwrap()
-        .contains("did you mean `latest`?"));
+        .contains("¿quiso decir `latest`?"));
 }
 
 #[test]
 fn steps_must_keep_their_order() {
     let text = MINIMAL.replace(r#"["ingest"]"#, r#"["report", "ingest"]"#);
     let e = parse(&text).unwrap_err();
-    assert!(e[0].message.contains("comes after `report`"), "{e:?}");
+    assert!(e[0].message.contains("va después de `report`"), "{e:?}");
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn names_resolve_to_files_and_unknown_names_suggest() {
     let e = Pipeline::resolve("nighty", dir.path())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("did you mean `nightly`?"), "{e}");
+    assert!(e.contains("¿quiso decir `nightly`?"), "{e}");
     assert_eq!(
         Pipeline::resolve("other/x.toml", dir.path()).unwrap(),
         Path::new("other/x.toml")

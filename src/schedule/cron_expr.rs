@@ -16,6 +16,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::t;
+
 /// A checked cron expression.
 #[derive(Debug, Clone)]
 pub struct CronExpr {
@@ -33,7 +35,10 @@ pub struct CronError {
     pub fix: String,
 }
 
-const FORMS: &str = "write 5 fields `minute hour day-of-month month day-of-week` (e.g. `30 2 * * *`, every day at 02:30) or 6/7 fields with seconds first (e.g. `0 30 2 * * Mon-Fri`); `@daily` and `@hourly` work too";
+/// The forms an expression may take, the fix of most mistakes.
+fn forms() -> String {
+    t!("cron-fix-forms")
+}
 
 impl CronExpr {
     pub fn parse(text: &str) -> Result<CronExpr, CronError> {
@@ -43,8 +48,8 @@ impl CronExpr {
             const SHORTHANDS: &[&str] = &["@yearly", "@monthly", "@weekly", "@daily", "@hourly"];
             if !SHORTHANDS.contains(&written.as_str()) {
                 return Err(CronError {
-                    message: format!("`{written}` is not a shorthand this scheduler knows"),
-                    fix: format!("one of {}, or a cron expression", SHORTHANDS.join(", ")),
+                    message: t!("cron-bad-shorthand", expr = &written),
+                    fix: t!("cron-fix-shorthand", shorthands = SHORTHANDS.join(", ")),
                 });
             }
             written.clone()
@@ -55,8 +60,8 @@ impl CronExpr {
                     if let Some(dow) = fields.get(5) {
                         if dow.split([',', '-', '/']).any(|p| p == "0") {
                             return Err(CronError {
-                                message: format!("`{written}`: in the 6/7-field form day-of-week numbers run 1 = Sunday … 7 = Saturday; 0 is not a day"),
-                                fix: "use day names (`Sun`, `Mon-Fri`) or the 5-field Unix form".into(),
+                                message: t!("cron-day-zero", expr = &written),
+                                fix: t!("cron-fix-day-zero"),
                             });
                         }
                     }
@@ -64,8 +69,8 @@ impl CronExpr {
                 }
                 n => {
                     return Err(CronError {
-                        message: format!("`{written}` has {n} field(s)"),
-                        fix: FORMS.into(),
+                        message: t!("cron-field-count", expr = &written, fields = n),
+                        fix: forms(),
                     })
                 }
             }
@@ -78,17 +83,16 @@ impl CronExpr {
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && *l != normalized && !l.starts_with('^'))
                 .next_back()
-                .unwrap_or("unreadable")
-                .to_string();
+                .map_or_else(|| t!("cron-unreadable"), str::to_string);
             CronError {
-                message: format!("`{written}` is not a valid cron expression: {reason}"),
-                fix: FORMS.into(),
+                message: t!("cron-invalid", expr = &written, reason = reason),
+                fix: forms(),
             }
         })?;
         if schedule.after(&Utc::now()).next().is_none() {
             return Err(CronError {
-                message: format!("`{written}` never fires again"),
-                fix: "no date matches it (e.g. 31 February, or a year in the past): check the day, month and year fields".into(),
+                message: t!("cron-never", expr = &written),
+                fix: t!("cron-fix-never"),
             });
         }
         Ok(CronExpr {
@@ -165,16 +169,18 @@ fn five_fields(fields: &[&str]) -> Result<String, CronError> {
     let (dom, dow) = (fields[2], fields[4]);
     if restricted(dom) && restricted(dow) {
         return Err(CronError {
-            message: format!(
-                "`{}` restricts both the day of month (`{dom}`) and the day of week (`{dow}`): Unix cron fires when either matches, this scheduler only when both do",
-                fields.join(" ")
+            message: t!(
+                "cron-both-days",
+                expr = fields.join(" "),
+                dom = dom,
+                dow = dow
             ),
-            fix: "restrict only one of them (use `*` in the other), or use two pipelines".into(),
+            fix: t!("cron-fix-both-days"),
         });
     }
     let dow = unix_days_of_week(dow).map_err(|message| CronError {
-        message: format!("`{}`: {message}", fields.join(" ")),
-        fix: "use day names (`Mon-Fri`, `Sun`)".into(),
+        message: t!("cron-bad-day", expr = fields.join(" "), reason = message),
+        fix: t!("cron-fix-day-names"),
     })?;
     Ok(format!(
         "0 {} {} {} {} {dow}",
@@ -186,9 +192,9 @@ fn five_fields(fields: &[&str]) -> Result<String, CronError> {
 fn unix_days_of_week(field: &str) -> Result<String, String> {
     let num = |s: &str| -> Result<Option<u32>, String> {
         if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
-            let n: u32 = s.parse().map_err(|_| format!("`{s}` is not a day"))?;
+            let n: u32 = s.parse().map_err(|_| t!("cron-not-a-day", value = s))?;
             if n > 7 {
-                return Err(format!("day of week `{n}` is out of range 0–7"));
+                return Err(t!("cron-day-out-of-range", value = s));
             }
             Ok(Some(n))
         } else {
@@ -207,14 +213,14 @@ fn unix_days_of_week(field: &str) -> Result<String, String> {
             Some((a, b)) => match (num(a)?, num(b)?) {
                 (Some(a), Some(7)) if a > 0 => {
                     if step.is_some() {
-                        return Err(format!("`{item}`: a stepped range ending on 7 (Sunday)"));
+                        return Err(t!("cron-stepped-sunday", item = item));
                     }
                     out.push(format!("{}-7", map(a)));
                     out.push("1".into());
                 }
                 (Some(a), Some(b)) => out.push(format!("{}-{}{step_suffix}", map(a), map(b))),
                 (None, None) => out.push(item.to_string()),
-                _ => return Err(format!("`{item}` mixes a day name and a number")),
+                _ => return Err(t!("cron-mixed-day", item = item)),
             },
             None => match num(range)? {
                 Some(n) => out.push(format!("{}{step_suffix}", map(n))),
@@ -276,14 +282,19 @@ mod tests {
     #[test]
     fn bad_expressions_say_what_to_write() {
         let e = CronExpr::parse("61 * * * *").unwrap_err();
-        assert!(e.message.contains("not a valid cron expression"), "{e:?}");
-        assert!(e.fix.contains("5 fields"));
+        assert!(
+            e.message.contains("no es una expresión cron válida"),
+            "{e:?}"
+        );
+        assert!(e.fix.contains("5 campos"));
         let e = CronExpr::parse("every night").unwrap_err();
-        assert!(e.message.contains("2 field(s)"));
+        assert!(e.message.contains("tiene 2 campos"), "{e:?}");
+        let e = CronExpr::parse("* * * * * * * *").unwrap_err();
+        assert!(e.message.contains("tiene 8 campos"), "{e:?}");
         let e = CronExpr::parse("0 0 8 * * 0").unwrap_err();
-        assert!(e.message.contains("1 = Sunday"));
+        assert!(e.message.contains("1 = domingo"));
         let e = CronExpr::parse("0 8 1 * Mon").unwrap_err();
-        assert!(e.message.contains("either matches"));
+        assert!(e.message.contains("cualquiera de los dos"));
     }
 
     #[test]

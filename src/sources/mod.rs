@@ -329,7 +329,7 @@ pub fn capped_list(names: &[String], max: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > max {
-        out.push_str(&format!(" … and {} more", names.len() - max));
+        out.push_str(&crate::t!("list-and-more", count = names.len() - max));
     }
     out
 }
