@@ -32,6 +32,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse_localized();
     // The daemon's log is its output: info by default.
     let daemon = matches!(cli.command, Command::Schedule { .. });
+    // `momentos check | head` should end quietly like any Unix tool, not panic on a closed
+    // pipe. Commands that talk to servers (SMTP, webhooks, the daemon's runs) keep Rust's
+    // ignored SIGPIPE so a peer that hangs up is an error they handle, not a kill.
+    let talks_to_servers =
+        daemon || matches!(cli.command, Command::Deliver { .. } | Command::Run { .. });
+    if !talks_to_servers {
+        // SAFETY: called before any other thread exists; restores the default disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     init_logging(cli.verbose.max(u8::from(daemon)));
     // Planning the scoring views recurses deeply; give workers the main thread's stack.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
