@@ -436,11 +436,7 @@ impl CsvSource {
             let Some(line) = self.read_raw()? else {
                 return Ok(None);
             };
-            if self.brec.len() == 1
-                && self.brec[0]
-                    .iter()
-                    .all(|b| b.is_ascii_whitespace() || *b == 0x1a)
-            {
+            if self.brec.len() == 1 && super::csv_fields::blank_field(&self.brec[0]) {
                 continue;
             }
             return Ok(Some(line));

@@ -424,6 +424,15 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_only_a_second_bom_is_blank_for_both() {
+        // Found by a million-case fuzz run: the first pass took this line for the header.
+        let text = "\u{feff}\u{feff}\nnote,id\nx,1\n\u{feff}\ny,2\n";
+        let (real, scanned) = both(text.as_bytes());
+        assert_eq!(real, ["1", "2"]);
+        assert_eq!(Some(real), scanned);
+    }
+
+    #[test]
     fn a_middle_inside_a_quoted_field_is_found_out() {
         // The line start nearest the middle is inside the quoted note of id 2: the second
         // thread's guess is wrong and the first must read on alone.
