@@ -5,7 +5,8 @@
 //! members added, paused…). `ENTERQUEUE` is when the person reached us; `CONNECT` is the
 //! human answer (its first data field is the hold time); `ABANDON` and `EXITWITHTIMEOUT`
 //! end an unanswered call as abandoned, `EXITWITHKEY` and `EXITEMPTY` without counting it
-//! so; `COMPLETECALLER`, `COMPLETEAGENT` and the transfers end an answered one. The callid is the CDR's linkedid, so the two join 1:1.
+//! so; `COMPLETECALLER`, `COMPLETEAGENT` and the transfers end an answered one. The
+//! callid is the CDR's linkedid, so the two join 1:1.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
