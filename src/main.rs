@@ -27,6 +27,21 @@ fn init_logging(verbose: u8) {
 #[global_allocator]
 static ALLOCATOR: momentos::memory::CountingAllocator = momentos::memory::CountingAllocator;
 
+/// calamine panics on some damaged workbooks; `sources::xlsx` catches those panics and
+/// reports a damaged workbook, so the panic line Rust would print first is only noise.
+fn quiet_caught_library_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info
+            .location()
+            .is_some_and(|l| l.file().contains("/calamine-"))
+        {
+            return;
+        }
+        default_hook(info)
+    }));
+}
+
 fn main() -> ExitCode {
     momentos::memory::CountingAllocator::activate();
     let cli = Cli::parse_localized();
@@ -43,6 +58,7 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    quiet_caught_library_panics();
     init_logging(cli.verbose.max(u8::from(daemon)));
     // Planning the scoring views recurses deeply; give workers the main thread's stack.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
