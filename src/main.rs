@@ -6,11 +6,13 @@ use momentos::commands::{self, ExitStatus};
 use momentos::lake::Lake;
 
 fn init_logging(verbose: u8) {
-    let default = match verbose {
+    let level = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
+    // The Delta libraries narrate every snapshot they build; -v is about our work.
+    let default = format!("{level},deltalake_core=warn,buoyant_kernel=warn,delta_kernel=warn");
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOMENTOS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // Colour codes only for a person at a terminal: logs redirected to a file or read by a

@@ -353,6 +353,7 @@ fn re_sent_ids_replace_older_rows_for_every_reader() {
         .lake_files()
         .iter()
         .filter(|p| p.to_string_lossy().contains("/interactions/"))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
     {
         let bytes = bytes::Bytes::from(std::fs::read(file).unwrap());
         let reader =

@@ -170,7 +170,7 @@ fn object(delivery_id: &str) -> String {
 /// Writes (or overwrites) a delivery's record.
 pub async fn write(lake: &Lake, record: &DeliveryRecord) -> Result<(), LakeError> {
     let bytes = writer::encode(schema(), &[to_batch(record)?])?;
-    lake.put(&object(&record.delivery_id), bytes).await
+    records::put(lake, DIR, &object(&record.delivery_id), bytes).await
 }
 
 /// Every delivery recorded in the lake.

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 
+use super::delta;
 use super::manifest::{self, Manifest};
 use super::{Lake, LakeError};
 
@@ -81,11 +82,27 @@ pub async fn publish_with_local(
         Bytes::from(body),
     )
     .await?;
+    // Outside readers follow the Delta logs: they learn of the batch before the files it
+    // supersedes go.
+    mirror_to_delta(lake, Some(&delta::roots_of(manifest))).await;
     for old in &manifest.removes {
         lake.delete(old).await?;
     }
     remove_local_folders(lake, &staging).await;
     Ok(())
+}
+
+/// Brings the Delta logs of `roots` (every table when `None`) up to the committed
+/// manifests. The batch is committed already: a failure here only delays what outside
+/// engines see, so it is a warning, and the next write's [`recover`] tries again.
+async fn mirror_to_delta(lake: &Lake, roots: Option<&BTreeSet<String>>) -> bool {
+    match delta::sync_from_manifests(lake, roots).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "Delta log not updated; the next write retries.");
+            false
+        }
+    }
 }
 
 /// Removes the folders a lake-relative prefix leaves in a local lake once its files have
@@ -152,12 +169,17 @@ pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
             if removed.contains(path.as_str()) {
                 lake.delete(&path).await?;
                 report.superseded_removed += 1;
-            } else if !referenced.contains(path.as_str()) && path.ends_with(".parquet") {
+            } else if !referenced.contains(path.as_str())
+                && path.ends_with(".parquet")
+                && !delta::is_log_path(&path)
+            {
                 lake.delete(&path).await?;
                 report.orphans_removed += 1;
             }
         }
     }
+    // A write killed between its manifest and its Delta commit left the logs behind.
+    mirror_to_delta(lake, None).await;
     if report.staged_removed + report.orphans_removed + report.superseded_removed > 0 {
         tracing::warn!(
             staged = report.staged_removed,

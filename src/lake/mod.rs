@@ -8,6 +8,7 @@
 //! before the manifest is written, and the next writer removes anything a dead batch left.
 
 pub mod commit;
+pub mod delta;
 pub mod lock;
 pub mod manifest;
 pub mod records;
@@ -198,7 +199,7 @@ impl Lake {
         format!("{}{}", self.root, relative)
     }
 
-    fn store_error(
+    pub(crate) fn store_error(
         &self,
         operation: &'static str,
         path: &ObjectPath,

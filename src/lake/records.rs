@@ -23,9 +23,23 @@ pub async fn files(lake: &Lake, dir: &str) -> Result<Vec<FileEntry>, LakeError> 
         .list(dir)
         .await?
         .into_iter()
-        .filter(|p| p.ends_with(".parquet"))
+        .filter(|p| p.ends_with(".parquet") && !super::delta::is_log_path(p))
         .map(|path| FileEntry { path, rows: 1 })
         .collect())
+}
+
+/// Writes (or overwrites) the record object `path` under `dir`, then brings the folder's
+/// Delta log up to date (a failure there is a warning: the record itself is written).
+pub async fn put(lake: &Lake, dir: &str, path: &str, bytes: bytes::Bytes) -> Result<(), LakeError> {
+    lake.put(path, bytes).await?;
+    let synced = match files(lake, dir).await {
+        Ok(found) => super::delta::sync_records(lake, dir, &found).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = synced {
+        tracing::warn!(error = %e, "Delta log of {dir} not updated; the next record retries.");
+    }
+    Ok(())
 }
 
 /// Every record under `dir`, each row read by `read`.

@@ -287,14 +287,19 @@ fn run_object(run_id: &str) -> String {
 /// Writes (or overwrites) a run's record.
 pub async fn write_run(lake: &Lake, record: &RunRecord) -> Result<(), LakeError> {
     let bytes = writer::encode(runs_schema(), &[record.to_batch()?])?;
-    lake.put(&run_object(&record.run_id), bytes).await
+    records::put(lake, RUNS_DIR, &run_object(&record.run_id), bytes).await
 }
 
 /// Writes (or overwrites) the step rows of a run.
 pub async fn write_steps(lake: &Lake, run_id: &str, steps: &[StepRecord]) -> Result<(), LakeError> {
     let bytes = writer::encode(steps_schema(), &[steps_batch(steps)?])?;
-    lake.put(&format!("{STEPS_DIR}{run_id}.parquet"), bytes)
-        .await
+    records::put(
+        lake,
+        STEPS_DIR,
+        &format!("{STEPS_DIR}{run_id}.parquet"),
+        bytes,
+    )
+    .await
 }
 
 /// Reads one run's record, if it exists.

@@ -1,0 +1,373 @@
+//! Delta Lake logs over the lake's tables, for every engine that is not `momentos`
+//! (Python `deltalake`, Polars, DuckDB's `delta_scan`, Spark, Power BI).
+//!
+//! `momentos` commits a batch by its manifest (`_batches/`); right after, each table folder
+//! the batch touched gets a Delta commit that makes its `_delta_log/` list exactly the live
+//! files the manifests name: the new files as `add` actions and the files a re-sent id
+//! superseded as `remove` actions, in one commit. An outside reader therefore sees whole
+//! batches only, and never a superseded row. The sync is state-based (desired files minus
+//! logged files), so running it again after a crash finishes what the crash interrupted and
+//! otherwise does nothing.
+//!
+//! Delta tables are unpartitioned: our files carry every column (the `date=`/`period=`
+//! folders only group them), and a Delta partition column must not be in the files.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::Schema;
+use datafusion::parquet::arrow::parquet_to_arrow_schema;
+use datafusion::parquet::file::metadata::ParquetMetaDataReader;
+use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, Add, MetadataExt, Remove, StructType};
+use deltalake::operations::create::CreateBuilder;
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use object_store::ObjectStoreExt;
+
+use super::manifest::{self, FileEntry, Manifest};
+use super::{Lake, LakeError};
+
+/// The folder holding a table's Delta log.
+pub const LOG_DIR: &str = "_delta_log/";
+
+/// Whether a lake-relative path lies inside some table's Delta log.
+pub fn is_log_path(path: &str) -> bool {
+    path.contains("/_delta_log/") || path.starts_with(LOG_DIR)
+}
+
+/// The table folder of a data file: its folders up to the first `key=value` one, so
+/// `interactions/date=2026-01-02/b.parquet` → `interactions/` and
+/// `reference/holidays/b.parquet` → `reference/holidays/`.
+pub fn table_root(path: &str) -> String {
+    let mut root = String::new();
+    let mut parts = path.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() || part.contains('=') {
+            break;
+        }
+        root.push_str(part);
+        root.push('/');
+    }
+    root
+}
+
+/// The live data files of every table folder named by the manifests (a folder whose files
+/// were all superseded maps to an empty list), grouped by [`table_root`].
+pub fn desired_files(manifests: &[Manifest]) -> BTreeMap<String, Vec<FileEntry>> {
+    let mut out: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
+    let tables: BTreeSet<&str> = manifests.iter().map(|m| m.table.as_str()).collect();
+    for table in tables {
+        let live = manifest::live_files(manifests, table);
+        let quarantined = manifest::quarantine_files(manifests, table);
+        for f in live.into_iter().chain(quarantined) {
+            out.entry(table_root(&f.path)).or_default().push(f);
+        }
+    }
+    for m in manifests {
+        for path in &m.removes {
+            out.entry(table_root(path)).or_default();
+        }
+    }
+    out
+}
+
+/// Makes the Delta logs of `roots` (all table folders when `None`) list exactly the live
+/// files of the committed manifests. Returns how many tables got a new version.
+pub async fn sync_from_manifests(
+    lake: &Lake,
+    roots: Option<&BTreeSet<String>>,
+) -> Result<usize, LakeError> {
+    let manifests = manifest::read_all(lake).await?;
+    let mut changed = 0;
+    for (root, files) in desired_files(&manifests) {
+        if roots.is_some_and(|r| !r.contains(&root)) {
+            continue;
+        }
+        if sync_table(lake, &root, &files, "momentos").await?.is_some() {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// The table folders a manifest touches.
+pub fn roots_of(manifest: &Manifest) -> BTreeSet<String> {
+    manifest
+        .files
+        .iter()
+        .chain(manifest.quarantine_file.iter())
+        .map(|f| table_root(&f.path))
+        .chain(manifest.removes.iter().map(|p| table_root(p)))
+        .collect()
+}
+
+/// Commits to the Delta table at `root` whatever makes its file set equal `files`
+/// (creating the table from the first file's columns when it has no log yet). Returns the
+/// new version, or `None` when the log already listed exactly these files.
+pub async fn sync_table(
+    lake: &Lake,
+    root: &str,
+    files: &[FileEntry],
+    by: &str,
+) -> Result<Option<i64>, LakeError> {
+    sync(lake, root, files, by, false).await
+}
+
+/// Like [`sync_table`] for a folder of records that are rewritten in place (`runs/`,
+/// `deliveries/`): a file whose size changed is removed and added again in one commit.
+pub async fn sync_records(lake: &Lake, root: &str, files: &[FileEntry]) -> Result<(), LakeError> {
+    sync(lake, root, files, "momentos records", true)
+        .await
+        .map(|_| ())
+}
+
+async fn sync(
+    lake: &Lake,
+    root: &str,
+    files: &[FileEntry],
+    by: &str,
+    rewritten_in_place: bool,
+) -> Result<Option<i64>, LakeError> {
+    let mut table = open(lake, root)?;
+    // Looking before loading: the Delta kernel logs an error for a table without a log.
+    let exists = has_log(lake, root).await? && {
+        table.load().await.map_err(|e| delta_error(lake, root, e))?;
+        true
+    };
+    // Logged files and their sizes.
+    let logged: BTreeMap<String, i64> = if exists {
+        let snapshot = table.snapshot().map_err(|e| delta_error(lake, root, e))?;
+        snapshot
+            .log_data()
+            .iter()
+            .map(|f| (f.path().into_owned(), f.size()))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let wanted: BTreeMap<String, &FileEntry> = files
+        .iter()
+        .map(|f| (f.path[root.len()..].to_string(), f))
+        .collect();
+    let mut actions = Vec::new();
+    let mut stale = BTreeSet::new();
+    for (relative, entry) in &wanted {
+        match logged.get(relative) {
+            None => actions.push(Action::Add(add_action(lake, relative, entry).await?)),
+            Some(&size) if rewritten_in_place => {
+                let add = add_action(lake, relative, entry).await?;
+                if add.size != size {
+                    stale.insert(relative.clone());
+                    actions.push(Action::Add(add));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let gone = logged
+        .keys()
+        .filter(|p| !wanted.contains_key(*p) || stale.contains(*p));
+    for relative in gone {
+        actions.push(Action::Remove(Remove {
+            path: relative.clone(),
+            data_change: true,
+            deletion_timestamp: Some(now),
+            extended_file_metadata: None,
+            partition_values: None,
+            size: None,
+            tags: None,
+            deletion_vector: None,
+            base_row_id: None,
+            default_row_commit_version: None,
+        }));
+    }
+    let app_metadata = HashMap::from([("momentos".to_string(), serde_json::json!(by))]);
+    if !exists {
+        let Some(first) = files.first() else {
+            return Ok(None);
+        };
+        let schema = file_schema(lake, &first.path).await?;
+        let columns: StructType = schema
+            .as_ref()
+            .try_into_kernel()
+            .map_err(|e| delta_error(lake, root, e.into()))?;
+        let name = root.trim_end_matches('/').replace('/', "_");
+        let created = CreateBuilder::new()
+            .with_log_store(table.log_store())
+            .with_table_name(name)
+            .with_columns(columns.fields().cloned())
+            .with_actions(actions)
+            .with_save_mode(SaveMode::Ignore)
+            .with_commit_properties(CommitProperties::default().with_metadata(app_metadata))
+            .await
+            .map_err(|e| delta_error(lake, root, e))?;
+        return Ok(created.version().map(|v| v as i64));
+    }
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    // A derived table whose columns changed (a new catalog or method) gets the new schema.
+    let snapshot = table.snapshot().map_err(|e| delta_error(lake, root, e))?;
+    if let Some(Action::Add(add)) = actions.iter().find(|a| matches!(a, Action::Add(_))) {
+        let schema = file_schema(lake, &format!("{root}{}", add.path)).await?;
+        let columns: StructType = schema
+            .as_ref()
+            .try_into_kernel()
+            .map_err(|e| delta_error(lake, root, e.into()))?;
+        if columns != *snapshot.schema().as_ref() {
+            let metadata = snapshot
+                .metadata()
+                .clone()
+                .with_schema(&columns)
+                .map_err(|e| delta_error(lake, root, e.into()))?;
+            actions.push(Action::Metadata(metadata));
+        }
+    }
+    let removes = actions.iter().any(|a| matches!(a, Action::Remove(_)));
+    let operation = DeltaOperation::Write {
+        mode: if removes {
+            SaveMode::Overwrite
+        } else {
+            SaveMode::Append
+        },
+        partition_by: None,
+        predicate: None,
+    };
+    let committed = CommitBuilder::default()
+        .with_actions(actions)
+        .with_app_metadata(app_metadata)
+        .build(Some(snapshot), table.log_store(), operation)
+        .await
+        .map_err(|e| delta_error(lake, root, e))?;
+    Ok(Some(committed.version() as i64))
+}
+
+/// Whether `root` already has a Delta log.
+async fn has_log(lake: &Lake, root: &str) -> Result<bool, LakeError> {
+    use futures::StreamExt;
+    let prefix = lake.path(&format!("{root}{LOG_DIR}"));
+    match lake.store().list(Some(&prefix)).next().await {
+        None => Ok(false),
+        Some(Ok(_)) => Ok(true),
+        Some(Err(e)) => Err(lake.store_error("listing", &prefix, e)),
+    }
+}
+
+/// A Delta table handle on `root` over the lake's own store.
+fn open(lake: &Lake, root: &str) -> Result<DeltaTable, LakeError> {
+    let url = url::Url::parse(&lake.file_url(root)).map_err(|e| LakeError::BadUrl {
+        url: lake.file_url(root),
+        detail: e.to_string(),
+    })?;
+    DeltaTableBuilder::from_url(url.clone())
+        .map(|b| b.with_storage_backend(lake.store().clone(), url))
+        .and_then(|b| b.build())
+        .map_err(|e| delta_error(lake, root, e))
+}
+
+async fn add_action(lake: &Lake, relative: &str, entry: &FileEntry) -> Result<Add, LakeError> {
+    let path = lake.path(&entry.path);
+    let meta = lake
+        .store()
+        .head(&path)
+        .await
+        .map_err(|source| LakeError::Store {
+            url: lake.url().to_string(),
+            operation: "reading",
+            path: entry.path.clone(),
+            source,
+        })?;
+    Ok(Add {
+        path: relative.to_string(),
+        partition_values: HashMap::new(),
+        size: meta.size as i64,
+        modification_time: meta.last_modified.timestamp_millis(),
+        data_change: true,
+        stats: Some(format!("{{\"numRecords\":{}}}", entry.rows)),
+        tags: None,
+        deletion_vector: None,
+        base_row_id: None,
+        default_row_commit_version: None,
+        clustering_provider: None,
+    })
+}
+
+/// The Arrow columns of a Parquet file, from its footer alone (two range reads).
+async fn file_schema(lake: &Lake, relative: &str) -> Result<Arc<Schema>, LakeError> {
+    let path = lake.path(relative);
+    let store_error = |source| LakeError::Store {
+        url: lake.url().to_string(),
+        operation: "reading",
+        path: relative.to_string(),
+        source,
+    };
+    let damaged = |detail: String| LakeError::Parquet(format!("{relative}: {detail}"));
+    let size = lake.store().head(&path).await.map_err(store_error)?.size;
+    if size < 12 {
+        return Err(damaged("too short for Parquet".into()));
+    }
+    let tail = lake
+        .store()
+        .get_range(&path, size - 8..size)
+        .await
+        .map_err(store_error)?;
+    // The last 8 bytes: the footer's length (little-endian u32) and the magic `PAR1`.
+    if &tail[4..] != b"PAR1" {
+        return Err(damaged("no Parquet footer".into()));
+    }
+    let len = u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")) as u64;
+    if len + 8 > size {
+        return Err(damaged("footer longer than the file".into()));
+    }
+    let bytes = lake
+        .store()
+        .get_range(&path, size - 8 - len..size - 8)
+        .await
+        .map_err(store_error)?;
+    let meta =
+        ParquetMetaDataReader::decode_metadata(&bytes).map_err(|e| damaged(e.to_string()))?;
+    let file = meta.file_metadata();
+    let schema = parquet_to_arrow_schema(file.schema_descr(), file.key_value_metadata())
+        .map_err(|e| damaged(e.to_string()))?;
+    Ok(Arc::new(schema))
+}
+
+fn delta_error(lake: &Lake, root: &str, e: DeltaTableError) -> LakeError {
+    LakeError::Corrupt {
+        url: lake.url().to_string(),
+        path: format!("{root}{LOG_DIR}"),
+        detail: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_roots() {
+        assert_eq!(
+            table_root("interactions/date=2026-01-02/b.parquet"),
+            "interactions/"
+        );
+        assert_eq!(table_root("scores/period=2026-03/b.parquet"), "scores/");
+        assert_eq!(
+            table_root("facts/interaction_facts/period=2026-03/b.parquet"),
+            "facts/interaction_facts/"
+        );
+        assert_eq!(
+            table_root("reference/holidays/b.parquet"),
+            "reference/holidays/"
+        );
+        assert_eq!(
+            table_root("quarantine/surveys/b.parquet"),
+            "quarantine/surveys/"
+        );
+        assert_eq!(table_root("plans/b.parquet"), "plans/");
+        assert!(is_log_path("plans/_delta_log/00000000000000000000.json"));
+        assert!(!is_log_path("plans/b.parquet"));
+    }
+}

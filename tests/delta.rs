@@ -1,0 +1,208 @@
+//! The lake read as Delta Lake tables by another engine (Python's `deltalake`, delta-rs under
+//! Polars and pandas): after each kind of write, every table's Delta log lists exactly the rows
+//! `momentos sql` shows — a re-sent interaction once, with its new values.
+//!
+//! Needs Python 3 with the `deltalake` package; skipped without it unless
+//! `MOMENTOS_REQUIRE_DELTALAKE=1` (as CI sets), which turns its absence into a failure.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use util::*;
+
+const READER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/delta_support/read_delta.py"
+);
+
+const PIPELINE: &str = "steps = [\"ingest\", \"score\", \"plans\", \"alerts\"]\n\
+    # The files were just written: take them without waiting.\n\
+    settle = \"0s\"\n\n\
+    [[sources]]\nkind = \"interactions\"\ninbox = \"inbox\"\nglob = \"interactions*.csv\"\n\n\
+    [[sources]]\nkind = \"surveys\"\ninbox = \"inbox\"\nglob = \"surveys*.csv\"\n\n\
+    [[sources]]\nkind = \"shopper\"\ninbox = \"inbox\"\nglob = \"shopper*.csv\"\n";
+
+/// The Delta reader's output, or `None` when `deltalake` cannot be imported here.
+fn read_delta(f: &Fixture, args: &[&str]) -> Option<String> {
+    let out = Command::new("python3")
+        .arg(READER)
+        .arg(f.lake())
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    if out.status.code() == Some(3) {
+        assert!(
+            std::env::var("MOMENTOS_REQUIRE_DELTALAKE").is_err(),
+            "MOMENTOS_REQUIRE_DELTALAKE is set but Python's `deltalake` is not installed"
+        );
+        eprintln!("skipped: Python's `deltalake` package is not installed");
+        return None;
+    }
+    assert!(out.status.success(), "read_delta.py: {}", stderr(&out));
+    Some(stdout(&out))
+}
+
+/// The SQL that counts the rows `momentos` shows for the Delta table at `root`.
+fn sql_count_for(root: &str) -> String {
+    let name = root.trim_end_matches('/');
+    let (table, filter) = match name.split_once('/') {
+        Some(("quarantine", source)) => ("quarantine", format!(" where source = '{source}'")),
+        Some(("facts" | "reference", table)) => (table, String::new()),
+        Some(_) => panic!("a Delta table at `{root}` that the test does not know"),
+        None => (name, String::new()),
+    };
+    format!("select count(*) from {table}{filter}")
+}
+
+/// Every Delta table holds exactly the rows `momentos sql` shows; returns the counts.
+fn assert_delta_equals_sql(f: &Fixture, expected_roots: &[&str]) -> Option<BTreeMap<String, u64>> {
+    let counts: BTreeMap<String, u64> = serde_json::from_str(&read_delta(f, &[])?).unwrap();
+    for root in expected_roots {
+        assert!(
+            counts.contains_key(*root),
+            "no Delta table at {root}: {counts:?}"
+        );
+    }
+    for (root, rows) in &counts {
+        let shown = f.count(&sql_count_for(root));
+        assert_eq!(
+            *rows, shown,
+            "{root}: Delta reader {rows} rows, momentos sql {shown}"
+        );
+    }
+    Some(counts)
+}
+
+/// `(interaction_id, outcome)` of every interaction, as `momentos sql` and the Delta reader see it.
+fn outcomes(f: &Fixture) -> (Vec<String>, Vec<String>) {
+    let mut sql: Vec<String> = f
+        .sql_csv("select interaction_id, outcome from interactions")
+        .iter()
+        .map(|line| {
+            let (id, outcome) = line.split_once(',').unwrap();
+            serde_json::json!([id, outcome]).to_string()
+        })
+        .collect();
+    let mut delta: Vec<String> = read_delta(f, &["interactions/", "interaction_id,outcome"])
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    sql.sort();
+    delta.sort();
+    (sql, delta)
+}
+
+/// A re-export of `n` resolved interactions of `source`, now pending.
+fn resent_as_pending(source: &std::path::Path, n: usize) -> (Vec<u8>, Vec<String>) {
+    let mut reader = csv::ReaderBuilder::new().from_path(source).unwrap();
+    let headers = reader.byte_headers().unwrap().clone();
+    let outcome = headers.iter().position(|h| h == b"outcome").unwrap();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_byte_record(&headers).unwrap();
+    let mut ids = Vec::new();
+    for record in reader.byte_records() {
+        let record = record.unwrap();
+        if ids.len() == n {
+            break;
+        }
+        if &record[outcome] != b"resolved" || !record.iter().all(|f| f.is_ascii()) {
+            continue;
+        }
+        let changed: csv::ByteRecord = record
+            .iter()
+            .enumerate()
+            .map(|(i, field)| if i == outcome { &b"pending"[..] } else { field })
+            .collect();
+        ids.push(String::from_utf8(record[0].to_vec()).unwrap());
+        writer.write_byte_record(&changed).unwrap();
+    }
+    (writer.into_inner().unwrap(), ids)
+}
+
+#[test]
+fn every_table_reads_the_same_through_delta_after_each_kind_of_write() {
+    let f = Fixture::new();
+    let generated = f.run(&[
+        "demo",
+        "--no-ingest",
+        "--inbox",
+        "exports",
+        "--interactions",
+        "3000",
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    if read_delta(&f, &[]).is_none() {
+        return;
+    }
+
+    // Ingest alone: the three sources and their quarantines.
+    for kind in ["interactions", "surveys", "shopper"] {
+        let out = f.ingest(kind, &f.path(&format!("exports/{kind}.csv")));
+        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+    }
+    assert_delta_equals_sql(
+        &f,
+        &[
+            "interactions/",
+            "surveys/",
+            "shopper/",
+            "quarantine/interactions/",
+        ],
+    );
+
+    // A pipeline run that ingests a re-export, then writes the derived tables, plans,
+    // alerts, reference tables and the run history.
+    let (resent, ids) = resent_as_pending(&f.path("exports/interactions.csv"), 25);
+    assert_eq!(ids.len(), 25);
+    std::fs::create_dir_all(f.path("pipelines")).unwrap();
+    f.write("pipelines/mini.toml", PIPELINE);
+    std::fs::create_dir_all(f.path("inbox")).unwrap();
+    f.write("inbox/interactions_reenvio.csv", resent);
+    let run = f.run(&["run", "mini"]);
+    assert!(
+        matches!(run.status.code(), Some(0 | 3)),
+        "{}{}",
+        stdout(&run),
+        stderr(&run)
+    );
+    let counts = assert_delta_equals_sql(
+        &f,
+        &[
+            "facts/interaction_facts/",
+            "scores/",
+            "plans/",
+            "alerts/",
+            "reference/rubric/",
+            "runs/",
+            "run_steps/",
+        ],
+    )
+    .unwrap();
+
+    // The re-sent interactions: once each, with the new outcome, for both readers.
+    let interactions = counts["interactions/"];
+    let distinct = f.count("select count(distinct interaction_id) from interactions");
+    assert_eq!(interactions, distinct, "an id twice in the Delta table");
+    let (sql, delta) = outcomes(&f);
+    assert_eq!(sql.len(), delta.len());
+    assert!(
+        sql == delta,
+        "interactions differ between momentos sql and the Delta reader"
+    );
+    for id in &ids {
+        let row = serde_json::json!([id, "pending"]).to_string();
+        assert!(
+            delta.contains(&row),
+            "{id} is not pending for the Delta reader"
+        );
+    }
+
+    // A second score of the same data replaces the derived tables' files in one commit each.
+    let out = f.run(&["score"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = assert_delta_equals_sql(&f, &[]).unwrap();
+    assert_eq!(again["scores/"], counts["scores/"]);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Reads a momentos lake the way an outside engine does: through Delta Lake's log only.
+
+    read_delta.py LAKE                      {"<table root>": rows, ...} for every Delta table
+    read_delta.py LAKE ROOT COLUMN[,COLUMN]  the rows of one table, sorted, one JSON array each
+
+Exit 3 when the `deltalake` package is missing, so the Rust test can tell "cannot check"
+from "checked and wrong".
+"""
+import json
+import os
+import sys
+
+try:
+    from deltalake import DeltaTable
+except ImportError:
+    sys.exit(3)
+
+
+def roots(lake):
+    for folder, dirs, _files in os.walk(lake):
+        if "_delta_log" in dirs:
+            yield os.path.relpath(folder, lake).replace(os.sep, "/") + "/"
+            dirs.remove("_delta_log")
+
+
+def main():
+    lake = sys.argv[1]
+    if len(sys.argv) == 2:
+        counts = {
+            root: DeltaTable(os.path.join(lake, root)).to_pyarrow_dataset().count_rows()
+            for root in sorted(roots(lake))
+        }
+        print(json.dumps(counts))
+        return
+    root, columns = sys.argv[2], sys.argv[3].split(",")
+    table = DeltaTable(os.path.join(lake, root)).to_pyarrow_table(columns=columns)
+    rows = sorted(zip(*(table.column(c).to_pylist() for c in columns)), key=repr)
+    for row in rows:
+        print(json.dumps([str(v) if v is not None else None for v in row], separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()
