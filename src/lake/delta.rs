@@ -189,11 +189,7 @@ async fn sync(
         let Some(first) = files.first() else {
             return Ok(None);
         };
-        let schema = file_schema(lake, &first.path).await?;
-        let columns: StructType = schema
-            .as_ref()
-            .try_into_kernel()
-            .map_err(|e| delta_error(lake, root, e.into()))?;
+        let columns = kernel_columns(lake, root, &first.path).await?;
         let name = root.trim_end_matches('/').replace('/', "_");
         let created = CreateBuilder::new()
             .with_log_store(table.log_store())
@@ -212,11 +208,7 @@ async fn sync(
     // A derived table whose columns changed (a new catalog or method) gets the new schema.
     let snapshot = table.snapshot().map_err(|e| delta_error(lake, root, e))?;
     if let Some(Action::Add(add)) = actions.iter().find(|a| matches!(a, Action::Add(_))) {
-        let schema = file_schema(lake, &format!("{root}{}", add.path)).await?;
-        let columns: StructType = schema
-            .as_ref()
-            .try_into_kernel()
-            .map_err(|e| delta_error(lake, root, e.into()))?;
+        let columns = kernel_columns(lake, root, &format!("{root}{}", add.path)).await?;
         if columns != *snapshot.schema().as_ref() {
             let metadata = snapshot
                 .metadata()
@@ -274,12 +266,7 @@ async fn add_action(lake: &Lake, relative: &str, entry: &FileEntry) -> Result<Ad
         .store()
         .head(&path)
         .await
-        .map_err(|source| LakeError::Store {
-            url: lake.url().to_string(),
-            operation: "reading",
-            path: entry.path.clone(),
-            source,
-        })?;
+        .map_err(|e| lake.store_error("reading", &path, e))?;
     Ok(Add {
         path: relative.to_string(),
         partition_values: HashMap::new(),
@@ -295,15 +282,19 @@ async fn add_action(lake: &Lake, relative: &str, entry: &FileEntry) -> Result<Ad
     })
 }
 
+/// A data file's columns as a Delta schema.
+async fn kernel_columns(lake: &Lake, root: &str, relative: &str) -> Result<StructType, LakeError> {
+    let schema = file_schema(lake, relative).await?;
+    schema
+        .as_ref()
+        .try_into_kernel()
+        .map_err(|e| delta_error(lake, root, e.into()))
+}
+
 /// The Arrow columns of a Parquet file, from its footer alone (two range reads).
 async fn file_schema(lake: &Lake, relative: &str) -> Result<Arc<Schema>, LakeError> {
     let path = lake.path(relative);
-    let store_error = |source| LakeError::Store {
-        url: lake.url().to_string(),
-        operation: "reading",
-        path: relative.to_string(),
-        source,
-    };
+    let store_error = |e| lake.store_error("reading", &path, e);
     let damaged = |detail: String| LakeError::Parquet(format!("{relative}: {detail}"));
     let size = lake.store().head(&path).await.map_err(store_error)?.size;
     if size < 12 {
