@@ -335,6 +335,8 @@ pub async fn ingest_file(
             files,
             quarantine_file,
             removes,
+            other_tables: Default::default(),
+            quarantine_rewrites: Default::default(),
         };
         tracing::debug!(elapsed = ?started.elapsed(), "Earlier versions removed.");
         if changed() {

@@ -32,6 +32,7 @@ pub const TABLE_DIRS: &[&str] = &[
     "alerts/",
     "followups/",
     "reference/",
+    "audit/",
 ];
 
 /// A file of a batch, ready to upload.
@@ -157,7 +158,7 @@ pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
     let manifests = manifest::read_all(lake).await?;
     let referenced: BTreeSet<&str> = manifests
         .iter()
-        .flat_map(|m| m.files.iter().chain(m.quarantine_file.iter()))
+        .flat_map(Manifest::added_files)
         .map(|f| f.path.as_str())
         .collect();
     let removed: BTreeSet<&str> = manifests

@@ -57,7 +57,7 @@ pub fn table_root(path: &str) -> String {
 /// were all superseded maps to an empty list), grouped by [`table_root`].
 pub fn desired_files(manifests: &[Manifest]) -> BTreeMap<String, Vec<FileEntry>> {
     let mut out: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
-    let tables: BTreeSet<&str> = manifests.iter().map(|m| m.table.as_str()).collect();
+    let tables: BTreeSet<&str> = manifests.iter().flat_map(Manifest::tables).collect();
     for table in tables {
         let live = manifest::live_files(manifests, table);
         let quarantined = manifest::quarantine_files(manifests, table);
@@ -95,9 +95,7 @@ pub async fn sync_from_manifests(
 /// The table folders a manifest touches.
 pub fn roots_of(manifest: &Manifest) -> BTreeSet<String> {
     manifest
-        .files
-        .iter()
-        .chain(manifest.quarantine_file.iter())
+        .added_files()
         .map(|f| table_root(&f.path))
         .chain(manifest.removes.iter().map(|p| table_root(p)))
         .collect()

@@ -46,6 +46,14 @@ pub struct Manifest {
     pub quarantine_file: Option<FileEntry>,
     /// Live files this batch supersedes (rewritten without the replaced rows).
     pub removes: Vec<String>,
+    /// Files this batch adds to tables other than `table`, by table name: a batch that
+    /// rewrites rows across tables (`momentos forget`) is still one commit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_tables: BTreeMap<String, Vec<FileEntry>>,
+    /// Quarantine files this batch adds for source tables other than its own quarantine
+    /// file (rewritten without some rows), by source table.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quarantine_rewrites: BTreeMap<String, Vec<FileEntry>>,
 }
 
 impl Manifest {
@@ -78,7 +86,49 @@ impl Manifest {
             files,
             quarantine_file: None,
             removes: old.iter().map(|f| f.path.clone()).collect(),
+            other_tables: BTreeMap::new(),
+            quarantine_rewrites: BTreeMap::new(),
         }
+    }
+
+    /// The data files this batch adds to `table`.
+    pub fn files_of<'a>(&'a self, table: &str) -> impl Iterator<Item = &'a FileEntry> + 'a {
+        let own = if self.table == table {
+            self.files.as_slice()
+        } else {
+            &[]
+        };
+        own.iter()
+            .chain(self.other_tables.get(table).into_iter().flatten())
+    }
+
+    /// The quarantine files this batch adds for source table `table`.
+    pub fn quarantine_files_of<'a>(
+        &'a self,
+        table: &str,
+    ) -> impl Iterator<Item = &'a FileEntry> + 'a {
+        let own = self
+            .quarantine_file
+            .as_ref()
+            .filter(|_| self.table == table);
+        own.into_iter()
+            .chain(self.quarantine_rewrites.get(table).into_iter().flatten())
+    }
+
+    /// Every file this batch adds, in any table or quarantine.
+    pub fn added_files(&self) -> impl Iterator<Item = &FileEntry> {
+        self.files
+            .iter()
+            .chain(self.quarantine_file.iter())
+            .chain(self.other_tables.values().flatten())
+            .chain(self.quarantine_rewrites.values().flatten())
+    }
+
+    /// The tables this batch adds files to (its own table always included).
+    pub fn tables(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.table.as_str())
+            .chain(self.other_tables.keys().map(String::as_str))
+            .chain(self.quarantine_rewrites.keys().map(String::as_str))
     }
 
     pub fn relative_path(batch_id: &str) -> String {
@@ -106,27 +156,32 @@ pub async fn read_all(lake: &Lake) -> Result<Vec<Manifest>, LakeError> {
     Ok(out)
 }
 
-/// The live data files of a table, in batch order.
-pub fn live_files(manifests: &[Manifest], table: &str) -> Vec<FileEntry> {
-    let removed: BTreeSet<&str> = manifests
-        .iter()
-        .flat_map(|m| m.removes.iter().map(String::as_str))
-        .collect();
+fn removed_paths(manifests: &[Manifest]) -> BTreeSet<&str> {
     manifests
         .iter()
-        .filter(|m| m.table == table)
-        .flat_map(|m| m.files.iter())
+        .flat_map(|m| m.removes.iter().map(String::as_str))
+        .collect()
+}
+
+/// The live data files of a table, in batch order.
+pub fn live_files(manifests: &[Manifest], table: &str) -> Vec<FileEntry> {
+    let removed = removed_paths(manifests);
+    manifests
+        .iter()
+        .flat_map(|m| m.files_of(table))
         .filter(|f| !removed.contains(f.path.as_str()))
         .cloned()
         .collect()
 }
 
-/// The quarantine files of a source table.
+/// The live quarantine files of a source table.
 pub fn quarantine_files(manifests: &[Manifest], table: &str) -> Vec<FileEntry> {
+    let removed = removed_paths(manifests);
     manifests
         .iter()
-        .filter(|m| m.table == table)
-        .filter_map(|m| m.quarantine_file.clone())
+        .flat_map(|m| m.quarantine_files_of(table))
+        .filter(|f| !removed.contains(f.path.as_str()))
+        .cloned()
         .collect()
 }
 
@@ -135,4 +190,69 @@ pub fn new_batch_id() -> String {
     let now = Utc::now();
     let nonce: u32 = rand::random();
     format!("{}-{:08x}", now.format("%Y%m%dT%H%M%S%6fZ"), nonce)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            rows: 1,
+        }
+    }
+
+    #[test]
+    fn a_batch_across_tables_replaces_files_in_each_of_them() {
+        let mut ingest = Manifest::derived(
+            "b1",
+            "interactions",
+            Utc::now(),
+            "test".into(),
+            vec![entry("interactions/date=2026-01-02/b1.parquet")],
+            &[],
+        );
+        ingest.quarantine_file = Some(entry("quarantine/interactions/b1.parquet"));
+        let facts = Manifest::derived(
+            "b2",
+            "interaction_facts",
+            Utc::now(),
+            "test".into(),
+            vec![entry("facts/b2.parquet")],
+            &[],
+        );
+        let mut forget =
+            Manifest::derived("b3", "suppression", Utc::now(), "t".into(), vec![], &[]);
+        forget.removes = vec![
+            "interactions/date=2026-01-02/b1.parquet".into(),
+            "quarantine/interactions/b1.parquet".into(),
+            "facts/b2.parquet".into(),
+        ];
+        forget.other_tables.insert(
+            "interactions".into(),
+            vec![entry("interactions/date=2026-01-02/b3-0.parquet")],
+        );
+        forget.quarantine_rewrites.insert(
+            "interactions".into(),
+            vec![entry("quarantine/interactions/b3-1.parquet")],
+        );
+        let all = [ingest, facts, forget];
+        let paths = |v: Vec<FileEntry>| v.into_iter().map(|f| f.path).collect::<Vec<_>>();
+        assert_eq!(
+            paths(live_files(&all, "interactions")),
+            ["interactions/date=2026-01-02/b3-0.parquet"]
+        );
+        assert_eq!(
+            paths(quarantine_files(&all, "interactions")),
+            ["quarantine/interactions/b3-1.parquet"]
+        );
+        assert!(live_files(&all, "interaction_facts").is_empty());
+        assert_eq!(all[2].added_files().count(), 2);
+        let json = serde_json::to_string(&all[0]).unwrap();
+        assert!(
+            !json.contains("other_tables"),
+            "old readers see the old format"
+        );
+    }
 }

@@ -140,6 +140,8 @@ pub async fn write_interactions(
         files,
         quarantine_file: None,
         removes: vec![],
+        other_tables: Default::default(),
+        quarantine_rewrites: Default::default(),
     };
     commit::publish(&t.lake, &m, staged).await.unwrap();
 }
