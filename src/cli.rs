@@ -123,6 +123,13 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    Forget {
+        identifier: String,
+        #[arg(long)]
+        reference: Option<String>,
+        #[arg(long)]
+        no_rederive: bool,
+    },
     Deliver {
         #[arg(long, default_value = "reports")]
         report_dir: PathBuf,

@@ -222,6 +222,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             )
             .await
         }
+        Command::Forget {
+            identifier,
+            reference,
+            no_rederive,
+        } => commands::forget::run(&lake, &catalog, &identifier, reference, !no_rederive).await,
         Command::Plans { action } => commands::plans::run(&lake, &catalog, action).await,
         Command::Followup {
             alert,

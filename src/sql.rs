@@ -137,6 +137,10 @@ async fn register_everything(
         table: "followups".into(),
         source,
     })?;
+    crate::privacy::audit::register(ctx, lake, &manifests).map_err(|source| ScoreError::Run {
+        table: "audit".into(),
+        source,
+    })?;
     crate::deliver::table::register(ctx, lake).await?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
     let all = queries::load()?;

@@ -125,15 +125,7 @@ fn resent_as_pending(source: &std::path::Path, n: usize) -> (Vec<u8>, Vec<String
 #[test]
 fn every_table_reads_the_same_through_delta_after_each_kind_of_write() {
     let f = Fixture::new();
-    let generated = f.run(&[
-        "demo",
-        "--no-ingest",
-        "--inbox",
-        "exports",
-        "--interactions",
-        "3000",
-    ]);
-    assert!(generated.status.success(), "{}", stderr(&generated));
+    f.demo_exports(3000);
     if read_delta(&f, &[]).is_none() {
         return;
     }
@@ -205,4 +197,25 @@ fn every_table_reads_the_same_through_delta_after_each_kind_of_write() {
     assert!(out.status.success(), "{}", stderr(&out));
     let again = assert_delta_equals_sql(&f, &[]).unwrap();
     assert_eq!(again["scores/"], counts["scores/"]);
+
+    // `forget` rewrites several tables in one batch and re-derives the scores.
+    let contact = first_authorised_contact(&f.path("exports/interactions.csv"));
+    let out = f.run(&["forget", &contact]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = assert_delta_equals_sql(&f, &["audit/"]).unwrap();
+    assert!(after["interactions/"] < again["interactions/"]);
+}
+
+/// The contact of the first interaction with habeas-data authorisation.
+fn first_authorised_contact(export: &std::path::Path) -> String {
+    let mut reader = csv::Reader::from_path(export).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (contact, habeas) = (col("contact"), col("habeas_data"));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| !r[contact].is_empty() && r[habeas].eq_ignore_ascii_case("si"))
+        .map(|r| r[contact].to_string())
+        .unwrap()
 }

@@ -292,6 +292,32 @@ cli-followup-arg-escalations = Escalations past due or due within one business d
 cli-followup-arg-out = File to write (.csv or .xlsx).
 cli-followup-arg-as-of = Judge due dates as of this instant (ISO 8601; no offset = local time).
 
+## momentos forget
+
+cli-forget-about = Right to erasure: remove every row of one person from the lake (Colombian Law 1581 of 2012).
+cli-forget-after-help =
+    Normalises and pseudonymises the identifier (e-mail, phone or document number) as ingest
+    does, with the same key (MOMENTOS_PSEUDONYM_KEY or MOMENTOS_PSEUDONYM_KEY_FILE), and
+    removes that person's rows from every table in one batch: their interactions, their
+    survey responses and the responses about their interactions, the derived rows of those
+    interactions, the escalation alerts about them, and quarantined rows whose raw text still
+    holds the identifier. The old files are deleted in the same step, so no byte of the
+    person stays in the lake; then the scores are derived again.
+    The audit table records what left (counts, Delta versions), never the identifier.
+
+    With - as the identifier, it is read from standard input (it stays out of the history).
+
+    Exit status: 0 done (also when there were no rows), 2 bad arguments or no key, 4 the
+    lake is busy, 1 anything else.
+
+    Examples:
+      momentos forget ana.perez@example.com --reference PQRS-2026-0412
+      echo "+57 300 123 4567" | momentos forget - --reference PQRS-2026-0413
+      momentos sql "select * from audit order by performed_at desc"
+cli-forget-arg-identifier = The person's e-mail, phone or document number; - reads it from standard input.
+cli-forget-arg-reference = A reference for the request in the audit table (e.g. the PQRS number).
+cli-forget-arg-no-rederive = Do not derive the scores again (the next `momentos score` will).
+
 ## momentos deliver
 
 cli-deliver-about = Send new alerts and the monthly report to the catalog's recipients (e-mail, webhook).
@@ -771,3 +797,14 @@ check-dashboards-failed = dashboards: cannot check the queries: { $error }
 check-no-pipelines-folder = no pipelines folder { $path }
 check-no-pipeline-files = no pipeline files in { $path }
 check-inbox-missing = { $file }: inbox { $inbox } ({ $kind }) does not exist yet; runs fail until it does
+
+## momentos forget: messages
+
+forget-empty-identifier = the identifier is empty once normalised; give an e-mail, a phone or a document number
+forget-key-required = the pseudonymisation key the data was ingested with is needed (MOMENTOS_PSEUDONYM_KEY or MOMENTOS_PSEUDONYM_KEY_FILE)
+forget-other-keys = warning: some batches of the lake were pseudonymised with another key; the current key cannot find the person in them
+forget-nothing-found = No rows of that person in the lake { $lake }. The request was recorded in the audit table ({ $audit }).
+forget-removed = Removed { $rows } rows from { $tables } tables of the lake { $lake } in one batch ({ $audit }); the old files were deleted.
+forget-table-line = { $table } ({ $path }): { $rows } rows; Delta version { $version }
+forget-rederived = Scores derived again ({ $periods } periods).
+forget-not-rederived = The scores still count those rows until the next `momentos score`.

@@ -297,6 +297,32 @@ cli-followup-arg-escalations = Escalamientos vencidos o que vencen dentro de un 
 cli-followup-arg-out = Archivo a escribir (.csv o .xlsx).
 cli-followup-arg-as-of = Juzga las fechas límite en este instante (ISO 8601; sin desfase = hora local).
 
+## momentos forget
+
+cli-forget-about = Derecho de supresión: borra del lago todas las filas de una persona (Ley 1581 de 2012).
+cli-forget-after-help =
+    Normaliza y seudonimiza el identificador (correo, teléfono o documento) como lo hace la
+    ingesta, con la misma clave (MOMENTOS_PSEUDONYM_KEY o MOMENTOS_PSEUDONYM_KEY_FILE), y quita
+    en un solo lote las filas de esa persona de todas las tablas: sus interacciones, sus
+    respuestas de encuesta y las respuestas sobre sus interacciones, las filas derivadas de
+    esas interacciones, las alertas de escalamiento sobre ellas y las filas en cuarentena que
+    aún contengan el identificador. Los archivos anteriores se borran en el mismo paso, así
+    que ningún byte de la persona queda en el lago; luego recalcula las calificaciones.
+    La tabla audit guarda qué se quitó (conteos, versiones Delta), nunca el identificador.
+
+    Con - como identificador, se lee de la entrada estándar (no queda en el historial).
+
+    Estado de salida: 0 terminado (también si no había filas), 2 argumentos erróneos o falta
+    la clave, 4 el lago está ocupado, 1 cualquier otra cosa.
+
+    Ejemplos:
+      momentos forget ana.perez@example.com --reference PQRS-2026-0412
+      echo "+57 300 123 4567" | momentos forget - --reference PQRS-2026-0413
+      momentos sql "select * from audit order by performed_at desc"
+cli-forget-arg-identifier = Correo, teléfono o número de documento de la persona; - lo lee de la entrada estándar.
+cli-forget-arg-reference = Referencia de la solicitud para la tabla audit (p. ej. el radicado de la PQRS).
+cli-forget-arg-no-rederive = No recalcula las calificaciones (el próximo `momentos score` lo hará).
+
 ## momentos deliver
 
 cli-deliver-about = Envía las alertas nuevas y el informe mensual a los destinatarios del catálogo (correo, webhook).
@@ -805,3 +831,14 @@ check-dashboards-failed = tableros: no se pudieron revisar las consultas: { $err
 check-no-pipelines-folder = no existe la carpeta de pipelines { $path }
 check-no-pipeline-files = no hay archivos de pipeline en { $path }
 check-inbox-missing = { $file }: la bandeja de entrada { $inbox } ({ $kind }) aún no existe; las ejecuciones fallan hasta que exista
+
+## momentos forget: messages
+
+forget-empty-identifier = el identificador queda vacío al normalizarlo; escriba un correo, un teléfono o un número de documento
+forget-key-required = se necesita la clave de seudonimización con la que se ingirieron los datos (MOMENTOS_PSEUDONYM_KEY o MOMENTOS_PSEUDONYM_KEY_FILE)
+forget-other-keys = aviso: algunos lotes del lago se seudonimizaron con otra clave; con la clave actual no se puede encontrar a la persona en ellos
+forget-nothing-found = No hay filas de esa persona en el lago { $lake }. La solicitud quedó registrada en la tabla audit ({ $audit }).
+forget-removed = Se quitaron { $rows } filas de { $tables } tablas del lago { $lake } en un solo lote ({ $audit }); los archivos anteriores se borraron.
+forget-table-line = { $table } ({ $path }): { $rows } filas; versión Delta { $version }
+forget-rederived = Calificaciones recalculadas ({ $periods } periodos).
+forget-not-rederived = Las calificaciones aún cuentan esas filas hasta el próximo `momentos score`.

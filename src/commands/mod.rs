@@ -5,6 +5,7 @@ pub mod check;
 pub mod deliver;
 pub mod demo;
 pub mod followup;
+pub mod forget;
 pub mod ingest;
 pub mod pipelines;
 pub mod plans;

@@ -235,6 +235,16 @@ async fn sync(
     Ok(Some(committed.version() as i64))
 }
 
+/// The current version of the Delta table at `root` (`None` when it has no log).
+pub async fn version(lake: &Lake, root: &str) -> Result<Option<i64>, LakeError> {
+    if !has_log(lake, root).await? {
+        return Ok(None);
+    }
+    let mut table = open(lake, root)?;
+    table.load().await.map_err(|e| delta_error(lake, root, e))?;
+    Ok(table.version().map(|v| v as i64))
+}
+
 /// Whether `root` already has a Delta log.
 async fn has_log(lake: &Lake, root: &str) -> Result<bool, LakeError> {
     use futures::StreamExt;

@@ -12,6 +12,7 @@ pub mod delta;
 pub mod lock;
 pub mod manifest;
 pub mod records;
+pub mod rewrite;
 pub mod schema;
 pub mod tables;
 pub mod whole_table;

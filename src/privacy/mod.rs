@@ -28,6 +28,8 @@
 //!    redacting: a false redaction costs readability, a leak costs a breach of
 //!    the law.
 
+pub mod audit;
+pub mod forget;
 pub mod pseudonym;
 pub mod redact;
 

@@ -183,6 +183,23 @@ pub const TABLES: &[TableDoc] = &[
         ]],
     ),
     (
+        "audit",
+        "one table a suppression (`momentos forget`, DESIGN §7) or a retention deletion touched: counts and table versions, never the identifier; a request that found nothing leaves one row without a table",
+        &[&[
+            ("audit_id", "the batch that removed the rows (one id per request)"),
+            ("kind", "suppression or retention"),
+            ("performed_at", "when the rows left (UTC)"),
+            ("reference", "the request's reference given with --reference (e.g. a PQRS number), redacted"),
+            ("table_name", "the table the rows left; empty when nothing was found"),
+            ("table_path", "the table's folder in the lake (its Delta table)"),
+            ("rows_removed", "rows removed from the table"),
+            ("files_rewritten", "files rewritten without those rows"),
+            ("files_removed", "files left empty and removed"),
+            ("delta_version", "the table's Delta version without the rows"),
+            ("key_id", "fingerprint of the pseudonymisation key used (never the key or the identifier)"),
+        ]],
+    ),
+    (
         "deliveries",
         "one message (an alert or the monthly report) to one recipient of the catalog's [delivery], sent or attempted by `momentos deliver` (DESIGN §9); never the message or the address",
         &[&[

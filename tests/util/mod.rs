@@ -51,6 +51,20 @@ impl Fixture {
         self.cmd().args(args).output().unwrap()
     }
 
+    /// Generates the demo's exports of `interactions` interactions into `exports/`.
+    pub fn demo_exports(&self, interactions: u32) {
+        let n = interactions.to_string();
+        let out = self.run(&[
+            "demo",
+            "--no-ingest",
+            "--inbox",
+            "exports",
+            "--interactions",
+            &n,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
     pub fn ingest(&self, kind: &str, file: &Path) -> Output {
         self.cmd()
             .arg("ingest")
