@@ -33,6 +33,18 @@ pub struct CatalogFile {
     /// Who receives the report and the alerts, and how (DESIGN §9).
     #[serde(default)]
     pub delivery: super::delivery::DeliveryConfig,
+    /// How long source rows stay in the lake (DESIGN §7).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: without `months`, rows are kept until someone deletes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Rows whose local date is in a month more than this many months before the current
+    /// one leave the lake when `momentos maintain` runs.
+    pub months: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -149,6 +149,8 @@ pub struct Catalog {
     pub alerts: alerts::AlertParams,
     /// `[delivery]`: recipients of the report and the alerts, and the SMTP server.
     pub delivery: delivery::DeliverySettings,
+    /// `[retention] months`: full months of data kept before the current one (`None`: all).
+    pub retention_months: Option<u32>,
 }
 
 impl Catalog {
@@ -512,6 +514,12 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
 
     alerts::check(&file.alerts, &file.themes).map_err(|(k, m)| invalid(k, m))?;
     let unit_codes: Vec<&str> = file.units.keys().map(String::as_str).collect();
+    if file.retention.months == Some(0) {
+        return Err(invalid(
+            "retention.months".into(),
+            t!("catalog-at-least-one"),
+        ));
+    }
     let delivery = delivery::check(&file.delivery, &unit_codes, &parse_duration)
         .map_err(|(k, m)| invalid(k, m))?;
 
@@ -538,6 +546,7 @@ fn build(file: CatalogFile, origin: CatalogOrigin) -> Result<Catalog, CatalogErr
         themes: file.themes,
         alerts: file.alerts,
         delivery,
+        retention_months: file.retention.months,
     })
 }
 

@@ -10,7 +10,9 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::prelude::SessionContext;
 
+use crate::lake::delta;
 use crate::lake::manifest::Manifest;
+use crate::lake::rewrite::Removal;
 use crate::lake::whole_table::WholeTable;
 use crate::lake::{Lake, LakeError};
 
@@ -62,6 +64,30 @@ pub struct AuditRow {
     pub key_id: Option<String>,
 }
 
+impl AuditRow {
+    /// The row of a request before any table is named (the row left when nothing was found).
+    pub fn request(
+        kind: AuditKind,
+        performed_at: DateTime<Utc>,
+        reference: Option<String>,
+        key_id: Option<String>,
+    ) -> AuditRow {
+        AuditRow {
+            audit_id: crate::lake::manifest::new_batch_id(),
+            kind,
+            performed_at,
+            reference,
+            table_name: None,
+            table_path: None,
+            rows_removed: 0,
+            files_rewritten: 0,
+            files_removed: 0,
+            delta_version: None,
+            key_id,
+        }
+    }
+}
+
 /// The columns of `audit` (documented in `sql::docs`).
 pub fn schema() -> SchemaRef {
     let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
@@ -108,6 +134,26 @@ fn to_batch(rows: &[AuditRow]) -> RecordBatch {
         ],
     )
     .expect("columns follow the schema")
+}
+
+/// One row per table of a committed removal, each naming the table's Delta version now;
+/// `request` gives the columns every row shares.
+pub async fn rows_for(lake: &Lake, removal: &Removal, request: &AuditRow) -> Vec<AuditRow> {
+    let mut rows = Vec::with_capacity(removal.tables.len());
+    for t in &removal.tables {
+        rows.push(AuditRow {
+            audit_id: removal.batch_id.clone(),
+            table_name: Some(t.table.clone()),
+            table_path: Some(t.root.clone()),
+            rows_removed: t.rows_removed as i64,
+            files_rewritten: t.files_rewritten as i64,
+            files_removed: t.files_removed as i64,
+            // The rows are gone either way; a log we cannot read only leaves this empty.
+            delta_version: delta::version(lake, &t.root).await.unwrap_or(None),
+            ..request.clone()
+        });
+    }
+    rows
 }
 
 /// Appends rows to `audit` (a small table, rewritten whole). Call under the lake lock.

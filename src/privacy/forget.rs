@@ -17,7 +17,7 @@ use datafusion::arrow::array::{BooleanArray, RecordBatch};
 use crate::catalog::Catalog;
 use crate::lake::lock::LakeLock;
 use crate::lake::rewrite::{self, RowSelector, QUARANTINE};
-use crate::lake::{commit, delta, manifest, tables, Lake, LakeError};
+use crate::lake::{commit, manifest, tables, Lake, LakeError};
 use crate::privacy::audit::{self, AuditKind, AuditRow};
 use crate::privacy::{normalize_identifier, redact, Pseudonymizer};
 use crate::score::run::{self as score_run, Periods, ScoreOptions, ScoreSummary};
@@ -230,36 +230,11 @@ async fn remove_locked(
     let kind = AuditKind::Suppression;
     let removal = rewrite::remove_rows(lake, kind.code(), "momentos forget", now, &subject).await?;
     let reference = opts.reference.as_deref().map(|r| redact(r).into_owned());
-    let row = |audit_id: &str| AuditRow {
-        audit_id: audit_id.to_string(),
-        kind,
-        performed_at: now,
-        reference: reference.clone(),
-        table_name: None,
-        table_path: None,
-        rows_removed: 0,
-        files_rewritten: 0,
-        files_removed: 0,
-        delta_version: None,
-        key_id: Some(key_id.clone()),
+    let request = AuditRow::request(kind, now, reference, Some(key_id));
+    let rows = match &removal {
+        None => vec![request],
+        Some(removal) => audit::rows_for(lake, removal, &request).await,
     };
-    let mut rows = Vec::new();
-    match &removal {
-        None => rows.push(row(&manifest::new_batch_id())),
-        Some(removal) => {
-            for t in &removal.tables {
-                rows.push(AuditRow {
-                    table_name: Some(t.table.clone()),
-                    table_path: Some(t.root.clone()),
-                    rows_removed: t.rows_removed as i64,
-                    files_rewritten: t.files_rewritten as i64,
-                    files_removed: t.files_removed as i64,
-                    delta_version: delta::version(lake, &t.root).await.unwrap_or(None),
-                    ..row(&removal.batch_id)
-                });
-            }
-        }
-    }
     audit::append(lake, &rows, "momentos forget").await?;
     Ok((rows, other_keys, scored))
 }

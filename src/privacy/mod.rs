@@ -32,6 +32,7 @@ pub mod audit;
 pub mod forget;
 pub mod pseudonym;
 pub mod redact;
+pub mod retention;
 
 pub use pseudonym::{normalize_identifier, KeyError, Pseudonymizer, KEY_ENV, KEY_FILE_ENV};
 pub use redact::{contains_identifier, redact};
