@@ -59,6 +59,7 @@ pub async fn publish_with_local(
     files: Vec<StagedFile>,
     local: Vec<(String, std::path::PathBuf)>,
 ) -> Result<(), LakeError> {
+    let newest_before = newest_batch(lake).await?;
     let staging = format!("{STAGING_DIR}{}/", manifest.batch_id);
     let mut moves = Vec::with_capacity(files.len() + local.len());
     for f in files {
@@ -85,7 +86,11 @@ pub async fn publish_with_local(
     .await?;
     // Outside readers follow the Delta logs: they learn of the batch before the files it
     // supersedes go.
-    mirror_to_delta(lake, Some(&delta::roots_of(manifest))).await;
+    if mirror_to_delta(lake, Some(&delta::roots_of(manifest))).await
+        && read_mirrored_mark(lake).await == newest_before
+    {
+        write_mirrored_mark(lake, &manifest.batch_id).await;
+    }
     for old in &manifest.removes {
         lake.delete(old).await?;
     }
@@ -103,6 +108,38 @@ async fn mirror_to_delta(lake: &Lake, roots: Option<&BTreeSet<String>>) -> bool 
             tracing::warn!(error = %e, "Delta log not updated; the next write retries.");
             false
         }
+    }
+}
+
+/// Names the batch up to which every manifest is mirrored in the Delta logs, so that a
+/// recovery with nothing to mend reads one small object instead of every table's log.
+const MIRRORED_MARK: &str = "_delta_mirrored.json";
+
+/// The newest committed batch id, from the manifests' names alone.
+async fn newest_batch(lake: &Lake) -> Result<Option<String>, LakeError> {
+    Ok(lake
+        .list(manifest::BATCHES_DIR)
+        .await?
+        .iter()
+        .filter_map(|p| p.strip_prefix(manifest::BATCHES_DIR)?.strip_suffix(".json"))
+        .max()
+        .map(str::to_string))
+}
+
+async fn read_mirrored_mark(lake: &Lake) -> Option<String> {
+    let bytes = lake.get(MIRRORED_MARK).await.ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("batch_id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// A failure only costs the next recovery a full sync.
+async fn write_mirrored_mark(lake: &Lake, batch_id: &str) {
+    let body = serde_json::json!({ "batch_id": batch_id }).to_string();
+    if let Err(e) = lake.put(MIRRORED_MARK, Bytes::from(body)).await {
+        tracing::debug!(error = %e, "Delta mirror mark not written.");
     }
 }
 
@@ -180,7 +217,13 @@ pub async fn recover(lake: &Lake) -> Result<Recovery, LakeError> {
         }
     }
     // A write killed between its manifest and its Delta commit left the logs behind.
-    mirror_to_delta(lake, None).await;
+    let newest = manifests.last().map(|m| m.batch_id.clone());
+    if newest.is_some()
+        && read_mirrored_mark(lake).await != newest
+        && mirror_to_delta(lake, None).await
+    {
+        write_mirrored_mark(lake, newest.as_deref().expect("checked")).await;
+    }
     if report.staged_removed + report.orphans_removed + report.superseded_removed > 0 {
         tracing::warn!(
             staged = report.staged_removed,
@@ -238,5 +281,59 @@ mod tests {
         std::fs::write(scratch.join("x/t/date=2026-01-04/c.parquet"), b"c").unwrap();
         assert_eq!(recover(&lake).await.unwrap().staged_removed, 1);
         assert!(!scratch.exists());
+    }
+
+    fn parquet_file() -> Bytes {
+        use datafusion::arrow::array::{Int32Array, RecordBatch};
+        let batch = RecordBatch::try_from_iter([(
+            "x",
+            std::sync::Arc::new(Int32Array::from(vec![1])) as _,
+        )])
+        .unwrap();
+        super::super::writer::encode(batch.schema(), &[batch]).unwrap()
+    }
+
+    fn batch(id: &str) -> (Manifest, Vec<StagedFile>) {
+        let path = format!("t/{id}.parquet");
+        let files = vec![FileEntry {
+            path: path.clone(),
+            rows: 1,
+        }];
+        let m = Manifest::derived(id, "t", chrono::Utc::now(), String::new(), files, &[]);
+        let bytes = parquet_file();
+        (m, vec![StagedFile { path, bytes }])
+    }
+
+    async fn logged_files(lake: &Lake) -> usize {
+        let log = lake.list("t/_delta_log/").await.unwrap();
+        log.iter().filter(|p| p.ends_with(".json")).count()
+    }
+
+    #[tokio::test]
+    async fn recovery_mirrors_only_when_a_batch_missed_its_delta_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+        let (m, files) = batch("b1");
+        publish(&lake, &m, files).await.unwrap();
+        assert_eq!(read_mirrored_mark(&lake).await.as_deref(), Some("b1"));
+        assert_eq!(logged_files(&lake).await, 1);
+
+        // Killed after its manifest, before its Delta commit: the mark stays behind.
+        let (m, files) = batch("b2");
+        for f in files {
+            lake.put(&f.path, f.bytes).await.unwrap();
+        }
+        let body = serde_json::to_vec(&m).unwrap();
+        lake.put(&Manifest::relative_path("b2"), Bytes::from(body))
+            .await
+            .unwrap();
+        recover(&lake).await.unwrap();
+        assert_eq!(logged_files(&lake).await, 2, "the missed commit is made");
+        assert_eq!(read_mirrored_mark(&lake).await.as_deref(), Some("b2"));
+
+        // With the mark current, recovery leaves the logs alone.
+        let before = lake.list("t/_delta_log/").await.unwrap();
+        recover(&lake).await.unwrap();
+        assert_eq!(lake.list("t/_delta_log/").await.unwrap(), before);
     }
 }

@@ -16,15 +16,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Schema;
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::parquet::arrow::parquet_to_arrow_schema;
-use datafusion::parquet::file::metadata::ParquetMetaDataReader;
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
 use deltalake::kernel::{Action, Add, MetadataExt, Remove, StructType};
 use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
-use object_store::ObjectStoreExt;
+use object_store::{ObjectMeta, ObjectStoreExt};
 
 use super::manifest::{self, FileEntry, Manifest};
 use super::{Lake, LakeError};
@@ -151,11 +151,20 @@ async fn sync(
         .collect();
     let mut actions = Vec::new();
     let mut stale = BTreeSet::new();
+    // One listing gives every size and time an add needs (instead of one HEAD per file).
+    let needs_meta = rewritten_in_place || wanted.keys().any(|p| !logged.contains_key(p));
+    let metas = if needs_meta {
+        object_metas(lake, root).await?
+    } else {
+        HashMap::new()
+    };
     for (relative, entry) in &wanted {
         match logged.get(relative) {
-            None => actions.push(Action::Add(add_action(lake, relative, entry).await?)),
+            None => actions.push(Action::Add(
+                add_action(lake, &metas, relative, entry).await?,
+            )),
             Some(&size) if rewritten_in_place => {
-                let add = add_action(lake, relative, entry).await?;
+                let add = add_action(lake, &metas, relative, entry).await?;
                 if add.size != size {
                     stale.insert(relative.clone());
                     actions.push(Action::Add(add));
@@ -187,7 +196,7 @@ async fn sync(
         let Some(first) = files.first() else {
             return Ok(None);
         };
-        let columns = kernel_columns(lake, root, &first.path).await?;
+        let columns = kernel_columns(lake, &metas, root, &first.path).await?;
         let name = root.trim_end_matches('/').replace('/', "_");
         let created = CreateBuilder::new()
             .with_log_store(table.log_store())
@@ -206,7 +215,7 @@ async fn sync(
     // A derived table whose columns changed (a new catalog or method) gets the new schema.
     let snapshot = table.snapshot().map_err(|e| delta_error(lake, root, e))?;
     if let Some(Action::Add(add)) = actions.iter().find(|a| matches!(a, Action::Add(_))) {
-        let columns = kernel_columns(lake, root, &format!("{root}{}", add.path)).await?;
+        let columns = kernel_columns(lake, &metas, root, &format!("{root}{}", add.path)).await?;
         if columns != *snapshot.schema().as_ref() {
             let metadata = snapshot
                 .metadata()
@@ -268,13 +277,45 @@ fn open(lake: &Lake, root: &str) -> Result<DeltaTable, LakeError> {
         .map_err(|e| delta_error(lake, root, e))
 }
 
-async fn add_action(lake: &Lake, relative: &str, entry: &FileEntry) -> Result<Add, LakeError> {
-    let path = lake.path(&entry.path);
-    let meta = lake
+/// Size and time of every object under `root`, by lake-relative path.
+async fn object_metas(lake: &Lake, root: &str) -> Result<HashMap<String, ObjectMeta>, LakeError> {
+    use futures::TryStreamExt;
+    let prefix = lake.path(root);
+    let metas: Vec<ObjectMeta> = lake
         .store()
+        .list(Some(&prefix))
+        .try_collect()
+        .await
+        .map_err(|e| lake.store_error("listing", &prefix, e))?;
+    Ok(metas
+        .into_iter()
+        .map(|m| (lake.relative(&m.location), m))
+        .collect())
+}
+
+/// The object's size and time: from the listing, or asked for when it was not listed.
+async fn object_meta(
+    lake: &Lake,
+    metas: &HashMap<String, ObjectMeta>,
+    relative: &str,
+) -> Result<ObjectMeta, LakeError> {
+    if let Some(meta) = metas.get(relative) {
+        return Ok(meta.clone());
+    }
+    let path = lake.path(relative);
+    lake.store()
         .head(&path)
         .await
-        .map_err(|e| lake.store_error("reading", &path, e))?;
+        .map_err(|e| lake.store_error("reading", &path, e))
+}
+
+async fn add_action(
+    lake: &Lake,
+    metas: &HashMap<String, ObjectMeta>,
+    relative: &str,
+    entry: &FileEntry,
+) -> Result<Add, LakeError> {
+    let meta = object_meta(lake, metas, &entry.path).await?;
     Ok(Add {
         path: relative.to_string(),
         partition_values: HashMap::new(),
@@ -291,43 +332,31 @@ async fn add_action(lake: &Lake, relative: &str, entry: &FileEntry) -> Result<Ad
 }
 
 /// A data file's columns as a Delta schema.
-async fn kernel_columns(lake: &Lake, root: &str, relative: &str) -> Result<StructType, LakeError> {
-    let schema = file_schema(lake, relative).await?;
+async fn kernel_columns(
+    lake: &Lake,
+    metas: &HashMap<String, ObjectMeta>,
+    root: &str,
+    relative: &str,
+) -> Result<StructType, LakeError> {
+    let schema = file_schema(lake, metas, relative).await?;
     schema
         .as_ref()
         .try_into_kernel()
         .map_err(|e| delta_error(lake, root, e.into()))
 }
 
-/// The Arrow columns of a Parquet file, from its footer alone (two range reads).
-async fn file_schema(lake: &Lake, relative: &str) -> Result<Arc<Schema>, LakeError> {
-    let path = lake.path(relative);
-    let store_error = |e| lake.store_error("reading", &path, e);
-    let damaged = |detail: String| LakeError::Parquet(format!("{relative}: {detail}"));
-    let size = lake.store().head(&path).await.map_err(store_error)?.size;
-    if size < 12 {
-        return Err(damaged("too short for Parquet".into()));
-    }
-    let tail = lake
-        .store()
-        .get_range(&path, size - 8..size)
+/// The Arrow columns of a Parquet file, from its footer alone.
+async fn file_schema(
+    lake: &Lake,
+    metas: &HashMap<String, ObjectMeta>,
+    relative: &str,
+) -> Result<Arc<Schema>, LakeError> {
+    let object = object_meta(lake, metas, relative).await?;
+    let damaged = |e: String| LakeError::Parquet(format!("{relative}: {e}"));
+    let meta = DFParquetMetadata::new(lake.store().as_ref(), &object)
+        .fetch_metadata()
         .await
-        .map_err(store_error)?;
-    // The last 8 bytes: the footer's length (little-endian u32) and the magic `PAR1`.
-    if &tail[4..] != b"PAR1" {
-        return Err(damaged("no Parquet footer".into()));
-    }
-    let len = u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")) as u64;
-    if len + 8 > size {
-        return Err(damaged("footer longer than the file".into()));
-    }
-    let bytes = lake
-        .store()
-        .get_range(&path, size - 8 - len..size - 8)
-        .await
-        .map_err(store_error)?;
-    let meta =
-        ParquetMetaDataReader::decode_metadata(&bytes).map_err(|e| damaged(e.to_string()))?;
+        .map_err(|e| damaged(e.to_string()))?;
     let file = meta.file_metadata();
     let schema = parquet_to_arrow_schema(file.schema_descr(), file.key_value_metadata())
         .map_err(|e| damaged(e.to_string()))?;
