@@ -42,6 +42,33 @@ pub fn files_table(
         .iter()
         .map(|f| ListingTableUrl::parse(lake.file_url(&f.path)))
         .collect::<Result<Vec<_>, _>>()?;
+    listing(urls, schema)
+}
+
+/// Like [`files_table`], plus files still on local disk (computed, not yet committed).
+pub fn files_table_with_local(
+    lake: &Lake,
+    schema: SchemaRef,
+    files: &[FileEntry],
+    local: &[&std::path::Path],
+) -> Result<Arc<dyn TableProvider>, DataFusionError> {
+    if local.is_empty() {
+        return files_table(lake, schema, files);
+    }
+    let mut urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(lake.file_url(&f.path)))
+        .collect::<Result<Vec<_>, _>>()?;
+    for path in local {
+        urls.push(ListingTableUrl::parse(path.to_string_lossy())?);
+    }
+    listing(urls, schema)
+}
+
+fn listing(
+    urls: Vec<ListingTableUrl>,
+    schema: SchemaRef,
+) -> Result<Arc<dyn TableProvider>, DataFusionError> {
     let options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)

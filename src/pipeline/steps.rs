@@ -303,7 +303,7 @@ pub async fn ingest_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError
 /// batches, or when the lake has never been scored; otherwise there is nothing to redo.
 pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError> {
     let manifests = manifest::read_all(ctx.lake).await?;
-    let scored_before = manifests.iter().any(|m| m.table == "scores");
+    let scored_before = manifests.iter().any(|m| m.tables().any(|t| t == "scores"));
     if ctx.new_batches.is_empty() && scored_before {
         return Ok(StepOutcome {
             detail: crate::t!("step-score-nothing-new"),

@@ -224,7 +224,7 @@ async fn remove_locked(
         .any(|m| m.key_id.as_deref().is_some_and(|k| k != key_id));
     let scored = manifests
         .iter()
-        .any(|m| crate::score::derived_table(&m.table).is_some());
+        .any(|m| m.tables().any(|t| crate::score::derived_table(t).is_some()));
     let subject = find_subject(lake, key, identifier).await?;
     let now = Utc::now();
     let kind = AuditKind::Suppression;

@@ -1,15 +1,17 @@
 //! A score run: computes the derived tables of DESIGN §5 for some periods and replaces
-//! those periods in the lake, one table at a time, each atomically.
+//! those periods in the lake, every table in one commit.
 //!
 //! Under the lake lock (so no ingest rewrites a file while it is read): recover what a
 //! killed writer left, register the source tables, the reference tables for the run's
 //! as-of instant and the views of `queries/`; then for each derived table stream its rows
 //! for the chosen periods into one Parquet file per period (for `interaction_facts`, one
-//! per period and partition of the query plan, written in parallel) and publish them with
-//! one manifest whose `removes` lists that table's old files of those periods. A full run (no
-//! period given) replaces every period, so periods that lost all their data disappear too.
-//! After `interaction_facts` is published the views that read it are re-registered over the
-//! new files, so the scores do not compute the facts a second time.
+//! per period and partition of the query plan, written in parallel) on local disk. When
+//! every table is computed, one manifest adds them all and `removes` their old files of
+//! those periods, so `momentos` readers see the tables of one run together or the previous
+//! run's (DESIGN §4); outside readers get one Delta commit per table. A full run (no period
+//! given) replaces every period, so periods that lost all their data disappear too.
+//! Once `interaction_facts` is computed the views that read it are re-registered over its
+//! new local files, so the scores do not compute the facts a second time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,6 +34,9 @@ use crate::lake::lock::LakeLock;
 use crate::lake::manifest::{self, FileEntry, Manifest};
 use crate::lake::writer::{self, FinishedPart, PartitionedWriter};
 use crate::lake::{tables, Lake, LakeError};
+
+/// Manifest table of a score run's commit: the run's tables are in its `other_tables`.
+pub const RUN_MANIFEST_TABLE: &str = "score_run";
 
 /// Which periods a run recomputes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,7 +206,9 @@ async fn run_locked(
 
     let periods = data_periods(&manifests, &opts.periods);
     tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
+    let batch_id = manifest::new_batch_id();
     let mut writes = Vec::new();
+    let mut pending = Vec::new();
     let mut scores = Vec::new();
     for table in DERIVED_TABLES {
         if table.name == "scores" {
@@ -214,13 +221,13 @@ async fn run_locked(
             }
         }
         let keep = table.name == "scores";
-        let (write, kept, live_after) = materialize(
+        let (write, kept, live_after, waiting) = materialize(
             &ctx,
             lake,
             &manifests,
             table,
+            &batch_id,
             &opts.periods,
-            opts.as_of,
             keep,
         )
         .await?;
@@ -232,10 +239,14 @@ async fn run_locked(
             let (schema, files) = live_after;
             // Text as views, as for the sources: the observations group by `period`.
             let schema = tables::text_as_views(&schema);
+            let new: Vec<&std::path::Path> =
+                waiting.local.iter().map(|(_, p)| p.as_path()).collect();
             let provider =
-                tables::files_table(lake, schema, &files).map_err(|source| ScoreError::Run {
-                    table: table.name.into(),
-                    source,
+                tables::files_table_with_local(lake, schema, &files, &new).map_err(|source| {
+                    ScoreError::Run {
+                        table: table.name.into(),
+                        source,
+                    }
                 })?;
             let wrap = |source| ScoreError::Run {
                 table: table.name.into(),
@@ -254,8 +265,11 @@ async fn run_locked(
             .await?;
         }
         writes.push(write);
+        pending.push(waiting);
     }
-    writes.push(write_reference(lake, &manifests, &reference).await?);
+    let (write, staged) = reference_files(&manifests, &batch_id, &reference)?;
+    writes.push(write);
+    commit_run(lake, &batch_id, opts.as_of, &mut writes, pending, staged).await?;
     Ok(ScoreSummary {
         as_of: opts.as_of,
         periods,
@@ -386,18 +400,32 @@ async fn write_periods(
     Ok((parts, dir, kept))
 }
 
+/// The table's committed files that stay, with its columns (its new files are local yet).
 type LiveAfter = (SchemaRef, Vec<FileEntry>);
 
-/// Computes one derived table for the periods and publishes it.
+/// A derived table computed but not committed: its files wait on local disk.
+struct Pending {
+    table: &'static str,
+    files: Vec<FileEntry>,
+    old: Vec<FileEntry>,
+    /// (lake path, local file) of each new file.
+    local: Vec<(String, std::path::PathBuf)>,
+    /// New files held in memory instead (small tables).
+    staged: Vec<StagedFile>,
+    /// The folders holding the local files (removed when dropped).
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+/// Computes one derived table for the periods into local files named after `batch_id`.
 async fn materialize(
     ctx: &SessionContext,
     lake: &Lake,
     manifests: &[Manifest],
     table: &DerivedTable,
+    batch_id: &str,
     periods: &Periods,
-    as_of: DateTime<Utc>,
     keep: bool,
-) -> Result<(TableWrite, Vec<RecordBatch>, LiveAfter), ScoreError> {
+) -> Result<(TableWrite, Vec<RecordBatch>, LiveAfter, Pending), ScoreError> {
     let started = Instant::now();
     let wrap = |source| ScoreError::Run {
         table: table.name.into(),
@@ -424,7 +452,6 @@ async fn materialize(
         })
         .collect::<Result<Vec<_>, ScoreError>>()?;
     let several = tasks.len() > 1;
-    let batch_id = manifest::new_batch_id();
     let mut files = Vec::new();
     // The files stay on local disk until uploaded (`publish_with_local` reads each in turn).
     let mut local = Vec::new();
@@ -438,7 +465,7 @@ async fn materialize(
         let name = if several {
             format!("{batch_id}-p{i}")
         } else {
-            batch_id.clone()
+            batch_id.to_string()
         };
         for part in parts {
             let path = format!("{}{}/{name}.parquet", table.dir, part.partition);
@@ -456,8 +483,6 @@ async fn materialize(
         .into_iter()
         .partition(|f| file_period(&f.path).is_none_or(|p| periods.contains(p)));
     let rows: u64 = files.iter().map(|f| f.rows).sum();
-    let mut after = still_live;
-    after.extend(files.iter().cloned());
     let write = TableWrite {
         table: table.name,
         batch_id: None,
@@ -465,44 +490,80 @@ async fn materialize(
         files: files.len(),
         files_removed: old.len(),
     };
-    if files.is_empty() && old.is_empty() {
-        return Ok((write, kept, (schema, after)));
-    }
-    let manifest = Manifest::derived(
-        &batch_id,
-        table.name,
-        Utc::now(),
-        format!(
-            "momentos score as of {}",
-            as_of.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        ),
-        files,
-        &old,
-    );
-    commit::publish_with_local(lake, &manifest, Vec::new(), local).await?;
-    drop(dirs);
-    tracing::info!(
+    tracing::debug!(
         table = table.name,
         rows,
-        files = manifest.files.len(),
-        removed = manifest.removes.len(),
         elapsed_ms = ms(started),
-        "Published derived table."
+        "Computed."
     );
-    let write = TableWrite {
-        batch_id: Some(batch_id),
-        ..write
+    let pending = Pending {
+        table: table.name,
+        files,
+        old,
+        local,
+        staged: Vec::new(),
+        _dirs: dirs,
     };
-    Ok((write, kept, (schema, after)))
+    Ok((write, kept, (schema, still_live), pending))
 }
 
-/// Stores the run's reference tables under `reference/<name>/`, replacing the previous ones.
-async fn write_reference(
+/// Commits every table of the run in one manifest (nothing when nothing changed) and
+/// names the batch in the tables' writes.
+async fn commit_run(
     lake: &Lake,
+    batch_id: &str,
+    as_of: DateTime<Utc>,
+    writes: &mut [TableWrite],
+    pending: Vec<Pending>,
+    reference: Pending,
+) -> Result<(), ScoreError> {
+    let by = format!(
+        "momentos score as of {}",
+        as_of.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+    );
+    let mut m = Manifest::derived(batch_id, RUN_MANIFEST_TABLE, Utc::now(), by, vec![], &[]);
+    let mut local = Vec::new();
+    let mut dirs = Vec::new();
+    let mut staged = Vec::new();
+    for p in pending.into_iter().chain([reference]) {
+        if p.files.is_empty() && p.old.is_empty() {
+            continue;
+        }
+        m.rows_read += p.files.iter().map(|f| f.rows).sum::<u64>();
+        m.rows_replaced += p.old.iter().map(|f| f.rows).sum::<u64>();
+        m.removes.extend(p.old.iter().map(|f| f.path.clone()));
+        m.other_tables.insert(p.table.to_string(), p.files);
+        local.extend(p.local);
+        dirs.push(p._dirs);
+        staged.extend(p.staged);
+        if let Some(w) = writes.iter_mut().find(|w| w.table == p.table) {
+            w.batch_id = Some(batch_id.to_string());
+        }
+    }
+    if m.other_tables.is_empty() {
+        return Ok(());
+    }
+    m.rows_accepted = m.rows_read;
+    commit::publish_with_local(lake, &m, staged, local).await?;
+    drop(dirs);
+    for w in writes.iter().filter(|w| w.batch_id.is_some()) {
+        tracing::info!(
+            table = w.table,
+            rows = w.rows,
+            files = w.files,
+            removed = w.files_removed,
+            "Published derived table."
+        );
+    }
+    Ok(())
+}
+
+/// The run's reference tables under `reference/<name>/`, replacing the previous ones.
+fn reference_files(
     manifests: &[Manifest],
+    batch_id: &str,
     tables: &[(&'static str, RecordBatch)],
-) -> Result<TableWrite, ScoreError> {
-    let batch_id = manifest::new_batch_id();
+) -> Result<(TableWrite, Pending), ScoreError> {
     let mut files = Vec::new();
     let mut staged = Vec::new();
     for (name, batch) in tables {
@@ -515,24 +576,22 @@ async fn write_reference(
         staged.push(StagedFile { path, bytes });
     }
     let old = manifest::live_files(manifests, super::REFERENCE_MANIFEST_TABLE);
-    let rows = files.iter().map(|f| f.rows).sum();
-    let manifest = Manifest::derived(
-        &batch_id,
-        super::REFERENCE_MANIFEST_TABLE,
-        Utc::now(),
-        "momentos score reference tables".into(),
-        files,
-        &old,
-    );
     let write = TableWrite {
         table: super::REFERENCE_MANIFEST_TABLE,
-        batch_id: Some(batch_id),
-        rows,
-        files: manifest.files.len(),
-        files_removed: manifest.removes.len(),
+        batch_id: None,
+        rows: files.iter().map(|f| f.rows).sum(),
+        files: files.len(),
+        files_removed: old.len(),
     };
-    commit::publish(lake, &manifest, staged).await?;
-    Ok(write)
+    let pending = Pending {
+        table: super::REFERENCE_MANIFEST_TABLE,
+        files,
+        old,
+        local: Vec::new(),
+        staged,
+        _dirs: Vec::new(),
+    };
+    Ok((write, pending))
 }
 
 #[cfg(test)]
