@@ -219,3 +219,76 @@ fn first_authorised_contact(export: &std::path::Path) -> String {
         .map(|r| r[contact].to_string())
         .unwrap()
 }
+
+/// Interactions as the Delta reader sees them: row count and distinct ids.
+fn delta_interactions(f: &Fixture) -> Option<(u64, u64)> {
+    if !f.lake().join("interactions/_delta_log").exists() {
+        return Some((0, 0));
+    }
+    let rows = read_delta(f, &["interactions/", "interaction_id"])?;
+    let ids: Vec<&str> = rows.lines().collect();
+    let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    Some((ids.len() as u64, distinct.len() as u64))
+}
+
+#[test]
+fn killed_writes_never_show_an_outside_reader_half_a_batch() {
+    let f = Fixture::new();
+    f.demo_exports(3000);
+    if read_delta(&f, &[]).is_none() {
+        return;
+    }
+    let chunks = f.split_csv("exports/interactions.csv", 2);
+    for kind in ["surveys", "shopper"] {
+        let out = f.ingest(kind, &f.path(&format!("exports/{kind}.csv")));
+        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+    }
+    let mut committed = 0;
+    for chunk in &chunks {
+        for delay_ms in [150, 600] {
+            let mut child = f
+                .cmd()
+                .arg("ingest")
+                .arg("interactions")
+                .arg(chunk)
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = child.kill();
+            let _ = child.wait();
+            // Every table still reads (no file it lists is gone); the interactions are
+            // the batches committed before, or those plus this one whole — never part.
+            let counts: BTreeMap<String, u64> =
+                serde_json::from_str(&read_delta(&f, &[]).unwrap()).unwrap();
+            let (rows, distinct) = delta_interactions(&f).unwrap();
+            assert_eq!(rows, distinct, "an id twice for the Delta reader");
+            let shown = f.count("select count(*) from interactions");
+            assert!(
+                rows == committed || rows == shown,
+                "Delta reader sees {rows} interactions; committed before {committed}, now {shown}"
+            );
+            assert_eq!(counts.get("interactions/").copied().unwrap_or(0), rows);
+        }
+        let out = f.ingest("interactions", chunk);
+        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+        committed = f.count("select count(*) from interactions");
+        // The next write mends what a kill left: the log is complete again.
+        assert_delta_equals_sql(&f, &["interactions/"]);
+    }
+
+    let out = f.run(&["score"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let facts_before = f.count("select count(*) from interaction_facts");
+    for delay_ms in [700, 2500] {
+        let mut child = f.cmd().arg("score").spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let counts: BTreeMap<String, u64> =
+            serde_json::from_str(&read_delta(&f, &[]).unwrap()).unwrap();
+        assert_eq!(
+            counts["facts/interaction_facts/"], facts_before,
+            "the same data scores again to the same facts, whole"
+        );
+    }
+}

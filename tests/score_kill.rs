@@ -8,26 +8,6 @@ use std::time::Duration;
 
 use util::*;
 
-/// The interactions export split in two: the header with the first `n` rows, and the
-/// header with the rest.
-fn split_export(f: &Fixture, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
-    let text = std::fs::read_to_string(f.path("exports/interactions.csv")).unwrap();
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header = reader.byte_headers().unwrap().clone();
-    let mut first = csv::Writer::from_writer(Vec::new());
-    let mut rest = csv::Writer::from_writer(Vec::new());
-    first.write_byte_record(&header).unwrap();
-    rest.write_byte_record(&header).unwrap();
-    for (i, record) in reader.byte_records().enumerate() {
-        let w = if i < n { &mut first } else { &mut rest };
-        w.write_byte_record(&record.unwrap()).unwrap();
-    }
-    (
-        f.write("first.csv", first.into_inner().unwrap()),
-        f.write("rest.csv", rest.into_inner().unwrap()),
-    )
-}
-
 /// What the derived tables say together: facts, and the interactions the scores counted.
 fn state(f: &Fixture) -> (u64, u64) {
     let facts = f.count("select count(*) from interaction_facts");
@@ -41,7 +21,8 @@ fn state(f: &Fixture) -> (u64, u64) {
 fn a_killed_score_shows_one_whole_run() {
     let f = Fixture::new();
     f.demo_exports(3000);
-    let (first, rest) = split_export(&f, 1500);
+    let halves = f.split_csv("exports/interactions.csv", 2);
+    let (first, rest) = (halves[0].clone(), halves[1].clone());
     for (kind, file) in [
         ("interactions", first),
         ("surveys", f.path("exports/surveys.csv")),

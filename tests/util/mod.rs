@@ -65,6 +65,32 @@ impl Fixture {
         assert!(out.status.success(), "{}", stderr(&out));
     }
 
+    /// Splits a CSV under the fixture into `parts` files of consecutive rows, each with
+    /// the header (`<stem>-0.csv`, `<stem>-1.csv`, …).
+    pub fn split_csv(&self, name: &str, parts: usize) -> Vec<PathBuf> {
+        let mut reader = csv::Reader::from_path(self.path(name)).unwrap();
+        let header = reader.byte_headers().unwrap().clone();
+        let records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+        let per_part = records.len().div_ceil(parts);
+        let stem = Path::new(name)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        records
+            .chunks(per_part)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_byte_record(&header).unwrap();
+                for r in chunk {
+                    w.write_byte_record(r).unwrap();
+                }
+                self.write(&format!("{stem}-{i}.csv"), w.into_inner().unwrap())
+            })
+            .collect()
+    }
+
     pub fn ingest(&self, kind: &str, file: &Path) -> Output {
         self.cmd()
             .arg("ingest")
