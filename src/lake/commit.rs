@@ -86,7 +86,7 @@ pub async fn publish_with_local(
     .await?;
     // Outside readers follow the Delta logs: they learn of the batch before the files it
     // supersedes go.
-    if mirror_to_delta(lake, Some(&delta::roots_of(manifest))).await
+    if mirror_to_delta(lake, Some(manifest)).await
         && read_mirrored_mark(lake).await == newest_before
     {
         write_mirrored_mark(lake, &manifest.batch_id).await;
@@ -98,11 +98,11 @@ pub async fn publish_with_local(
     Ok(())
 }
 
-/// Brings the Delta logs of `roots` (every table when `None`) up to the committed
-/// manifests. The batch is committed already: a failure here only delays what outside
-/// engines see, so it is a warning, and the next write's [`recover`] tries again.
-async fn mirror_to_delta(lake: &Lake, roots: Option<&BTreeSet<String>>) -> bool {
-    match delta::sync_from_manifests(lake, roots).await {
+/// Brings the Delta logs of the tables `batch` touched (every table when `None`) up to the
+/// committed manifests. The batch is committed already: a failure here only delays what
+/// outside engines see, so it is a warning, and the next write's [`recover`] tries again.
+async fn mirror_to_delta(lake: &Lake, batch: Option<&Manifest>) -> bool {
+    match delta::sync_from_manifests(lake, batch).await {
         Ok(_) => true,
         Err(e) => {
             tracing::warn!(error = %e, "Delta log not updated; the next write retries.");
@@ -317,6 +317,12 @@ mod tests {
         publish(&lake, &m, files).await.unwrap();
         assert_eq!(read_mirrored_mark(&lake).await.as_deref(), Some("b1"));
         assert_eq!(logged_files(&lake).await, 1);
+        let first = lake
+            .get("t/_delta_log/00000000000000000000.json")
+            .await
+            .unwrap();
+        let first = String::from_utf8_lossy(&first);
+        assert!(first.contains(r#""batch_id":"b1""#), "{first}");
 
         // Killed after its manifest, before its Delta commit: the mark stays behind.
         let (m, files) = batch("b2");

@@ -73,19 +73,37 @@ pub fn desired_files(manifests: &[Manifest]) -> BTreeMap<String, Vec<FileEntry>>
     out
 }
 
-/// Makes the Delta logs of `roots` (all table folders when `None`) list exactly the live
-/// files of the committed manifests. Returns how many tables got a new version.
+/// What a Delta commit says about itself (`commitInfo`, under "momentos"): the writer and,
+/// for a batch, its id, input file name and content hash, so another engine's user can
+/// trace a table version to the batch that made it.
+pub type CommitNote = serde_json::Value;
+
+/// The note of a batch's commits.
+pub fn batch_note(manifest: &Manifest) -> CommitNote {
+    serde_json::json!({
+        "batch_id": manifest.batch_id,
+        "writer": manifest.source_format,
+        "source_file": manifest.source_file,
+        "source_hash": manifest.source_hash,
+    })
+}
+
+/// Makes the Delta logs of the tables `batch` touched (every table when `None`: a
+/// recovery) list exactly the live files of the committed manifests. Returns how many
+/// tables got a new version.
 pub async fn sync_from_manifests(
     lake: &Lake,
-    roots: Option<&BTreeSet<String>>,
+    batch: Option<&Manifest>,
 ) -> Result<usize, LakeError> {
     let manifests = manifest::read_all(lake).await?;
+    let roots = batch.map(roots_of);
+    let note = batch.map_or_else(|| serde_json::json!("recovery"), batch_note);
     let mut changed = 0;
     for (root, files) in desired_files(&manifests) {
-        if roots.is_some_and(|r| !r.contains(&root)) {
+        if roots.as_ref().is_some_and(|r| !r.contains(&root)) {
             continue;
         }
-        if sync_table(lake, &root, &files, "momentos").await?.is_some() {
+        if sync_table(lake, &root, &files, &note).await?.is_some() {
             changed += 1;
         }
     }
@@ -108,15 +126,15 @@ pub async fn sync_table(
     lake: &Lake,
     root: &str,
     files: &[FileEntry],
-    by: &str,
+    note: &CommitNote,
 ) -> Result<Option<i64>, LakeError> {
-    sync(lake, root, files, by, false).await
+    sync(lake, root, files, note, false).await
 }
 
 /// Like [`sync_table`] for a folder of records that are rewritten in place (`runs/`,
 /// `deliveries/`): a file whose size changed is removed and added again in one commit.
 pub async fn sync_records(lake: &Lake, root: &str, files: &[FileEntry]) -> Result<(), LakeError> {
-    sync(lake, root, files, "momentos records", true)
+    sync(lake, root, files, &serde_json::json!("records"), true)
         .await
         .map(|_| ())
 }
@@ -125,7 +143,7 @@ async fn sync(
     lake: &Lake,
     root: &str,
     files: &[FileEntry],
-    by: &str,
+    note: &CommitNote,
     rewritten_in_place: bool,
 ) -> Result<Option<i64>, LakeError> {
     let mut table = open(lake, root)?;
@@ -191,7 +209,7 @@ async fn sync(
             default_row_commit_version: None,
         }));
     }
-    let app_metadata = HashMap::from([("momentos".to_string(), serde_json::json!(by))]);
+    let app_metadata = HashMap::from([("momentos".to_string(), note.clone())]);
     if !exists {
         let Some(first) = files.first() else {
             return Ok(None);
