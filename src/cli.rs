@@ -123,6 +123,12 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    Maintain {
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_parser = parse_duration, default_value = "7days")]
+        log_retention: std::time::Duration,
+    },
     Forget {
         identifier: String,
         #[arg(long)]

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod i18n;
 pub mod ingest;
 pub mod lake;
+pub mod maintain;
 pub mod memory;
 pub mod pipeline;
 pub mod plans;

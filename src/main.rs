@@ -222,6 +222,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             )
             .await
         }
+        Command::Maintain {
+            dry_run,
+            log_retention,
+        } => commands::maintain::run(&lake, &catalog, dry_run, log_retention).await,
         Command::Forget {
             identifier,
             reference,

@@ -349,7 +349,7 @@ fn a_pipeline_with_every_step_checks_and_delivers_nothing_without_recipients() {
     p.write(
         "pipelines/full.toml",
         &nightly.replace(
-            "steps = [\"ingest\", \"score\", \"plans\", \"alerts\", \"report\", \"deliver\"]",
+            "steps = [\"ingest\", \"maintain\", \"score\", \"plans\", \"alerts\", \"report\", \"deliver\"]",
             "steps = [\"ingest\", \"alerts\", \"report\", \"deliver\"]",
         ),
     );

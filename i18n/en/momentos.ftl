@@ -292,6 +292,31 @@ cli-followup-arg-escalations = Escalations past due or due within one business d
 cli-followup-arg-out = File to write (.csv or .xlsx).
 cli-followup-arg-as-of = Judge due dates as of this instant (ISO 8601; no offset = local time).
 
+## momentos maintain
+
+cli-maintain-about = Lake upkeep: the catalog's retention, compaction by month and Delta logs.
+cli-maintain-after-help =
+    In one pass, with the lake locked:
+      1. Retention: when the catalog sets [retention] months, rows of older months leave
+         every table in one batch (as with `momentos forget`), counted in the audit table.
+      2. Compaction: the daily files of interactions, surveys and shopper (and their
+         quarantine) become one file per month (folder month=YYYY-MM), sorted by date and id;
+         each table changes in one batch, no row lost or doubled. A month already in one
+         file is left alone, so running it again does nothing.
+      3. Delta logs: a checkpoint every 10 versions, and log entries older than
+         --log-retention expire (superseded data files are already deleted when each batch
+         commits).
+    Run it daily as the nightly pipeline's `maintain` step, or by hand.
+
+    Exit status: 0 done, 2 bad arguments, 4 the lake is busy, 1 anything else.
+
+    Examples:
+      momentos maintain --dry-run
+      momentos maintain
+      momentos maintain --log-retention 30days
+cli-maintain-arg-dry-run = Say what would be done without changing anything.
+cli-maintain-arg-log-retention = Age a Delta log entry must reach before it expires (default 7days).
+
 ## momentos forget
 
 cli-forget-about = Right to erasure: remove every row of one person from the lake (Colombian Law 1581 of 2012).
@@ -808,3 +833,16 @@ forget-removed = Removed { $rows } rows from { $tables } tables of the lake { $l
 forget-table-line = { $table } ({ $path }): { $rows } rows; Delta version { $version }
 forget-rederived = Scores derived again ({ $periods } periods).
 forget-not-rederived = The scores still count those rows until the next `momentos score`.
+
+## momentos maintain: messages
+
+maintain-retention-none = Retention: the catalog sets none ([retention] months); nothing leaves by age.
+maintain-retention = Retention: data from { $date } on is kept; { $rows } older rows left (audit table).
+maintain-retention-nothing = Retention: data from { $date } on is kept; no row is older.
+maintain-retention-dry = Retention: data from { $date } on is kept; older rows would leave the lake.
+maintain-compaction-none = Compaction: nothing to compact (every month is in one file already).
+maintain-compaction = Compaction of { $table }: { $before } files of { $months } months → { $after } ({ $rows } rows).
+maintain-compaction-quarantine = Compaction of { $table }'s quarantine: { $before } files of { $months } months → { $after } ({ $rows } rows).
+maintain-logs = Delta logs: { $checkpoints } checkpoints written, { $expired } old entries expired.
+maintain-dry-run = (dry run: nothing was changed)
+step-maintain-done = { $rows } rows left by retention; { $files } files compacted into { $after }; { $checkpoints } Delta checkpoints

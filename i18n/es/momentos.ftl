@@ -297,6 +297,32 @@ cli-followup-arg-escalations = Escalamientos vencidos o que vencen dentro de un 
 cli-followup-arg-out = Archivo a escribir (.csv o .xlsx).
 cli-followup-arg-as-of = Juzga las fechas límite en este instante (ISO 8601; sin desfase = hora local).
 
+## momentos maintain
+
+cli-maintain-about = Mantenimiento del lago: retención del catálogo, compactación por mes y registros Delta.
+cli-maintain-after-help =
+    En una pasada, con el lago bloqueado:
+      1. Retención: si el catálogo fija [retention] months, las filas de los meses más antiguos
+         salen de todas las tablas en un solo lote (como `momentos forget`) y quedan contadas
+         en la tabla audit.
+      2. Compactación: los archivos diarios de interactions, surveys y shopper (y su
+         cuarentena) pasan a un archivo por mes (carpeta month=AAAA-MM), ordenado por fecha e
+         id; cada tabla cambia en un solo lote, sin perder ni duplicar filas. Un mes que ya
+         está en un archivo no se toca, así que repetirlo no hace nada.
+      3. Registros Delta: un punto de control cada 10 versiones y se expiran las entradas
+         más viejas que --log-retention (los archivos de datos reemplazados ya se borran al
+         confirmar cada lote).
+    Úselo a diario como paso `maintain` del pipeline nocturno, o a mano.
+
+    Estado de salida: 0 terminado, 2 argumentos erróneos, 4 el lago está ocupado, 1 cualquier otra cosa.
+
+    Ejemplos:
+      momentos maintain --dry-run
+      momentos maintain
+      momentos maintain --log-retention 30days
+cli-maintain-arg-dry-run = Dice qué haría sin cambiar nada.
+cli-maintain-arg-log-retention = Antigüedad mínima de una entrada del registro Delta para expirarla (por defecto 7days).
+
 ## momentos forget
 
 cli-forget-about = Derecho de supresión: borra del lago todas las filas de una persona (Ley 1581 de 2012).
@@ -842,3 +868,16 @@ forget-removed = Se quitaron { $rows } filas de { $tables } tablas del lago { $l
 forget-table-line = { $table } ({ $path }): { $rows } filas; versión Delta { $version }
 forget-rederived = Calificaciones recalculadas ({ $periods } periodos).
 forget-not-rederived = Las calificaciones aún cuentan esas filas hasta el próximo `momentos score`.
+
+## momentos maintain: messages
+
+maintain-retention-none = Retención: el catálogo no fija ninguna ([retention] months); nada sale por antigüedad.
+maintain-retention = Retención: se conservan los datos desde el { $date }; salieron { $rows } filas más antiguas (tabla audit).
+maintain-retention-nothing = Retención: se conservan los datos desde el { $date }; ninguna fila es más antigua.
+maintain-retention-dry = Retención: se conservan los datos desde el { $date }; las filas anteriores saldrían del lago.
+maintain-compaction-none = Compactación: nada que compactar (cada mes ya está en un archivo).
+maintain-compaction = Compactación de { $table }: { $before } archivos de { $months } meses → { $after } ({ $rows } filas).
+maintain-compaction-quarantine = Compactación de la cuarentena de { $table }: { $before } archivos de { $months } meses → { $after } ({ $rows } filas).
+maintain-logs = Registros Delta: { $checkpoints } puntos de control escritos, { $expired } entradas antiguas expiradas.
+maintain-dry-run = (simulación: no se cambió nada)
+step-maintain-done = { $rows } filas salieron por retención; { $files } archivos compactados en { $after }; { $checkpoints } puntos de control Delta

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod followup;
 pub mod forget;
 pub mod ingest;
+pub mod maintain;
 pub mod pipelines;
 pub mod plans;
 pub mod query;

@@ -93,6 +93,7 @@ pub async fn publish_with_local(
     }
     for old in &manifest.removes {
         lake.delete(old).await?;
+        remove_empty_folder(lake, old).await;
     }
     remove_local_folders(lake, &staging).await;
     Ok(())
@@ -148,6 +149,18 @@ async fn write_mirrored_mark(lake: &Lake, batch_id: &str) {
 async fn remove_local_folders(lake: &Lake, prefix: &str) {
     if let Some(dir) = lake.local_path(prefix) {
         let _ = tokio::fs::remove_dir_all(dir).await;
+    }
+}
+
+/// Removes the folder of a deleted file when the lake is local and nothing else is in it
+/// (a compacted month leaves its `date=` folders empty; other stores have no folders).
+async fn remove_empty_folder(lake: &Lake, relative: &str) {
+    let Some((folder, _)) = relative.rsplit_once('/') else {
+        return;
+    };
+    if let Some(dir) = lake.local_path(folder) {
+        // Fails, as wanted, when the folder still holds files.
+        let _ = tokio::fs::remove_dir(dir).await;
     }
 }
 

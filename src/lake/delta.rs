@@ -272,6 +272,69 @@ pub async fn version(lake: &Lake, root: &str) -> Result<Option<i64>, LakeError> 
     Ok(table.version().map(|v| v as i64))
 }
 
+/// What log upkeep did to one table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogUpkeep {
+    pub root: String,
+    /// The version a checkpoint was written at, when one was.
+    pub checkpoint: Option<i64>,
+    /// Commit and checkpoint files removed from the log.
+    pub expired: usize,
+}
+
+/// Commits after which a table's log gets a checkpoint, so a reader does not replay them.
+pub const CHECKPOINT_EVERY: i64 = 10;
+
+/// Writes a checkpoint when the table has [`CHECKPOINT_EVERY`] commits since the last one,
+/// then expires log files older than `retention` that a checkpoint makes unneeded (delta-rs'
+/// own rules: nothing newer than the last old-enough checkpoint goes, so time travel within
+/// `retention` keeps working). `None` for a folder without a log.
+pub async fn upkeep_log(
+    lake: &Lake,
+    root: &str,
+    retention: std::time::Duration,
+) -> Result<Option<LogUpkeep>, LakeError> {
+    if !has_log(lake, root).await? {
+        return Ok(None);
+    }
+    let mut table = open(lake, root)?;
+    table.load().await.map_err(|e| delta_error(lake, root, e))?;
+    let version = table.version().unwrap_or(0) as i64;
+    let last = last_checkpoint(lake, root).await;
+    let mut out = LogUpkeep {
+        root: root.to_string(),
+        ..Default::default()
+    };
+    if version - last.unwrap_or(-1) >= CHECKPOINT_EVERY {
+        deltalake::checkpoints::create_checkpoint(&table, None)
+            .await
+            .map_err(|e| delta_error(lake, root, e))?;
+        out.checkpoint = Some(version);
+    }
+    let cutoff = chrono::Utc::now().timestamp_millis() - retention.as_millis() as i64;
+    out.expired = deltalake::checkpoints::cleanup_expired_logs_for(
+        version as u64,
+        table.log_store().as_ref(),
+        cutoff,
+        None,
+    )
+    .await
+    .map_err(|e| delta_error(lake, root, e))?;
+    Ok(Some(out))
+}
+
+/// The version of the table's last checkpoint (`_delta_log/_last_checkpoint`).
+async fn last_checkpoint(lake: &Lake, root: &str) -> Option<i64> {
+    let bytes = lake
+        .get(&format!("{root}{LOG_DIR}_last_checkpoint"))
+        .await
+        .ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("version")?
+        .as_i64()
+}
+
 /// Whether `root` already has a Delta log.
 async fn has_log(lake: &Lake, root: &str) -> Result<bool, LakeError> {
     use futures::StreamExt;
@@ -415,5 +478,51 @@ mod tests {
         assert_eq!(table_root("plans/b.parquet"), "plans/");
         assert!(is_log_path("plans/_delta_log/00000000000000000000.json"));
         assert!(!is_log_path("plans/b.parquet"));
+    }
+
+    fn tiny_parquet() -> bytes::Bytes {
+        use datafusion::arrow::array::{Int32Array, RecordBatch};
+        let batch =
+            RecordBatch::try_from_iter([("x", Arc::new(Int32Array::from(vec![1])) as _)]).unwrap();
+        super::super::writer::encode(batch.schema(), &[batch]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_long_log_gets_a_checkpoint_and_its_old_entries_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+        let note = serde_json::json!("test");
+        let mut files = Vec::new();
+        for i in 0..11 {
+            let path = format!("t/f{i}.parquet");
+            lake.put(&path, tiny_parquet()).await.unwrap();
+            files.push(FileEntry { path, rows: 1 });
+            sync_table(&lake, "t/", &files, &note).await.unwrap();
+        }
+        assert_eq!(version(&lake, "t/").await.unwrap(), Some(10));
+        let week = std::time::Duration::from_secs(7 * 24 * 3600);
+        let kept = upkeep_log(&lake, "t/", week).await.unwrap().unwrap();
+        assert_eq!(kept.checkpoint, Some(10));
+        assert_eq!(kept.expired, 0, "nothing is a week old");
+        let again = upkeep_log(&lake, "t/", week).await.unwrap().unwrap();
+        assert_eq!(
+            again.checkpoint, None,
+            "no new commits since the checkpoint"
+        );
+
+        let now = upkeep_log(&lake, "t/", std::time::Duration::ZERO)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(now.expired >= 10, "{now:?}");
+        // The table still loads from its checkpoint and takes new commits.
+        let path = "t/f11.parquet".to_string();
+        lake.put(&path, tiny_parquet()).await.unwrap();
+        files.push(FileEntry { path, rows: 1 });
+        assert_eq!(
+            sync_table(&lake, "t/", &files, &note).await.unwrap(),
+            Some(11)
+        );
+        assert!(upkeep_log(&lake, "nothing/", week).await.unwrap().is_none());
     }
 }

@@ -8,6 +8,7 @@
 //! before the manifest is written, and the next writer removes anything a dead batch left.
 
 pub mod commit;
+pub mod compact;
 pub mod delta;
 pub mod lock;
 pub mod manifest;

@@ -27,7 +27,7 @@ pub struct PipelineFile {
     /// Inbox folders to ingest from, one `[[sources]]` table each.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
-    /// Steps, in order: `ingest`, `score`, `plans`, `alerts`, `report`.
+    /// Steps, in order: `ingest`, `maintain`, `score`, `plans`, `alerts`, `report`, `deliver`.
     pub steps: Spanned<Vec<Spanned<String>>>,
     /// Where outputs go.
     #[serde(default)]

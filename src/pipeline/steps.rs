@@ -7,6 +7,7 @@
 
 mod alerts;
 mod deliver;
+mod maintain;
 mod plans;
 mod report;
 
@@ -25,6 +26,7 @@ use crate::privacy::Pseudonymizer;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StepKind {
     Ingest,
+    Maintain,
     Score,
     Plans,
     Alerts,
@@ -35,6 +37,7 @@ pub enum StepKind {
 impl StepKind {
     pub const ALL: &'static [StepKind] = &[
         StepKind::Ingest,
+        StepKind::Maintain,
         StepKind::Score,
         StepKind::Plans,
         StepKind::Alerts,
@@ -45,6 +48,7 @@ impl StepKind {
     pub fn code(self) -> &'static str {
         match self {
             StepKind::Ingest => "ingest",
+            StepKind::Maintain => "maintain",
             StepKind::Score => "score",
             StepKind::Plans => "plans",
             StepKind::Alerts => "alerts",
@@ -60,7 +64,7 @@ impl StepKind {
             .find(|k| k.code() == s.trim().to_ascii_lowercase())
     }
 
-    /// `ingest, score, plans, alerts, report, deliver`.
+    /// `ingest, maintain, score, plans, alerts, report, deliver`.
     pub fn codes() -> String {
         StepKind::ALL
             .iter()
@@ -143,6 +147,7 @@ macro_rules! step_fn {
 pub fn runner(step: StepKind) -> Result<StepFn, StepError> {
     match step {
         StepKind::Ingest => Ok(step_fn!(ingest_step)),
+        StepKind::Maintain => Ok(step_fn!(maintain::maintain_step)),
         StepKind::Score => Ok(step_fn!(score_step)),
         StepKind::Plans => Ok(step_fn!(plans::plans_step)),
         StepKind::Alerts => Ok(step_fn!(alerts::alerts_step)),

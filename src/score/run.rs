@@ -321,18 +321,13 @@ fn ms(started: Instant) -> u64 {
 }
 
 /// Periods with data in any source, among the selected ones, read from the source files'
-/// `date=YYYY-MM-DD` folders (the local date every source row is partitioned by).
+/// `date=YYYY-MM-DD` (or, compacted, `month=YYYY-MM`) folders: the local date every source
+/// row is partitioned by.
 fn data_periods(manifests: &[Manifest], periods: &Periods) -> Vec<String> {
     let mut out: Vec<String> = ["interactions", "surveys", "shopper"]
         .iter()
         .flat_map(|t| manifest::live_files(manifests, t))
-        .filter_map(|f| {
-            f.path
-                .split('/')
-                .find_map(|seg| seg.strip_prefix("date="))
-                .and_then(|d| d.get(..7))
-                .map(str::to_string)
-        })
+        .filter_map(|f| crate::lake::compact::month_of_path(&f.path).map(str::to_string))
         .filter(|p| periods.contains(p))
         .collect();
     out.sort();

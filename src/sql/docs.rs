@@ -341,7 +341,7 @@ pub const TABLES: &[TableDoc] = &[
             ("run_id", "the run"),
             ("pipeline", "pipeline name"),
             ("position", "order of the step in the pipeline"),
-            ("step", "ingest, score, plans, alerts, report or deliver"),
+            ("step", "ingest, maintain, score, plans, alerts, report or deliver"),
             ("status", "success, success_with_quarantine, failed, interrupted, not_run or unavailable"),
             ("started_at", "start (UTC)"),
             ("ended_at", "end (UTC)"),
