@@ -12,6 +12,8 @@ Usage (from the crate root):
     pip install duckdb pyarrow
     python3 benches/ingest_vs_duckdb.py                 # 10 million interactions
     python3 benches/ingest_vs_duckdb.py --rows 1000000  # a quicker run
+    python3 benches/ingest_vs_duckdb.py --baseline OLD_BINARY --skip-duckdb
+                                           # this build against an older one, alternating
 
 DuckDB has no HMAC; its side uses sha256(key || normalised contact), which costs about
 the same. Its regular expressions approximate ours (see REDACT_SQL). Rows DuckDB cannot
@@ -100,6 +102,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=1,
                     help="run both this many times, alternating (the machine's load varies; "
                          "each round's ratio and the median are reported)")
+    ap.add_argument("--baseline", type=pathlib.Path,
+                    help="an older momentos binary run on the same file in every round; "
+                         "reports this build's time and memory relative to it")
+    ap.add_argument("--skip-duckdb", action="store_true", help="leave DuckDB out (with --baseline)")
     args = ap.parse_args()
 
     if not args.binary.exists():
@@ -129,13 +135,32 @@ def main():
     duck_out = work / "duckdb-out"
     script = DUCKDB_SCRIPT.replace("{REDACT_SQL}", REDACT_SQL)
     rounds = []
+    baseline = []
     for _ in range(max(1, args.rounds)):
+        if args.baseline:
+            base_lake = work / "baseline-lake"
+            shutil.rmtree(base_lake, ignore_errors=True)
+            b_time, b_rss, _ = measured(
+                [str(args.baseline), "--lake", str(base_lake), "ingest", "interactions", str(csv)], env)
+            shutil.rmtree(base_lake, ignore_errors=True)
+            baseline.append((b_time, b_rss))
         shutil.rmtree(lake, ignore_errors=True)
         m_time, m_rss, m_out = measured([str(args.binary), "--lake", str(lake), "ingest", "interactions", str(csv)], env)
-        shutil.rmtree(duck_out, ignore_errors=True)
-        d_time, d_rss, _ = measured([sys.executable, "-c", script, str(csv), str(duck_out)])
+        d_time, d_rss = float("nan"), float("nan")
+        if not args.skip_duckdb:
+            shutil.rmtree(duck_out, ignore_errors=True)
+            d_time, d_rss, _ = measured([sys.executable, "-c", script, str(csv), str(duck_out)])
         rounds.append((m_time, m_rss, d_time, d_rss))
     print(m_out.strip())
+    if baseline:
+        print()
+        print(f"{'round':>5} {'baseline s':>11} {'MiB':>6} {'this s':>8} {'MiB':>6} {'time':>6} {'memory':>7}")
+        for i, ((b_time, b_rss), (m_time, m_rss, _, _)) in enumerate(zip(baseline, rounds), 1):
+            print(f"{i:5} {b_time:11.1f} {b_rss:6.0f} {m_time:8.1f} {m_rss:6.0f} "
+                  f"{m_time / b_time:6.2f} {m_rss / b_rss:7.2f}")
+        t = sorted(m[0] / b[0] for b, m in zip(baseline, rounds))
+        r = sorted(m[1] / b[1] for b, m in zip(baseline, rounds))
+        print(f"this build / baseline: time {t[len(t) // 2]:.2f}, peak memory {r[len(r) // 2]:.2f} (median)")
 
     import duckdb
     import pyarrow.dataset as ds
@@ -146,6 +171,11 @@ def main():
         f"select count(*) from read_parquet('{lake}/interactions/*/*.parquet', hive_partitioning = true)"
     ).fetchall()[0][0]
     arrow_count = ds.dataset(str(lake / "interactions"), format="parquet", partitioning="hive").count_rows()
+    if args.skip_duckdb:
+        print(f"rows accepted {accepted:,}; lake rows counted by DuckDB {duck_count:,}, by pyarrow {arrow_count:,}")
+        if duck_count != accepted or arrow_count != accepted:
+            sys.exit(1)
+        return
     duck_written = duckdb.sql(f"select count(*) from read_parquet('{duck_out}/*/*.parquet')").fetchall()[0][0]
 
     print()
