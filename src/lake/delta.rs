@@ -346,8 +346,43 @@ async fn has_log(lake: &Lake, root: &str) -> Result<bool, LakeError> {
     }
 }
 
+/// delta-rs finds a table's log store by URL scheme even when given the store: for
+/// `s3://` (without its AWS SDK feature) the default log store over our store, whose
+/// commits are create-if-absent puts — safe on S3, which honours `If-None-Match: *`.
+#[derive(Debug)]
+struct OwnStoreLogs;
+
+impl deltalake::logstore::LogStoreFactory for OwnStoreLogs {
+    fn with_options(
+        &self,
+        prefixed_store: deltalake::logstore::ObjectStoreRef,
+        root_store: deltalake::logstore::ObjectStoreRef,
+        location: &url::Url,
+        options: &deltalake::logstore::StorageConfig,
+    ) -> deltalake::DeltaResult<Arc<dyn deltalake::logstore::LogStore>> {
+        Ok(deltalake::logstore::default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
+    }
+}
+
+fn register_log_stores() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let factories = deltalake::logstore::logstore_factories();
+        let s3 = url::Url::parse("s3://").expect("a scheme URL");
+        if !factories.contains_key(&s3) {
+            factories.insert(s3, Arc::new(OwnStoreLogs));
+        }
+    });
+}
+
 /// A Delta table handle on `root` over the lake's own store.
 fn open(lake: &Lake, root: &str) -> Result<DeltaTable, LakeError> {
+    register_log_stores();
     let url = url::Url::parse(&lake.file_url(root)).map_err(|e| LakeError::BadUrl {
         url: lake.file_url(root),
         detail: e.to_string(),

@@ -1,6 +1,7 @@
 //! The lake (DESIGN §4): Parquet files under a URL handled by `object_store` — a local
-//! folder by default, any object store later. Nothing here assumes a local file system:
-//! every read and write goes through [`Lake::store`].
+//! folder by default, or `s3://bucket/prefix` on S3 and S3-compatible servers ([`s3`]).
+//! Nothing here assumes a local file system: every read and write goes through
+//! [`Lake::store`].
 //!
 //! A batch becomes visible by its manifest in `_batches/`: readers of `momentos` only see
 //! files that a manifest lists (and no later manifest removed), so a killed ingest never
@@ -14,6 +15,7 @@ pub mod lock;
 pub mod manifest;
 pub mod records;
 pub mod rewrite;
+pub mod s3;
 pub mod schema;
 pub mod tables;
 pub mod whole_table;
@@ -136,6 +138,7 @@ impl Lake {
                 Arc::new(object_store::memory::InMemory::new()),
                 url,
             )),
+            "s3" => Ok(Lake::with_store(s3::store(&url).map_err(bad)?, url)),
             other => Err(bad(crate::t!("lake-unsupported-scheme", scheme = other))),
         }
     }

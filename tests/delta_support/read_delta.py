@@ -3,6 +3,9 @@
 
     read_delta.py LAKE                      {"<table root>": rows, ...} for every Delta table
     read_delta.py LAKE ROOT COLUMN[,COLUMN]  the rows of one table, sorted, one JSON array each
+    read_delta.py LAKE --count ROOT...      {"<table root>": rows, ...} for these tables
+
+LAKE is a folder or an s3:// URL; for S3 the usual AWS_* variables configure the client.
 
 Exit 3 when the `deltalake` package is missing, so the Rust test can tell "cannot check"
 from "checked and wrong".
@@ -24,18 +27,23 @@ def roots(lake):
             dirs.remove("_delta_log")
 
 
+def table(lake, root):
+    if lake.startswith("s3://"):
+        options = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+        return DeltaTable(lake.rstrip("/") + "/" + root, storage_options=options)
+    return DeltaTable(os.path.join(lake, root))
+
+
 def main():
     lake = sys.argv[1]
-    if len(sys.argv) == 2:
-        counts = {
-            root: DeltaTable(os.path.join(lake, root)).to_pyarrow_dataset().count_rows()
-            for root in sorted(roots(lake))
-        }
+    if len(sys.argv) == 2 or sys.argv[2] == "--count":
+        chosen = sys.argv[3:] if len(sys.argv) > 2 else sorted(roots(lake))
+        counts = {root: table(lake, root).to_pyarrow_dataset().count_rows() for root in chosen}
         print(json.dumps(counts))
         return
     root, columns = sys.argv[2], sys.argv[3].split(",")
-    table = DeltaTable(os.path.join(lake, root)).to_pyarrow_table(columns=columns)
-    rows = sorted(zip(*(table.column(c).to_pylist() for c in columns)), key=repr)
+    data = table(lake, root).to_pyarrow_table(columns=columns)
+    rows = sorted(zip(*(data.column(c).to_pylist() for c in columns)), key=repr)
     for row in rows:
         print(json.dumps([str(v) if v is not None else None for v in row], separators=(",", ":")))
 
