@@ -5,7 +5,7 @@
 //!   cargo run --release --example writer_vs_delta -- 1000000
 //!
 //! Setup (not timed): demo interactions are generated and ingested, then read back into
-//! memory. Timed, three rounds each, alternating: (a) `PartitionedWriter` by local date, as
+//! memory. Timed, three rounds each, alternating: (a) `PartitionedWriter` by month, as
 //! ingest writes them, plus the Delta commit our mirror makes for those files; (b) our
 //! writer unpartitioned (one file, the same work as (c)) and its Delta commit; (c) delta-rs
 //! writing the same batches with the same writer properties, unpartitioned (its partitions
@@ -61,7 +61,7 @@ async fn bench(rows: u64) -> anyhow::Result<()> {
 
     let (mut ours, mut ours_one, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..3 {
-        // (a) ours: partitioned by date, as ingest writes, then the Delta commit of our mirror.
+        // (a) ours: partitioned by month, as ingest writes, then the Delta commit of our mirror.
         let lake = Lake::open(
             dir.path()
                 .join(format!("ours-{round}"))
@@ -72,7 +72,7 @@ async fn bench(rows: u64) -> anyhow::Result<()> {
         let mut w =
             writer::PartitionedWriter::new(schema.clone(), writer::DEFAULT_MEMORY_BUDGET, None)?;
         for b in &batches {
-            w.write_by_date(b)?;
+            w.write_by_month(b)?;
         }
         let (parts, _tmp) = w.finish()?;
         let mut entries = Vec::new();
@@ -136,14 +136,14 @@ async fn bench(rows: u64) -> anyhow::Result<()> {
         w.flush_and_commit(&mut table).await?;
         theirs.push(started.elapsed().as_secs_f64());
         println!(
-            "round {round}: ours by date {:.2} s, ours one file {:.2} s, delta-rs one file {:.2} s",
+            "round {round}: ours by month {:.2} s, ours one file {:.2} s, delta-rs one file {:.2} s",
             ours[round], ours_one[round], theirs[round]
         );
     }
     let best = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
     let (a, b, c) = (best(&ours), best(&ours_one), best(&theirs));
     println!(
-        "best of 3: ours by date {a:.2} s, ours one file {b:.2} s, delta-rs one file {c:.2} s; \
+        "best of 3: ours by month {a:.2} s, ours one file {b:.2} s, delta-rs one file {c:.2} s; \
          delta-rs / ours (same layout) = {:.2}",
         c / b
     );

@@ -299,8 +299,8 @@ cli-maintain-after-help =
     In one pass, with the lake locked:
       1. Retention: when the catalog sets [retention] months, rows of older months leave
          every table in one batch (as with `momentos forget`), counted in the audit table.
-      2. Compaction: the daily files of interactions, surveys and shopper (and their
-         quarantine) become one file per month (folder month=YYYY-MM), sorted by date and id;
+      2. Compaction: the files each batch left in interactions, surveys and shopper (and
+         their quarantine) become one file per month (folder month=YYYY-MM), sorted by date and id;
          each table changes in one batch, no row lost or doubled. A month already in one
          file is left alone, so running it again does nothing.
       3. Delta logs: a checkpoint every 10 versions, and log entries older than

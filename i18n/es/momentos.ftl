@@ -305,7 +305,7 @@ cli-maintain-after-help =
       1. Retención: si el catálogo fija [retention] months, las filas de los meses más antiguos
          salen de todas las tablas en un solo lote (como `momentos forget`) y quedan contadas
          en la tabla audit.
-      2. Compactación: los archivos diarios de interactions, surveys y shopper (y su
+      2. Compactación: los archivos de cada lote en interactions, surveys y shopper (y su
          cuarentena) pasan a un archivo por mes (carpeta month=AAAA-MM), ordenado por fecha e
          id; cada tabla cambia en un solo lote, sin perder ni duplicar filas. Un mes que ya
          está en un archivo no se toca, así que repetirlo no hace nada.

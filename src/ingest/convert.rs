@@ -355,7 +355,7 @@ impl WorkerOutput {
             let kept = filter_record_batch(&batch, &keep)
                 .map_err(|e| IngestError::Internal(format!("filtering re-sent rows: {e}")))?;
             superseded += (batch.num_rows() - kept.num_rows()) as u64;
-            self.writer.write_by_date(&kept)?;
+            self.writer.write_by_month(&kept)?;
         }
         let (mut parts, tmp) = self.writer.finish()?;
         for p in &mut parts {
@@ -596,7 +596,7 @@ impl Worker {
         if rows.len() >= BATCH_ROWS {
             let batch = rows.finish();
             self.buffered -= batch.num_rows();
-            self.writer.write(&writer::day_partition(day), &batch)?;
+            self.writer.write(&writer::partition_of_day(day), &batch)?;
         } else if self.buffered >= BUFFERED_ROWS {
             self.write_days()?;
         }
@@ -614,7 +614,7 @@ impl Worker {
         for (day, rows) in days {
             if !rows.is_empty() {
                 self.writer
-                    .write(&writer::day_partition(day), &rows.into_batch())?;
+                    .write(&writer::partition_of_day(day), &rows.into_batch())?;
             }
         }
         self.buffered = 0;

@@ -153,7 +153,8 @@ async fn remove_local_folders(lake: &Lake, prefix: &str) {
 }
 
 /// Removes the folder of a deleted file when the lake is local and nothing else is in it
-/// (a compacted month leaves its `date=` folders empty; other stores have no folders).
+/// (a compacted lake written by day leaves its `date=` folders empty; other stores have no
+/// folders).
 async fn remove_empty_folder(lake: &Lake, relative: &str) {
     let Some((folder, _)) = relative.rsplit_once('/') else {
         return;

@@ -1,5 +1,5 @@
-//! Compaction (`momentos maintain`): a year of daily ingests leaves one file per table, day
-//! and batch, and every scan opens them all. Here the live files of a source table are
+//! Compaction (`momentos maintain`): a year of daily ingests leaves one file per table, month
+//! and batch (per day in lakes written before months), and every scan opens them all. Here the live files of a source table are
 //! rewritten as one file per month (`<table>/month=YYYY-MM/`), rows sorted by local date and
 //! id so Parquet statistics prune by date, and the table's quarantine files likewise
 //! (`quarantine/<table>/month=YYYY-MM/`, by the month of their batch). Each table is one

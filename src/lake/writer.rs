@@ -146,9 +146,9 @@ impl PartitionedWriter {
         self.enforce_budget()
     }
 
-    /// Splits rows by their `local_date` column and appends each group to `date=…`.
-    pub fn write_by_date(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
-        for (partition, rows) in split_by_date(batch)? {
+    /// Splits rows by the month of their `local_date` and appends each group to `month=…`.
+    pub fn write_by_month(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
+        for (partition, rows) in split_by_month(batch)? {
             self.write(&partition, &rows)?;
         }
         Ok(())
@@ -194,32 +194,45 @@ impl PartitionedWriter {
     }
 }
 
-/// The partition of a local date given as days since the Unix epoch: `date=YYYY-MM-DD`.
-pub fn day_partition(day: i32) -> String {
+/// The partition of a local date given as days since the Unix epoch: `month=YYYY-MM`.
+/// Sources are written by month, not by day: a year is a dozen files per batch instead of
+/// hundreds, every scan opens fewer, and an export whose rows are not in date order keeps a
+/// dozen files open instead of hundreds (`momentos maintain` then merges a month's batches).
+pub fn partition_of_day(day: i32) -> String {
     let date = chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163).expect("valid Date32");
-    format!("date={date}")
+    format!("month={}", date.format("%Y-%m"))
 }
 
-/// Groups rows by the `local_date` column: `date=YYYY-MM-DD` → rows.
-pub fn split_by_date(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, LakeError> {
+/// Groups rows by the month of their `local_date` column: `month=YYYY-MM` → rows, each
+/// group in date order.
+pub fn split_by_month(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>, LakeError> {
     let dates = batch
         .column_by_name("local_date")
         .and_then(|c| c.as_any().downcast_ref::<Date32Array>())
         .ok_or_else(|| LakeError::Parquet("internal: batch has no local_date column".into()))?;
-    let mut groups: HashMap<i32, Vec<u32>> = HashMap::new();
+    let mut days: HashMap<i32, Vec<u32>> = HashMap::new();
     for i in 0..dates.len() {
-        groups.entry(dates.value(i)).or_default().push(i as u32);
+        days.entry(dates.value(i)).or_default().push(i as u32);
     }
-    let mut out = Vec::with_capacity(groups.len());
-    for (day, rows) in groups {
-        let part = if rows.len() == batch.num_rows() {
+    let mut days: Vec<(i32, Vec<u32>)> = days.into_iter().collect();
+    days.sort_unstable_by_key(|(day, _)| *day);
+    let mut months: Vec<(String, Vec<u32>)> = Vec::new();
+    for (day, rows) in days {
+        let month = partition_of_day(day);
+        match months.last_mut() {
+            Some((m, all)) if *m == month => all.extend(rows),
+            _ => months.push((month, rows)),
+        }
+    }
+    let mut out = Vec::with_capacity(months.len());
+    for (month, rows) in months {
+        let part = if rows.len() == batch.num_rows() && rows.windows(2).all(|w| w[0] < w[1]) {
             batch.clone()
         } else {
             take_record_batch(batch, &UInt32Array::from(rows)).map_err(parquet_err)?
         };
-        out.push((day_partition(day), part));
+        out.push((month, part));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 

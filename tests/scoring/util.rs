@@ -111,7 +111,7 @@ pub async fn write_interactions(
     let batch = RecordBatch::try_new(schema::interactions(), columns).unwrap();
     let mut files = Vec::new();
     let mut staged = Vec::new();
-    for (partition, part) in writer::split_by_date(&batch).unwrap() {
+    for (partition, part) in writer::split_by_month(&batch).unwrap() {
         let path = format!("interactions/{partition}/{batch_id}.parquet");
         files.push(FileEntry {
             path: path.clone(),
