@@ -175,6 +175,72 @@ fn delta_interactions(f: &Fixture) -> Option<(u64, u64)> {
     Some((ids.len() as u64, distinct.len() as u64))
 }
 
+/// Kill delays from a seeded generator: spread over a write's run, the same every time.
+fn kill_delays(seed: u64, n: usize, max_ms: u64) -> Vec<u64> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            100 + (x >> 33) % max_ms
+        })
+        .collect()
+}
+
+/// Runs `cmd` for `delay_ms` and kills it (kill -9).
+fn kill_after(mut cmd: std::process::Command, delay_ms: u64) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The interaction counts the lake has had: after each committed interactions batch, in
+/// commit order (each batch adds its accepted rows and replaces re-sent ones).
+fn committed_states(f: &Fixture) -> Vec<u64> {
+    let mut batches: Vec<(String, i64)> = std::fs::read_dir(f.lake().join("_batches"))
+        .map(|dir| {
+            dir.map(|e| std::fs::read(e.unwrap().path()).unwrap())
+                .map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap())
+                .filter(|m| m["table"] == "interactions")
+                .map(|m| {
+                    let id = m["batch_id"].as_str().unwrap().to_string();
+                    let added = m["rows_accepted"].as_u64().unwrap() as i64
+                        - m["rows_replaced"].as_u64().unwrap() as i64;
+                    (id, added)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    batches.sort();
+    let mut total = 0;
+    let mut states = vec![0];
+    for (_, added) in batches {
+        total += added;
+        states.push(total as u64);
+    }
+    states
+}
+
+/// After a kill: every Delta table still reads (no file it lists is gone), no id twice,
+/// and the interactions are exactly some committed state — never part of a batch.
+fn assert_whole_after_kill(f: &Fixture, what: &str) {
+    let counts: BTreeMap<String, u64> = serde_json::from_str(&read_delta(f, &[]).unwrap()).unwrap();
+    let (rows, distinct) = delta_interactions(f).unwrap();
+    assert_eq!(rows, distinct, "{what}: an id twice for the Delta reader");
+    let states = committed_states(f);
+    assert!(
+        states.contains(&rows),
+        "{what}: Delta reader sees {rows} interactions; committed states {states:?}"
+    );
+    assert_eq!(counts.get("interactions/").copied().unwrap_or(0), rows);
+}
+
 #[test]
 fn killed_writes_never_show_an_outside_reader_half_a_batch() {
     let f = Fixture::new();
@@ -182,40 +248,22 @@ fn killed_writes_never_show_an_outside_reader_half_a_batch() {
     if read_delta(&f, &[]).is_none() {
         return;
     }
-    let chunks = f.split_csv("exports/interactions.csv", 2);
+    let chunks = f.split_csv("exports/interactions.csv", 4);
     for kind in ["surveys", "shopper"] {
         let out = f.ingest(kind, &f.path(&format!("exports/{kind}.csv")));
         assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
     }
-    let mut committed = 0;
-    for chunk in &chunks {
-        for delay_ms in [150, 600] {
-            let mut child = f
-                .cmd()
-                .arg("ingest")
-                .arg("interactions")
-                .arg(chunk)
-                .spawn()
-                .unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-            let _ = child.kill();
-            let _ = child.wait();
-            // Every table still reads (no file it lists is gone); the interactions are
-            // the batches committed before, or those plus this one whole — never part.
-            let counts: BTreeMap<String, u64> =
-                serde_json::from_str(&read_delta(&f, &[]).unwrap()).unwrap();
-            let (rows, distinct) = delta_interactions(&f).unwrap();
-            assert_eq!(rows, distinct, "an id twice for the Delta reader");
-            let shown = f.count("select count(*) from interactions");
-            assert!(
-                rows == committed || rows == shown,
-                "Delta reader sees {rows} interactions; committed before {committed}, now {shown}"
-            );
-            assert_eq!(counts.get("interactions/").copied().unwrap_or(0), rows);
+    // 20 kills in all: 8 ingests, 6 scores, 6 nightly runs, at seeded random moments.
+    let ingest_delays = kill_delays(14, 8, 900);
+    for (chunk, delays) in chunks[..2].iter().zip(ingest_delays.chunks(4)) {
+        for &delay_ms in delays {
+            let mut cmd = f.cmd();
+            cmd.arg("ingest").arg("interactions").arg(chunk);
+            kill_after(cmd, delay_ms);
+            assert_whole_after_kill(&f, &format!("ingest killed at {delay_ms} ms"));
         }
         let out = f.ingest("interactions", chunk);
         assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
-        committed = f.count("select count(*) from interactions");
         // The next write mends what a kill left: the log is complete again.
         assert_delta_equals_sql(&f, &["interactions/"]);
     }
@@ -223,16 +271,38 @@ fn killed_writes_never_show_an_outside_reader_half_a_batch() {
     let out = f.run(&["score"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let facts_before = f.count("select count(*) from interaction_facts");
-    for delay_ms in [700, 2500] {
-        let mut child = f.cmd().arg("score").spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+    for delay_ms in kill_delays(15, 6, 3000) {
+        let mut cmd = f.cmd();
+        cmd.arg("score");
+        kill_after(cmd, delay_ms);
         let counts: BTreeMap<String, u64> =
             serde_json::from_str(&read_delta(&f, &[]).unwrap()).unwrap();
         assert_eq!(
             counts["facts/interaction_facts/"], facts_before,
-            "the same data scores again to the same facts, whole"
+            "score killed at {delay_ms} ms: the same data scores again to the same facts, whole"
         );
     }
+
+    // Nightly runs (ingest, maintain, score) of the remaining exports, killed.
+    std::fs::create_dir_all(f.path("pipelines")).unwrap();
+    f.write(
+        "pipelines/mini.toml",
+        PIPELINE.replace(
+            "\"ingest\", \"score\"",
+            "\"ingest\", \"maintain\", \"score\"",
+        ),
+    );
+    std::fs::create_dir_all(f.path("inbox")).unwrap();
+    for (i, chunk) in chunks[2..].iter().enumerate() {
+        std::fs::copy(chunk, f.path(&format!("inbox/interactions-{i}.csv"))).unwrap();
+    }
+    for delay_ms in kill_delays(16, 6, 4000) {
+        let mut cmd = f.cmd();
+        cmd.args(["run", "mini"]);
+        kill_after(cmd, delay_ms);
+        assert_whole_after_kill(&f, &format!("run killed at {delay_ms} ms"));
+    }
+    let run = f.run(&["run", "mini"]);
+    assert!(matches!(run.status.code(), Some(0 | 3)), "{}", stderr(&run));
+    assert_delta_equals_sql(&f, &["interactions/", "scores/"]);
 }
