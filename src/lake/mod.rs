@@ -13,6 +13,7 @@ pub mod compact;
 pub mod delta;
 pub mod lock;
 pub mod manifest;
+pub mod pruning;
 pub mod records;
 pub mod rewrite;
 pub mod s3;

@@ -14,6 +14,7 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 
 use super::manifest::{self, FileEntry, Manifest};
+use super::pruning::{Domain, PrunedFiles};
 use super::{schema, Lake, LakeError};
 use crate::vocabulary::SourceKind;
 
@@ -29,20 +30,14 @@ pub enum RegisterError {
 }
 
 /// A table over an explicit list of Parquet files with a known schema (empty list: an
-/// empty table with the same columns, so queries work on a new lake).
+/// empty table with the same columns, so queries work on a new lake). Files are left out
+/// of a scan when their folder shows no row can pass its filters (see [`super::pruning`]).
 pub fn files_table(
     lake: &Lake,
     schema: SchemaRef,
     files: &[FileEntry],
 ) -> Result<Arc<dyn TableProvider>, DataFusionError> {
-    if files.is_empty() {
-        return Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?));
-    }
-    let urls = files
-        .iter()
-        .map(|f| ListingTableUrl::parse(lake.file_url(&f.path)))
-        .collect::<Result<Vec<_>, _>>()?;
-    listing(urls, schema)
+    files_table_with_local(lake, schema, files, &[])
 }
 
 /// Like [`files_table`], plus files still on local disk (computed, not yet committed).
@@ -52,20 +47,23 @@ pub fn files_table_with_local(
     files: &[FileEntry],
     local: &[&std::path::Path],
 ) -> Result<Arc<dyn TableProvider>, DataFusionError> {
-    if local.is_empty() {
-        return files_table(lake, schema, files);
+    if files.is_empty() && local.is_empty() {
+        return Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?));
     }
-    let mut urls = files
-        .iter()
-        .map(|f| ListingTableUrl::parse(lake.file_url(&f.path)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut urls = Vec::with_capacity(files.len() + local.len());
+    for f in files {
+        let url = ListingTableUrl::parse(lake.file_url(&f.path))?;
+        urls.push((url, Domain::of_path(&f.path)));
+    }
     for path in local {
-        urls.push(ListingTableUrl::parse(path.to_string_lossy())?);
+        let text = path.to_string_lossy();
+        urls.push((ListingTableUrl::parse(&text)?, Domain::of_path(&text)));
     }
-    listing(urls, schema)
+    Ok(Arc::new(PrunedFiles::new(schema, urls)))
 }
 
-fn listing(
+/// A DataFusion listing table over exactly these files.
+pub(crate) fn listing(
     urls: Vec<ListingTableUrl>,
     schema: SchemaRef,
 ) -> Result<Arc<dyn TableProvider>, DataFusionError> {
