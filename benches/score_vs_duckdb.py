@@ -230,7 +230,7 @@ def main():
             pathlib.Path(p).read_bytes()
 
     # (a) momentos score.
-    m_time, m_rss, m_out = measured([binary, "--lake", str(lake), "score"], env)
+    m_time, m_rss, m_out = measured([binary, "--lake", str(lake), "score", "--full"], env)
     print(f"momentos score: {m_time:.1f} s")
 
     # (b) DuckDB: the same SQL over the same files, and the reference tables of that run.

@@ -78,6 +78,8 @@ pub enum Command {
         to: Option<String>,
         #[arg(long)]
         as_of: Option<String>,
+        #[arg(long, conflicts_with_all = ["period", "from", "to"])]
+        full: bool,
     },
     Demo {
         #[arg(long, default_value = "inbox")]

@@ -189,6 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             from,
             to,
             as_of,
+            full,
         } => {
             commands::score::run(
                 &lake,
@@ -197,6 +198,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 from.as_deref(),
                 to.as_deref(),
                 as_of.as_deref(),
+                full,
             )
             .await
         }

@@ -160,8 +160,12 @@ cli-score-after-help =
     Computes the derived tables of the method (docs/metodo.md) from the lake's interactions,
     surveys and shopper evaluations, and writes them into the lake, replacing the periods it
     recomputes atomically (each table all at once): interaction_facts, scores,
-    scores_by_stakeholder, survey_kpis, protocol. Without --period/--from/--to every period
-    is recomputed and periods without data any more disappear.
+    scores_by_stakeholder, survey_kpis, protocol. Without --period/--from/--to only the
+    periods whose data changed since the last score are recomputed (new batches, re-sent ids,
+    forget, compaction), with the periods of the surveys that evaluate those interactions and
+    those that had judgments not yet due; the result is identical to recomputing everything.
+    A catalog or method change recomputes everything (and says so); --full forces it. Periods
+    without data any more disappear.
 
     Targets, weights, minimum n, pass mark, FDR q and alpha come from the catalog.
     An interaction whose SLA has not come due at --as-of (default: now) is not judged yet.
@@ -170,6 +174,7 @@ cli-score-after-help =
 
     Examples:
       momentos score
+      momentos score --full
       momentos score --period 2026-10
       momentos score --from 2026-01 --to 2026-06
       momentos score --period 2026-10 --as-of 2026-11-01T00:00:00-05:00
@@ -178,6 +183,7 @@ cli-score-arg-period = Recompute one month (YYYY-MM, local time).
 cli-score-arg-from = First month to recompute (YYYY-MM); default: the first with data.
 cli-score-arg-to = Last month to recompute (YYYY-MM); default: the last with data.
 cli-score-arg-as-of = Judge "not yet due" at this instant instead of now (ISO 8601; no offset = local time).
+cli-score-arg-full = Recompute every period even when its data did not change.
 
 ## momentos demo
 
@@ -516,6 +522,12 @@ score-status-insufficient-data = insufficient data
 score-status-other = other
 score-period-range = { $first } to { $last }
 score-no-periods = none (no data)
+score-nothing-changed = none (nothing changed)
+score-incremental = Incremental: { $count } periods recomputed — new or changed data: { $changed }; linked surveys: { $linked }; pending judgments: { $pending }
+score-incremental-full = Full run: { $reason }
+score-full-no-earlier-run = no earlier score says what changed
+score-full-catalog-or-method = the catalog or the method changed
+score-full-earlier-as-of = the as-of is earlier than the last score's
 score-done = Scores computed as of { $as_of } — periods: { $periods }  [{ $seconds } s]
 # The number of rows is printed before this text, aligned.
 score-table-rows = { $rows ->

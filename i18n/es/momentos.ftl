@@ -162,7 +162,11 @@ cli-score-after-help =
     encuestas y evaluaciones de cliente incógnito del lago, y las escribe en el lago,
     reemplazando de forma atómica los periodos que recalcula (cada tabla de una vez):
     interaction_facts, scores, scores_by_stakeholder, survey_kpis, protocol. Sin
-    --period/--from/--to se recalculan todos los periodos y desaparecen los que ya no tienen datos.
+    --period/--from/--to se recalculan solo los periodos cuyos datos cambiaron desde la última
+    calificación (lotes nuevos, ids reenviados, supresiones, compactación), los de las encuestas
+    que evalúan esas interacciones y los que tenían juicios aún no vencidos; el resultado es
+    idéntico a recalcular todo. Un cambio de catálogo o de método recalcula todo (y lo dice);
+    --full lo fuerza. Los periodos que ya no tienen datos desaparecen.
 
     Metas, pesos, n mínimo, nota aprobatoria, q de FDR y alfa vienen del catálogo.
     Una interacción cuyo ANS no ha vencido en --as-of (por defecto: ahora) todavía no se juzga.
@@ -171,6 +175,7 @@ cli-score-after-help =
 
     Ejemplos:
       momentos score
+      momentos score --full
       momentos score --period 2026-10
       momentos score --from 2026-01 --to 2026-06
       momentos score --period 2026-10 --as-of 2026-11-01T00:00:00-05:00
@@ -179,6 +184,7 @@ cli-score-arg-period = Recalcula un mes (AAAA-MM, hora local).
 cli-score-arg-from = Primer mes a recalcular (AAAA-MM); por defecto: el primero con datos.
 cli-score-arg-to = Último mes a recalcular (AAAA-MM); por defecto: el último con datos.
 cli-score-arg-as-of = Juzga "aún no vence" en este instante en vez de ahora (ISO 8601; sin desfase = hora local).
+cli-score-arg-full = Recalcula todos los periodos aunque sus datos no hayan cambiado.
 
 ## momentos demo
 
@@ -524,6 +530,12 @@ score-status-insufficient-data = datos insuficientes
 score-status-other = otro
 score-period-range = { $first } a { $last }
 score-no-periods = ninguno (sin datos)
+score-nothing-changed = ninguno (nada cambió)
+score-incremental = Incremental: { $count } periodos recalculados — datos nuevos o cambiados: { $changed }; encuestas enlazadas: { $linked }; juicios pendientes: { $pending }
+score-incremental-full = Cálculo completo: { $reason }
+score-full-no-earlier-run = no hay una calificación anterior que diga qué cambió
+score-full-catalog-or-method = cambió el catálogo o el método
+score-full-earlier-as-of = el corte (--as-of) es anterior al de la última calificación
 score-done = Calificación calculada con corte al { $as_of } — periodos: { $periods }  [{ $seconds } s]
 # El número de filas se imprime antes de este texto, alineado.
 score-table-rows = { $rows ->

@@ -189,7 +189,17 @@ final as (
         end as within_sla,
         escalation_due_date,
         escalation_met,
-        coalesce(outcome = 'abandoned', false) as abandoned
+        coalesce(outcome = 'abandoned', false) as abandoned,
+        -- A judgment still waits for its due instant: a later as-of may turn a null
+        -- within_sla or escalation_met into false. False rows never change again, which
+        -- lets an incremental score leave their period alone.
+        coalesce(first_response_us is null and elapsed_us <= sla_us, false)
+            or coalesce(
+                is_escalated
+                and escalation_answered_local_date is null
+                and as_of_local_date <= escalation_due_date,
+                false
+            ) as is_pending
     from judged
 )
 

@@ -4,6 +4,7 @@ use super::ExitStatus;
 use crate::catalog::Catalog;
 use crate::i18n;
 use crate::lake::{Lake, LakeError};
+use crate::score::incremental::{Decision, FullReason};
 use crate::score::run::{self, Periods, ScoreOptions, ScoreRow, ScoreSummary};
 use crate::score::ScoreError;
 use crate::t;
@@ -16,8 +17,11 @@ pub async fn run(
     from: Option<&str>,
     to: Option<&str>,
     as_of: Option<&str>,
+    full: bool,
 ) -> anyhow::Result<ExitStatus> {
     let periods = match Periods::from_args(period, from, to) {
+        // Without periods: only what changed since the last run, unless --full.
+        Ok(Periods::All) if !full => Periods::Changed,
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -87,12 +91,48 @@ fn p_value(p: Option<f64>) -> String {
     }
 }
 
+/// What an incremental run recomputed, and why.
+fn decision_line(decision: &Decision) -> String {
+    let list = |set: &std::collections::BTreeSet<String>| {
+        if set.is_empty() {
+            "—".to_string()
+        } else {
+            set.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
+    };
+    match decision {
+        Decision::Full(reason) => {
+            let why = match reason {
+                FullReason::NoEarlierRun => t!("score-full-no-earlier-run"),
+                FullReason::CatalogOrMethod => t!("score-full-catalog-or-method"),
+                FullReason::EarlierAsOf => t!("score-full-earlier-as-of"),
+            };
+            t!("score-incremental-full", reason = why)
+        }
+        Decision::Periods {
+            changed,
+            linked,
+            pending,
+        } => {
+            let all = decision.periods().unwrap_or_default();
+            t!(
+                "score-incremental",
+                count = all.len(),
+                changed = list(changed),
+                linked = list(linked),
+                pending = list(pending)
+            )
+        }
+    }
+}
+
 /// Prints the run's outcome and the cells that need an improvement plan.
 pub fn print_summary(summary: &ScoreSummary, catalog: &Catalog) -> anyhow::Result<()> {
     let as_of = summary.as_of.with_timezone(&catalog.time_zone);
     let periods = match (summary.periods.first(), summary.periods.last()) {
         (Some(a), Some(b)) if a == b => a.clone(),
         (Some(a), Some(b)) => t!("score-period-range", first = a, last = b),
+        _ if summary.decision.is_some() => t!("score-nothing-changed"),
         _ => t!("score-no-periods"),
     };
     let as_of = as_of.format("%Y-%m-%d %H:%M").to_string();
@@ -104,6 +144,9 @@ pub fn print_summary(summary: &ScoreSummary, catalog: &Catalog) -> anyhow::Resul
         seconds = seconds
     );
     println!("{line}");
+    if let Some(decision) = &summary.decision {
+        println!("{}", decision_line(decision));
+    }
     for table in &summary.tables {
         let rows = t!(
             "score-table-rows",

@@ -337,6 +337,7 @@ pub async fn ingest_file(
             removes,
             other_tables: Default::default(),
             quarantine_rewrites: Default::default(),
+            derived_from: None,
         };
         tracing::debug!(elapsed = ?started.elapsed(), "Earlier versions removed.");
         if changed() {

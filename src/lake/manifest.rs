@@ -54,6 +54,23 @@ pub struct Manifest {
     /// file (rewritten without some rows), by source table.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quarantine_rewrites: BTreeMap<String, Vec<FileEntry>>,
+    /// What a batch of derived tables was computed from, so a later run can tell which
+    /// periods changed since (a score run's manifest; see `score::incremental`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<DerivedFrom>,
+}
+
+/// The inputs a score run's derived tables reflect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DerivedFrom {
+    /// The latest instant any kept period was judged at.
+    pub as_of: DateTime<Utc>,
+    /// Hash of the catalog's scoring settings and the method (queries, version).
+    pub fingerprint: String,
+    /// `table/YYYY-MM` → hash of that month's live source files.
+    pub sources: BTreeMap<String, String>,
+    /// Periods with a judgment still waiting for its due date.
+    pub pending_periods: BTreeSet<String>,
 }
 
 impl Manifest {
@@ -88,6 +105,7 @@ impl Manifest {
             removes: old.iter().map(|f| f.path.clone()).collect(),
             other_tables: BTreeMap::new(),
             quarantine_rewrites: BTreeMap::new(),
+            derived_from: None,
         }
     }
 

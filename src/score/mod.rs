@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod calibration;
 pub mod cell_statistics;
 pub mod exact;
+pub mod incremental;
 pub mod queries;
 pub mod reference;
 pub mod run;

@@ -13,7 +13,7 @@
 //! Once `interaction_facts` is computed the views that read it are re-registered over its
 //! new local files, so the scores do not compute the facts a second time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,11 +27,12 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
+use super::incremental::{self, Decision};
 use super::{queries, DerivedTable, ScoreError, DERIVED_TABLES};
 use crate::catalog::Catalog;
 use crate::lake::commit::{self, StagedFile};
 use crate::lake::lock::LakeLock;
-use crate::lake::manifest::{self, FileEntry, Manifest};
+use crate::lake::manifest::{self, DerivedFrom, FileEntry, Manifest};
 use crate::lake::writer::{self, FinishedPart, PartitionedWriter};
 use crate::lake::{tables, Lake, LakeError};
 
@@ -45,6 +46,11 @@ pub enum Periods {
     All,
     /// `from` to `to` inclusive (`YYYY-MM`); other periods are left as they are.
     Range { from: String, to: String },
+    /// The periods whose inputs changed since the last run (see `score::incremental`);
+    /// every period when that cannot be told.
+    Changed,
+    /// These periods (what `Changed` resolved to).
+    Set(BTreeSet<String>),
 }
 
 impl Periods {
@@ -103,16 +109,22 @@ impl Periods {
 
     pub fn contains(&self, period: &str) -> bool {
         match self {
-            Periods::All => true,
+            Periods::All | Periods::Changed => true,
             Periods::Range { from, to } => from.as_str() <= period && period <= to.as_str(),
+            Periods::Set(set) => set.contains(period),
         }
     }
 
     fn sql_filter(&self) -> String {
         match self {
-            Periods::All => String::new(),
+            Periods::All | Periods::Changed => String::new(),
             Periods::Range { from, to } => {
                 format!(" where period >= '{from}' and period <= '{to}'")
+            }
+            Periods::Set(set) if set.is_empty() => " where false".to_string(),
+            Periods::Set(set) => {
+                let list: Vec<String> = set.iter().map(|p| format!("'{p}'")).collect();
+                format!(" where period in ({})", list.join(", "))
             }
         }
     }
@@ -156,6 +168,8 @@ pub struct ScoreSummary {
     /// The `scores` rows written (small: one per cell).
     pub scores: Vec<RecordBatch>,
     pub elapsed: Duration,
+    /// What an incremental run (`Periods::Changed`) decided.
+    pub decision: Option<Decision>,
 }
 
 /// A DataFusion session configured like `momentos sql`'s.
@@ -204,8 +218,19 @@ async fn run_locked(
     queries::register_views(&ctx, catalog, &all_queries, |_| true, |_, _| Ok(false)).await?;
     tracing::debug!(elapsed_ms = ms(started), "Registered the views.");
 
-    let periods = data_periods(&manifests, &opts.periods);
+    let fingerprint = incremental::fingerprint(catalog, &all_queries);
+    let (selected, decision) = match &opts.periods {
+        Periods::Changed => {
+            let d = incremental::decide(&ctx, lake, &manifests, &fingerprint, opts.as_of).await?;
+            let selected = d.periods().map_or(Periods::All, Periods::Set);
+            tracing::info!(decision = ?d, "Incremental run.");
+            (selected, Some(d))
+        }
+        other => (other.clone(), None),
+    };
+    let periods = data_periods(&manifests, &selected);
     tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
+    let mut pending_now = BTreeSet::new();
     let batch_id = manifest::new_batch_id();
     let mut writes = Vec::new();
     let mut pending = Vec::new();
@@ -217,20 +242,12 @@ async fn run_locked(
             // cell_sources; both score tables select from cell_scores: compute each once
             // (the first is a join with every interaction).
             for view in ["int_survey_responses", "cell_sources", "cell_scores"] {
-                cache_view(&ctx, catalog, &all_queries, view, &opts.periods).await?;
+                cache_view(&ctx, catalog, &all_queries, view, &selected).await?;
             }
         }
         let keep = table.name == "scores";
-        let (write, kept, live_after, waiting) = materialize(
-            &ctx,
-            lake,
-            &manifests,
-            table,
-            &batch_id,
-            &opts.periods,
-            keep,
-        )
-        .await?;
+        let (write, kept, live_after, waiting) =
+            materialize(&ctx, lake, &manifests, table, &batch_id, &selected, keep).await?;
         if keep {
             scores = kept;
         }
@@ -263,19 +280,46 @@ async fn run_locked(
                 |_, _| Ok(false),
             )
             .await?;
+            pending_now = incremental::periods_of(
+                &ctx,
+                &format!(
+                    "select distinct period from (select period, is_pending from interaction_facts{}) where is_pending",
+                    selected.sql_filter()
+                ),
+            )
+            .await?;
         }
         writes.push(write);
         pending.push(waiting);
     }
     let (write, staged) = reference_files(&manifests, &batch_id, &reference)?;
     writes.push(write);
-    commit_run(lake, &batch_id, opts.as_of, &mut writes, pending, staged).await?;
+    let recomputed = |p: &str| selected.contains(p);
+    let state = incremental::next_state(
+        incremental::previous(&manifests),
+        (!matches!(selected, Periods::All)).then_some(&recomputed as &dyn Fn(&str) -> bool),
+        &manifests,
+        &fingerprint,
+        opts.as_of,
+        pending_now,
+    );
+    commit_run(
+        lake,
+        &batch_id,
+        opts.as_of,
+        &mut writes,
+        pending,
+        staged,
+        state,
+    )
+    .await?;
     Ok(ScoreSummary {
         as_of: opts.as_of,
         periods,
         tables: writes,
         scores,
         elapsed: Duration::ZERO,
+        decision,
     })
 }
 
@@ -511,12 +555,14 @@ async fn commit_run(
     writes: &mut [TableWrite],
     pending: Vec<Pending>,
     reference: Pending,
+    derived_from: Option<DerivedFrom>,
 ) -> Result<(), ScoreError> {
     let by = format!(
         "momentos score as of {}",
         as_of.format("%Y-%m-%dT%H:%M:%S%.6fZ")
     );
     let mut m = Manifest::derived(batch_id, RUN_MANIFEST_TABLE, Utc::now(), by, vec![], &[]);
+    m.derived_from = derived_from;
     let mut local = Vec::new();
     let mut dirs = Vec::new();
     let mut staged = Vec::new();

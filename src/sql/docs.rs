@@ -249,6 +249,7 @@ pub const TABLES: &[TableDoc] = &[
             ("escalation_due_date", "N-th business day after the escalation (N = SLA of the unit escalated to)"),
             ("escalation_met", "answered by the due date; null when not escalated or not yet due"),
             ("abandoned", "the caller hung up before being attended"),
+            ("is_pending", "a judgment waits for its due date: within_sla or escalation_met may still turn false at a later score"),
         ]],
     ),
     (

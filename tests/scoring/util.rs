@@ -142,6 +142,7 @@ pub async fn write_interactions(
         removes: vec![],
         other_tables: Default::default(),
         quarantine_rewrites: Default::default(),
+        derived_from: None,
     };
     commit::publish(&t.lake, &m, staged).await.unwrap();
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Nightly increment against a full recompute (issue 17): one more day on a big lake.
+
+Splits an interactions export by one day, ingests everything before it and scores in
+full, then ingests the day and times the incremental score (the nightly default) against
+`score --full` at the same as-of, in the same command, on the same machine. Checks that
+both give the same derived tables (every table's live files, through their Delta logs,
+compared with DuckDB's EXCEPT ALL in both directions).
+
+    cargo build --release
+    python3 benches/ingest_vs_duckdb.py --rows 10000000 --keep-data      # makes the export
+    python3 benches/nightly_increment.py --binary target/release/momentos \\
+        --interactions /tmp/momentos-bench/inbox-10000000/interactions.csv --day 2026-11-30
+
+Needs Python's `deltalake` and `duckdb`. Run it from a folder without a catalog.toml so the
+binary uses its embedded catalog.
+"""
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+DERIVED = ["interaction_facts", "scores", "scores_by_stakeholder", "survey_kpis", "protocol"]
+
+
+def run(binary, lake, *args):
+    started = time.perf_counter()
+    out = subprocess.run(
+        [binary, "--lang", "en", "--lake", lake, *args],
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{out.stderr}")
+    return elapsed, out.stdout
+
+
+def split(path, day, early, late):
+    with open(path, newline="", encoding="utf-8") as f, open(
+        early, "w", newline="", encoding="utf-8"
+    ) as a, open(late, "w", newline="", encoding="utf-8") as b:
+        reader = csv.reader(f)
+        header = next(reader)
+        at = header.index("received_at")
+        wa, wb = csv.writer(a), csv.writer(b)
+        wa.writerow(header)
+        wb.writerow(header)
+        n = 0
+        for row in reader:
+            (wb if row[at][:10] == day else wa).writerow(row)
+            n += 1
+    return n
+
+
+def live_files(lake, table):
+    from deltalake import DeltaTable
+
+    roots = {"interaction_facts": "facts/interaction_facts"}
+    return DeltaTable(os.path.join(lake, roots.get(table, table))).file_uris()
+
+
+def same_tables(lake_a, lake_b):
+    import duckdb
+
+    con = duckdb.connect()
+    for table in DERIVED:
+        a, b = live_files(lake_a, table), live_files(lake_b, table)
+        for x, y in ((a, b), (b, a)):
+            q = (
+                f"select count(*) from (select * from read_parquet({x!r}, union_by_name=true) "
+                f"except all select * from read_parquet({y!r}, union_by_name=true))"
+            )
+            extra = con.execute(q).fetchone()[0]
+            if extra:
+                return f"{table}: {extra} rows differ"
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--binary", required=True)
+    p.add_argument("--interactions", required=True)
+    p.add_argument("--day", required=True, help="the day that arrives at night, YYYY-MM-DD")
+    p.add_argument("--work", help="folder for the split files and lakes (default: a temporary one)")
+    args = p.parse_args()
+    binary = os.path.abspath(args.binary)
+    work = args.work or tempfile.mkdtemp(prefix="momentos-nightly-")
+    os.makedirs(work, exist_ok=True)
+    early, late = os.path.join(work, "early.csv"), os.path.join(work, "day.csv")
+    if not (os.path.exists(early) and os.path.exists(late)):
+        print(f"splitting {args.interactions} at {args.day} …", flush=True)
+        split(args.interactions, args.day, early, late)
+    lake = os.path.join(work, "lake")
+    shutil.rmtree(lake, ignore_errors=True)
+    night = f"{args.day}T23:59:00-05:00"
+    t, _ = run(binary, lake, "ingest", "interactions", early)
+    print(f"ingest before the day: {t:.1f} s", flush=True)
+    t, _ = run(binary, lake, "score", "--full", "--as-of", f"{args.day}T06:00:00-05:00")
+    print(f"first full score: {t:.1f} s", flush=True)
+    t_ingest, _ = run(binary, lake, "ingest", "interactions", late)
+    t_incremental, out = run(binary, lake, "score", "--as-of", night)
+    decision = next((l for l in out.splitlines() if l.startswith(("Incremental", "Full run"))), "")
+    full_lake = os.path.join(work, "lake-full")
+    shutil.rmtree(full_lake, ignore_errors=True)
+    shutil.copytree(lake, full_lake)
+    t_full, _ = run(binary, full_lake, "score", "--full", "--as-of", night)
+    print(f"nightly ingest of the day: {t_ingest:.1f} s")
+    print(f"incremental score: {t_incremental:.1f} s   ({decision})")
+    print(f"full score, same as-of: {t_full:.1f} s")
+    print(f"incremental / full = {t_incremental / t_full:.2f}")
+    print(f"(ingest + incremental) / full = {(t_ingest + t_incremental) / t_full:.2f}")
+    diff = same_tables(lake, full_lake)
+    print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
+    return 0 if diff is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
