@@ -40,7 +40,7 @@ mod resent;
 
 use convert::read_and_validate;
 use first_pass::{prescan, Ranges};
-use resent::{count_key_hits, drop_superseded_rows, row_key_hashes};
+use resent::{count_key_hits_in_lake, drop_superseded_rows, first_key_values, row_key_hashes};
 
 /// Rows per Arrow batch handed to the Parquet writers.
 const BATCH_ROWS: usize = 16 * 1024;
@@ -266,12 +266,15 @@ pub async fn ingest_file(
         let mut removes = Vec::new();
         if !read.keys.is_empty() {
             let live = manifest::live_files(&manifests, table);
+            let first_keys = first_key_values(&read.parts, opts.kind)?;
             for (n, old) in live.iter().enumerate() {
-                let bytes = lake.get(&old.path).await?;
-                let hits = count_key_hits(bytes.clone(), opts.kind, &read.keys)?;
+                let hits =
+                    count_key_hits_in_lake(lake, &old.path, opts.kind, &read.keys, &first_keys)
+                        .await?;
                 if hits == 0 {
                     continue;
                 }
+                let bytes = lake.get(&old.path).await?;
                 let keys = &read.keys;
                 let kind = opts.kind;
                 let (rewritten, rows) =
