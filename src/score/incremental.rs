@@ -263,9 +263,13 @@ pub async fn periods_of(ctx: &SessionContext, sql: &str) -> Result<BTreeSet<Stri
 /// The state this run leaves: after a full run, the lake as it is now; after a run of
 /// some periods, the earlier state with those periods brought up to date (or none when
 /// there was no earlier state of the same fingerprint to carry the other periods).
+/// `linked_done`: the run also recomputed the periods of surveys linked to the changed
+/// interactions (an incremental run does; `--period` does not, so its interaction months
+/// keep their earlier hash and the next incremental run still follows their links).
 pub fn next_state(
     previous: Option<&DerivedFrom>,
     recomputed: Option<&dyn Fn(&str) -> bool>,
+    linked_done: bool,
     manifests_now: &[Manifest],
     fingerprint: &str,
     as_of: DateTime<Utc>,
@@ -281,16 +285,17 @@ pub fn next_state(
         });
     };
     let prev = previous.filter(|p| p.fingerprint == fingerprint)?;
+    // Whose hash is brought up to date: keys of recomputed periods, except interaction
+    // months when the linked surveys were not followed.
+    let updated =
+        |k: &str| recomputed(period_of_key(k)) && (linked_done || !k.starts_with("interactions/"));
     let mut sources: BTreeMap<String, String> = prev
         .sources
         .iter()
-        .filter(|(k, _)| !recomputed(period_of_key(k)))
+        .filter(|(k, _)| !updated(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    sources.extend(
-        now.into_iter()
-            .filter(|(k, _)| recomputed(period_of_key(k))),
-    );
+    sources.extend(now.into_iter().filter(|(k, _)| updated(k)));
     let mut pending: BTreeSet<String> = prev
         .pending_periods
         .iter()
@@ -322,6 +327,22 @@ mod tests {
         }
     }
 
+    fn interactions_manifest(path: &str) -> Manifest {
+        let mut m = Manifest::derived(
+            "20260101T000000000000Z-00000000",
+            "interactions",
+            Utc::now(),
+            String::new(),
+            vec![],
+            &[],
+        );
+        m.files.push(crate::lake::manifest::FileEntry {
+            path: path.into(),
+            rows: 1,
+        });
+        m
+    }
+
     #[test]
     fn a_partial_run_carries_the_other_periods_state() {
         let prev = state(
@@ -333,6 +354,7 @@ mod tests {
         let next = next_state(
             Some(&prev),
             Some(&recomputed as &dyn Fn(&str) -> bool),
+            true,
             &[],
             "f",
             later,
@@ -348,14 +370,43 @@ mod tests {
         assert!(next_state(
             Some(&prev),
             Some(&recomputed as &dyn Fn(&str) -> bool),
+            true,
             &[],
             "g",
             later,
             BTreeSet::new()
         )
         .is_none());
+        // A --period run keeps the interaction months' earlier hash (it did not follow
+        // their links), so the next incremental run still sees them as changed.
+        let now = vec![interactions_manifest(
+            "interactions/month=2026-01/x.parquet",
+        )];
+        let recomputed_jan = |p: &str| p == "2026-01";
+        let next = next_state(
+            Some(&prev),
+            Some(&recomputed_jan as &dyn Fn(&str) -> bool),
+            false,
+            &now,
+            "f",
+            later,
+            BTreeSet::new(),
+        )
+        .unwrap();
+        assert_eq!(next.sources["interactions/2026-01"], "a");
+        let next = next_state(
+            Some(&prev),
+            Some(&recomputed_jan as &dyn Fn(&str) -> bool),
+            true,
+            &now,
+            "f",
+            later,
+            BTreeSet::new(),
+        )
+        .unwrap();
+        assert_ne!(next.sources["interactions/2026-01"], "a");
         // A full run starts over.
-        let full = next_state(Some(&prev), None, &[], "g", later, BTreeSet::new()).unwrap();
+        let full = next_state(Some(&prev), None, true, &[], "g", later, BTreeSet::new()).unwrap();
         assert!(full.sources.is_empty() && full.pending_periods.is_empty());
     }
 

@@ -298,6 +298,7 @@ async fn run_locked(
     let state = incremental::next_state(
         incremental::previous(&manifests),
         (!matches!(selected, Periods::All)).then_some(&recomputed as &dyn Fn(&str) -> bool),
+        matches!(opts.periods, Periods::Changed | Periods::All),
         &manifests,
         &fingerprint,
         opts.as_of,
