@@ -19,7 +19,6 @@ use datafusion::logical_expr::{cast, col, lit, Expr, TableProviderFilterPushDown
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::prelude::SessionContext;
 
 /// The column that names the unit a row belongs to.
 pub const UNIT_COLUMN: &str = "unit";
@@ -31,7 +30,11 @@ pub enum Rule {
     FilterByUnit,
     /// The same for everyone: reference data that holds no unit's rows.
     Shared,
-    /// Not registered: per-unit or raw data that cannot be filtered by a column.
+    /// A view without a `unit` column computed in the session from filtered tables (so from
+    /// the login's rows only). Hidden if the name is ever a stored table instead.
+    ViewOfFiltered,
+    /// Not registered: raw values, lake operations, or data of all units without a `unit`
+    /// column.
     Hidden,
 }
 
@@ -39,7 +42,156 @@ pub enum Rule {
 /// table that is not here is hidden from `unit` logins and fails the test
 /// `every_registered_table_has_a_rule`.
 pub const POLICY: &[(&str, Rule, &str)] = &[
-    // Filled from the registered schemas; see `every_registered_table_has_a_rule`.
+    // Sources and their staging views.
+    (
+        "interactions",
+        Rule::FilterByUnit,
+        "one row per contact of a unit",
+    ),
+    (
+        "surveys",
+        Rule::FilterByUnit,
+        "one row per survey response about a unit",
+    ),
+    (
+        "shopper",
+        Rule::FilterByUnit,
+        "one row per mystery-shopper item of a unit",
+    ),
+    (
+        "stg_interactions",
+        Rule::FilterByUnit,
+        "view of interactions, per unit",
+    ),
+    (
+        "stg_surveys",
+        Rule::FilterByUnit,
+        "view of surveys, per unit",
+    ),
+    (
+        "stg_shopper",
+        Rule::FilterByUnit,
+        "view of shopper, per unit",
+    ),
+    (
+        "quarantine",
+        Rule::Hidden,
+        "rejected rows' raw values, of every unit, with no unit column (analysts only, issue 18)",
+    ),
+    // Scoring (DESIGN §5): stored tables after `momentos score`, live views before.
+    (
+        "interaction_facts",
+        Rule::FilterByUnit,
+        "one row per interaction of a unit",
+    ),
+    (
+        "int_survey_responses",
+        Rule::FilterByUnit,
+        "survey responses per unit",
+    ),
+    (
+        "observations",
+        Rule::FilterByUnit,
+        "one observation per record of a unit",
+    ),
+    (
+        "cell_sources",
+        Rule::FilterByUnit,
+        "counts per unit cell and source",
+    ),
+    (
+        "cell_statistics",
+        Rule::FilterByUnit,
+        "statistics per unit cell (reads cell_sources of the same session)",
+    ),
+    ("cell_scores", Rule::FilterByUnit, "scores per unit cell"),
+    (
+        "scores",
+        Rule::FilterByUnit,
+        "scores per period, unit, channel and attribute",
+    ),
+    (
+        "scores_by_stakeholder",
+        Rule::FilterByUnit,
+        "scores per unit and stakeholder",
+    ),
+    ("survey_kpis", Rule::FilterByUnit, "CSAT and NPS per unit"),
+    (
+        "protocol",
+        Rule::FilterByUnit,
+        "protocol compliance per unit",
+    ),
+    (
+        "source_coverage",
+        Rule::ViewOfFiltered,
+        "records per source and day: counts of the filtered staging views",
+    ),
+    // Plans, alerts and their follow-up.
+    ("plans", Rule::FilterByUnit, "improvement plans of a unit"),
+    ("alerts", Rule::FilterByUnit, "alerts of a unit"),
+    ("alert_hours", Rule::FilterByUnit, "hourly counts per unit"),
+    (
+        "critical_failures",
+        Rule::FilterByUnit,
+        "failed critical items per unit",
+    ),
+    (
+        "dissatisfaction_candidates",
+        Rule::FilterByUnit,
+        "low ratings and negative texts per unit",
+    ),
+    (
+        "open_escalations",
+        Rule::FilterByUnit,
+        "escalations of the owning unit",
+    ),
+    (
+        "deliveries",
+        Rule::FilterByUnit,
+        "messages about a unit (report deliveries without a unit are hidden)",
+    ),
+    (
+        "followups",
+        Rule::Hidden,
+        "follow-up lists of alerts of any unit, no unit column",
+    ),
+    // Lake operations: all units at once, no unit column.
+    (
+        "runs",
+        Rule::Hidden,
+        "pipeline runs with row counts of all units",
+    ),
+    (
+        "run_steps",
+        Rule::Hidden,
+        "pipeline steps with row counts of all units",
+    ),
+    (
+        "audit",
+        Rule::Hidden,
+        "suppressions and retention deletions of the whole lake",
+    ),
+    // Reference tables from the catalog (as of now).
+    ("holidays", Rule::Shared, "Colombian public holidays"),
+    (
+        "calendar_days",
+        Rule::Shared,
+        "opening hours per day and hours profile",
+    ),
+    ("channel_sla", Rule::Shared, "SLA per channel"),
+    ("rubric", Rule::Shared, "mystery-shopper rubric per channel"),
+    (
+        "source_weights",
+        Rule::Shared,
+        "weights of the sources per attribute",
+    ),
+    ("scoring_params", Rule::Shared, "parameters of the method"),
+    (
+        "unit_sla",
+        Rule::FilterByUnit,
+        "a unit's escalation SLA and responsible",
+    ),
+    ("cell_targets", Rule::FilterByUnit, "targets per unit cell"),
 ];
 
 /// The rule of `table` (hidden when it has none).
@@ -64,6 +216,8 @@ pub fn secure(
     Ok(match rule(name) {
         Rule::Shared => None,
         Rule::Hidden => Some(None),
+        Rule::ViewOfFiltered if provider.table_type() == TableType::View => None,
+        Rule::ViewOfFiltered => Some(None),
         Rule::FilterByUnit => {
             if provider.schema().index_of(UNIT_COLUMN).is_err() {
                 // A rule that no longer fits the schema hides the table rather than show it.
@@ -77,16 +231,6 @@ pub fn secure(
             }
         }
     })
-}
-
-/// The names of the default schema's tables and views.
-pub fn table_names(ctx: &SessionContext) -> Result<Vec<String>> {
-    let state = ctx.state();
-    let defaults = &state.config_options().catalog;
-    let schema = ctx
-        .catalog(&defaults.default_catalog)
-        .and_then(|c| c.schema(&defaults.default_schema));
-    Ok(schema.map(|s| s.table_names()).unwrap_or_default())
 }
 
 /// A table whose scans only ever return rows of some units.
@@ -173,5 +317,81 @@ impl TableProvider for UnitFiltered {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(ProjectionExec::try_new(exprs, filtered)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::lake::Lake;
+
+    fn names(ctx: &datafusion::prelude::SessionContext) -> BTreeSet<String> {
+        ctx.catalog("datafusion")
+            .unwrap()
+            .schema("public")
+            .unwrap()
+            .table_names()
+            .into_iter()
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_registered_table_has_a_rule() {
+        let lake = Lake::open("memory://policy").unwrap();
+        let catalog = Catalog::embedded();
+        let ctx = crate::sql::session(&lake, &catalog).await.unwrap();
+        let registered = names(&ctx);
+        let ruled: BTreeSet<String> = POLICY.iter().map(|(t, _, _)| t.to_string()).collect();
+        let missing: Vec<_> = registered.difference(&ruled).collect();
+        assert!(
+            missing.is_empty(),
+            "tables without a row-security rule in serve/policy.rs: {missing:?}"
+        );
+        let stale: Vec<_> = ruled.difference(&registered).collect();
+        assert!(
+            stale.is_empty(),
+            "rules for tables that no longer exist: {stale:?}"
+        );
+        for (table, rule, _) in POLICY {
+            let provider = ctx.table_provider(*table).await.unwrap();
+            let has_unit = provider.schema().index_of(UNIT_COLUMN).is_ok();
+            match rule {
+                Rule::FilterByUnit => {
+                    assert!(has_unit, "{table} is filtered by a unit column it lacks")
+                }
+                Rule::Shared | Rule::ViewOfFiltered => {
+                    assert!(!has_unit, "{table} has a unit column: filter it")
+                }
+                Rule::Hidden => {}
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_unit_session_has_only_ruled_tables_and_filtered_ones_are_wrapped() {
+        let lake = Lake::open("memory://policy-unit").unwrap();
+        let catalog = Catalog::embedded();
+        let units: BTreeSet<String> = catalog.units.keys().take(1).cloned().collect();
+        let sessions = crate::serve::session::Sessions::new(
+            lake,
+            catalog,
+            crate::sql::runtime(&crate::sql::Limits::default()).unwrap(),
+        );
+        let ctx = sessions
+            .open(&crate::serve::Role::Unit(units))
+            .await
+            .unwrap();
+        let registered = names(&ctx);
+        for (table, rule, _) in POLICY {
+            match rule {
+                Rule::Hidden => assert!(!registered.contains(*table), "{table} is visible"),
+                Rule::FilterByUnit => {
+                    let p = ctx.table_provider(*table).await.unwrap();
+                    assert!(p.is::<UnitFiltered>(), "{table} is not filtered");
+                }
+                Rule::Shared | Rule::ViewOfFiltered => assert!(registered.contains(*table)),
+            }
+        }
     }
 }
