@@ -107,7 +107,7 @@ pub async fn run(lake: Lake, catalog: &Catalog, args: ServeArgs) -> anyhow::Resu
     // Opening one session now reports a broken lake or catalog at start, not at the first
     // login.
     let sessions = Sessions::new(lake, catalog.clone(), runtime);
-    sessions.open(&serve::Role::Analyst).await?;
+    sessions.for_login(&serve::Role::Analyst).await?;
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -146,7 +146,7 @@ impl Verifier {
 }
 
 /// What a login may read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Every table, `quarantine` included.
     Analyst,

@@ -202,7 +202,7 @@ impl LoginHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let ctx = self.shared.sessions.open(&role).await.map_err(|e| {
+        let ctx = self.shared.sessions.for_login(&role).await.map_err(|e| {
             tracing::error!(error = %e, "Could not open the lake for a login.");
             fatal("58000", format!("could not open the lake: {e}"))
         })?;
@@ -212,7 +212,7 @@ impl LoginHandler {
             role = match &role { Role::Analyst => "analyst", Role::Unit(_) => "unit" },
             "Login."
         );
-        let service = DfSessionService::new_with_hooks(Arc::new(ctx), super::hooks());
+        let service = DfSessionService::new_with_hooks(ctx, super::hooks());
         client
             .session_extensions()
             .insert(LoginSession { user, service });
