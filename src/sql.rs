@@ -294,7 +294,7 @@ fn refusal(what: &str) -> SqlError {
 /// `momentos serve` run is a query, EXPLAIN or SHOW.
 pub fn check_read_only(st: &Sql) -> Result<(), SqlError> {
     match st {
-        Sql::Query(q) if query_writes(q) => Err(refusal("a data-modifying WITH")),
+        Sql::Query(q) if query_writes(q) => Err(refusal("a data-modifying WITH or SELECT INTO")),
         Sql::Explain { statement, .. } => check_read_only(statement),
         Sql::Query(_)
         | Sql::ShowTables { .. }
@@ -327,6 +327,8 @@ fn query_writes(q: &datafusion::sql::sqlparser::ast::Query) -> bool {
             SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
                 true
             }
+            // `SELECT … INTO t` creates a table.
+            SetExpr::Select(s) => s.into.is_some(),
             SetExpr::Query(q) => query_writes(q),
             SetExpr::SetOperation { left, right, .. } => body_writes(left) || body_writes(right),
             _ => false,
@@ -501,6 +503,7 @@ mod tests {
             "SET datafusion.execution.batch_size = 1",
             "DELETE FROM interactions",
             "WITH x AS (SELECT 1) INSERT INTO interactions SELECT * FROM x",
+            "SELECT * INTO copied FROM interactions",
         ] {
             let err = parse_read_only(sql).unwrap_err().to_string();
             assert!(err.starts_with("refused"), "{sql}: {err}");

@@ -209,6 +209,8 @@ mod tests {
             "set datafusion.execution.batch_size = 1",
             "set role postgres",
             "with a as (select 1) insert into scores select * from a",
+            "select * into copied from scores",
+            "select 1 union select * into copied from scores",
             "explain analyze insert into scores values (1)",
             "declare c cursor for with a as (select 1) delete from scores",
             "prepare p as select 1",
