@@ -449,11 +449,11 @@ cli-serve-after-help =
     client_min_messages) are answered without changing anything. BEGIN/COMMIT/ROLLBACK have no effect.
 
     Users (--users users.toml), with passwords as SCRAM-SHA-256 verifiers (never plain text):
-      [[user]]
+    {"  [[user]]"}
       name = "quality"
       role = "analyst"              # every table, quarantine included
       password = "SCRAM-SHA-256$4096:…"
-      [[user]]
+    {"  [[user]]"}
       name = "admissions_head"
       role = "unit"                 # only their units' rows, in every table and view
       units = ["admisiones"]

@@ -457,11 +457,11 @@ cli-serve-after-help =
     client_min_messages) se responden sin cambiar nada. BEGIN/COMMIT/ROLLBACK no tienen efecto.
 
     Usuarios (--users usuarios.toml), con contraseñas como verificadores SCRAM-SHA-256 (nunca en claro):
-      [[user]]
+    {"  [[user]]"}
       name = "calidad"
       role = "analyst"              # todas las tablas, incluida quarantine
       password = "SCRAM-SHA-256$4096:…"
-      [[user]]
+    {"  [[user]]"}
       name = "jefe_admisiones"
       role = "unit"                 # solo las filas de sus unidades, en toda tabla y vista
       units = ["admisiones"]

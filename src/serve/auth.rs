@@ -464,7 +464,7 @@ mod tests {
             Err(ScramError::WrongPassword)
         );
         assert!(Exchange::start(b"p=tls-server-end-point,,n=,r=x", &v).is_err());
-        assert!("md5abc".parse::<Verifier>().is_err());
+        assert!("md5 plain text".parse::<Verifier>().is_err());
     }
 
     #[test]
