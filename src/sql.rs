@@ -177,14 +177,7 @@ async fn register_everything(
     })?;
     crate::deliver::table::register(ctx, lake).await?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
-    if let Some(guard) = guard {
-        guard_all(ctx, guard)
-            .await
-            .map_err(|source| ScoreError::Run {
-                table: "(row security)".into(),
-                source,
-            })?;
-    }
+    guard_all(ctx, guard).await?;
     let all = queries::load()?;
     queries::register_views(
         ctx,
@@ -201,38 +194,40 @@ async fn register_everything(
             }
             let provider = tables::files_table(lake, schema, &files)?;
             ctx.deregister_table(derived.name)?;
-            match guard {
-                None => {
-                    ctx.register_table(derived.name, provider)?;
-                }
-                Some(guard) => match guard(derived.name, provider.clone())? {
-                    None => {
-                        ctx.register_table(derived.name, provider)?;
-                    }
-                    Some(Some(p)) => {
-                        ctx.register_table(derived.name, p)?;
-                    }
-                    Some(None) => {}
-                },
-            }
+            register_guarded(ctx, derived.name, provider, guard)?;
             Ok(true)
         },
     )
     .await?;
-    if let Some(guard) = guard {
-        // The views themselves (built on guarded tables) go through it too.
-        guard_all(ctx, guard)
-            .await
-            .map_err(|source| ScoreError::Run {
-                table: "(row security)".into(),
-                source,
-            })?;
+    // The views themselves (built on guarded tables) go through it too.
+    guard_all(ctx, guard).await
+}
+
+/// Registers `provider` as `name`, or what `guard` makes of it.
+fn register_guarded(
+    ctx: &SessionContext,
+    name: &str,
+    provider: Arc<dyn datafusion::datasource::TableProvider>,
+    guard: Option<TableGuard<'_>>,
+) -> Result<(), DataFusionError> {
+    let provider = match guard {
+        None => Some(provider),
+        Some(guard) => match guard(name, provider.clone())? {
+            None => Some(provider),
+            Some(replacement) => replacement,
+        },
+    };
+    if let Some(p) = provider {
+        ctx.register_table(name, p)?;
     }
     Ok(())
 }
 
-/// Passes every table of the default schema through `guard`.
-async fn guard_all(ctx: &SessionContext, guard: TableGuard<'_>) -> Result<(), DataFusionError> {
+/// Passes every table of the default schema through `guard` (when there is one).
+async fn guard_all(ctx: &SessionContext, guard: Option<TableGuard<'_>>) -> Result<(), ScoreError> {
+    let Some(guard) = guard else {
+        return Ok(());
+    };
     let state = ctx.state();
     let defaults = &state.config_options().catalog;
     let Some(schema) = ctx
@@ -241,16 +236,16 @@ async fn guard_all(ctx: &SessionContext, guard: TableGuard<'_>) -> Result<(), Da
     else {
         return Ok(());
     };
+    let wrap = |source| ScoreError::Run {
+        table: "(row security)".into(),
+        source,
+    };
     for name in schema.table_names() {
-        let Some(provider) = schema.table(&name).await? else {
+        let Some(provider) = schema.table(&name).await.map_err(wrap)? else {
             continue;
         };
-        if let Some(replacement) = guard(&name, provider)? {
-            ctx.deregister_table(name.as_str())?;
-            if let Some(p) = replacement {
-                ctx.register_table(name.as_str(), p)?;
-            }
-        }
+        ctx.deregister_table(name.as_str()).map_err(wrap)?;
+        register_guarded(ctx, &name, provider, Some(guard)).map_err(wrap)?;
     }
     Ok(())
 }

@@ -101,6 +101,15 @@ fn refused(message: String) -> PgWireError {
     )))
 }
 
+/// The hook's answer at execution: none to let the statement run.
+fn answer(statement: &Statement) -> Option<PgWireResult<Response>> {
+    match verdict(statement) {
+        Verdict::Run => None,
+        Verdict::NoOp(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
+        Verdict::Refuse(m) => Some(Err(refused(m))),
+    }
+}
+
 #[derive(Debug)]
 pub struct ReadOnlyHook;
 
@@ -112,11 +121,7 @@ impl QueryHook for ReadOnlyHook {
         _session_context: &SessionContext,
         _client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        match verdict(statement) {
-            Verdict::Run => None,
-            Verdict::NoOp(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
-            Verdict::Refuse(m) => Some(Err(refused(m))),
-        }
+        answer(statement)
     }
 
     async fn handle_extended_parse_query(
@@ -150,11 +155,7 @@ impl QueryHook for ReadOnlyHook {
         _session_context: &SessionContext,
         _client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        match verdict(statement) {
-            Verdict::Run => None,
-            Verdict::NoOp(tag) => Some(Ok(Response::Execution(Tag::new(tag)))),
-            Verdict::Refuse(m) => Some(Err(refused(m))),
-        }
+        answer(statement)
     }
 }
 

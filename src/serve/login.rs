@@ -37,13 +37,16 @@ enum State {
         user: String,
     },
     /// server-first sent; waiting for the proof.
-    Challenged {
-        user: String,
-        exchange: Exchange,
-        verifier: Verifier,
-        role: Option<Role>,
-    },
+    Challenged(Box<Challenge>),
     Done,
+}
+
+struct Challenge {
+    user: String,
+    exchange: Exchange,
+    verifier: Verifier,
+    /// `None` for an unknown user (checked against a decoy verifier).
+    role: Option<Role>,
 }
 
 pub struct LoginHandler {
@@ -154,23 +157,21 @@ impl LoginHandler {
                         )),
                     ))
                     .await?;
-                *state = State::Challenged {
+                *state = State::Challenged(Box::new(Challenge {
                     user,
                     exchange,
                     verifier,
                     role: known.map(|u| u.role),
-                };
+                }));
                 Ok(())
             }
-            (
-                State::Challenged {
+            (State::Challenged(challenge), PgWireFrontendMessage::PasswordMessageFamily(msg)) => {
+                let Challenge {
                     user,
                     exchange,
                     verifier,
                     role,
-                },
-                PgWireFrontendMessage::PasswordMessageFamily(msg),
-            ) => {
+                } = *challenge;
                 let response = msg.into_sasl_response()?;
                 match (exchange.finish(&response.data, &verifier), role) {
                     (Ok(server_final), Some(role)) => {
