@@ -448,14 +448,21 @@ fn a_unit_login_sees_only_its_units_and_nobody_writes() {
         for sql in &forbidden {
             args.extend(["-c", sql]);
         }
-        // A harmless driver SET is answered, and changes nothing.
-        args.extend(["-c", "set extra_float_digits = 3", "-c", "select 41 + 1"]);
+        // Harmless driver SETs are answered, and change nothing.
+        args.extend([
+            "-c",
+            "set extra_float_digits = 3",
+            "-c",
+            "set session characteristics as transaction read only",
+            "-c",
+            "select 41 + 1",
+        ]);
         let out = server.psql(user, password, &args);
         let errors = stderr(&out).matches("ERROR:").count();
         assert_eq!(errors, forbidden.len(), "{user}: {}", stderr(&out));
         assert_eq!(
             stdout(&out).lines().collect::<Vec<_>>(),
-            ["SET", "42"],
+            ["SET", "SET", "42"],
             "{user}"
         );
     }

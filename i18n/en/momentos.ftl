@@ -446,7 +446,7 @@ cli-serve-after-help =
     Read-only: INSERT/UPDATE/DELETE, CREATE/DROP, COPY and SET are refused for everyone. The SETs
     drivers send when they connect (client_encoding, DateStyle, extra_float_digits,
     application_name, search_path, IntervalStyle, standard_conforming_strings, bytea_output,
-    client_min_messages) are answered without changing anything. BEGIN/COMMIT/ROLLBACK have no effect.
+    client_min_messages, and SET TRANSACTION: read only, isolation) are answered without changing anything. BEGIN/COMMIT/ROLLBACK have no effect.
 
     Users (--users users.toml), with passwords as SCRAM-SHA-256 verifiers (never plain text):
     {"  [[user]]"}

@@ -454,7 +454,7 @@ cli-serve-after-help =
     Solo lectura: INSERT/UPDATE/DELETE, CREATE/DROP, COPY y SET se rechazan para todos. Los SET
     que los controladores envían al conectar (client_encoding, DateStyle, extra_float_digits,
     application_name, search_path, IntervalStyle, standard_conforming_strings, bytea_output,
-    client_min_messages) se responden sin cambiar nada. BEGIN/COMMIT/ROLLBACK no tienen efecto.
+    client_min_messages, y SET TRANSACTION: solo lectura, aislamiento) se responden sin cambiar nada. BEGIN/COMMIT/ROLLBACK no tienen efecto.
 
     Usuarios (--users usuarios.toml), con contraseñas como verificadores SCRAM-SHA-256 (nunca en claro):
     {"  [[user]]"}

@@ -5,7 +5,8 @@
 //! drivers need to talk at all — `SHOW <setting>`, `BEGIN`/`COMMIT`/`ROLLBACK` (no effect:
 //! nothing is ever written) and cursors over a query (`DECLARE … CURSOR FOR SELECT`,
 //! `FETCH`, `CLOSE`). Answered `SET` without doing anything: the settings drivers send at
-//! connect, listed in [`NO_OP_SETTINGS`]. Everything else is refused with the reason.
+//! connect, listed in [`NO_OP_SETTINGS`], and `SET [SESSION CHARACTERISTICS AS] TRANSACTION
+//! …` (read only, isolation). Everything else is refused with the reason.
 
 use std::sync::Arc;
 
@@ -78,6 +79,9 @@ pub fn verdict(st: &Statement) -> Verdict {
             }
             Verdict::Run
         }
+        // JDBC's `setReadOnly(true)` (Metabase) and isolation levels: nothing is ever
+        // written, so any transaction is read-only and needs no isolation.
+        Statement::Set(Set::SetTransaction { snapshot: None, .. }) => Verdict::NoOp("SET"),
         Statement::Set(Set::SingleAssignment {
             variable, values, ..
         }) if !values.is_empty()
@@ -194,6 +198,8 @@ mod tests {
             "SET extra_float_digits = 3",
             "SET DateStyle = 'ISO'",
             "SET application_name = 'PowerBI'",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
         ] {
             assert_eq!(judge(sql), Verdict::NoOp("SET"), "{sql}");
         }
