@@ -177,6 +177,24 @@ pub enum Command {
         #[arg(long)]
         pipelines: Option<PathBuf>,
     },
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:5432")]
+        listen: String,
+        #[arg(long, conflicts_with = "no_auth")]
+        users: Option<PathBuf>,
+        #[arg(long)]
+        no_auth: bool,
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        #[arg(long, default_value = "1GiB", value_parser = crate::sql::parse_bytes)]
+        memory_limit: usize,
+        #[arg(long, default_value = "5m", value_parser = crate::sql::parse_duration)]
+        timeout: std::time::Duration,
+        #[arg(long, conflicts_with_all = ["users", "no_auth", "tls_cert", "tls_key"])]
+        hash_password: bool,
+    },
 }
 
 impl Cli {

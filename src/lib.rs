@@ -25,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod schedule;
 pub mod score;
+pub mod serve;
 pub mod sources;
 pub mod sql;
 pub mod validate;

@@ -47,8 +47,15 @@ fn quiet_caught_library_panics() {
 fn main() -> ExitCode {
     momentos::memory::CountingAllocator::activate();
     let cli = Cli::parse_localized();
-    // The daemon's log is its output: info by default.
-    let daemon = matches!(cli.command, Command::Schedule { .. });
+    // The daemons' logs (schedule, serve) are their output: info by default.
+    let daemon = matches!(
+        cli.command,
+        Command::Schedule { .. }
+            | Command::Serve {
+                hash_password: false,
+                ..
+            }
+    );
     // `momentos check | head` should end quietly like any Unix tool, not panic on a closed
     // pipe. Commands that talk to servers (SMTP, webhooks, the daemon's runs) keep Rust's
     // ignored SIGPIPE so a peer that hangs up is an error they handle, not a kill.
@@ -87,6 +94,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    // Needs neither a lake nor a catalog.
+    if let Command::Serve {
+        hash_password: true,
+        ..
+    } = cli.command
+    {
+        return commands::serve::hash_password();
+    }
     // Pipeline commands check the catalog and open their pipeline's lake themselves.
     if matches!(
         cli.command,
@@ -113,6 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 ..
             }
             | Command::Report { .. }
+            | Command::Serve { .. }
     ) {
         if let Err(m) = commands::sql::lake_must_exist(&cli.lake) {
             eprintln!("error: {m}");
@@ -140,6 +156,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .await
         }
         Command::Sources { dir } => commands::sources::run(dir.as_deref()),
+        Command::Serve {
+            listen,
+            users,
+            no_auth,
+            tls_cert,
+            tls_key,
+            memory_limit,
+            timeout,
+            hash_password: _,
+        } => {
+            let limits = momentos::sql::Limits {
+                memory_bytes: memory_limit,
+                timeout,
+                ..Default::default()
+            };
+            commands::serve::run(
+                lake,
+                &catalog,
+                commands::serve::ServeArgs {
+                    listen,
+                    users,
+                    no_auth,
+                    tls: tls_cert.zip(tls_key),
+                    limits,
+                },
+            )
+            .await
+        }
         Command::Sql {
             query,
             file,

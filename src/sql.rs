@@ -86,12 +86,16 @@ pub async fn session_with_limits(
     catalog: &Catalog,
     limits: &Limits,
 ) -> Result<SessionContext, ScoreError> {
-    let mut config = SessionConfig::new()
-        .with_information_schema(true)
-        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
-    // As in `momentos score` (see `score::run::new_context`): small reference tables on
-    // the build side of joins with the sources.
-    config.options_mut().optimizer.use_statistics_registry = true;
+    let ctx = new_context(runtime(limits)?);
+    register_everything(&ctx, lake, catalog, None).await?;
+    Ok(ctx)
+}
+
+/// The memory pool and disk settings of [`session_with_limits`]; `momentos serve` shares one
+/// among all its connections, so `--memory-limit` bounds the server, not each login.
+pub fn runtime(
+    limits: &Limits,
+) -> Result<Arc<datafusion::execution::runtime_env::RuntimeEnv>, ScoreError> {
     let pool = crate::memory::HeapAwarePool::new(
         TrackConsumersPool::new(
             GreedyMemoryPool::new((limits.memory_bytes as f64 * POOL_SHARE) as usize),
@@ -99,7 +103,7 @@ pub async fn session_with_limits(
         ),
         (limits.memory_bytes as f64 * HEAP_SHARE) as usize,
     );
-    let runtime = RuntimeEnvBuilder::new()
+    RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(pool))
         .with_disk_manager_builder(
             DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
@@ -108,10 +112,39 @@ pub async fn session_with_limits(
         .map_err(|source| ScoreError::Run {
             table: "(session)".into(),
             source,
-        })?;
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
-    register_everything(&ctx, lake, catalog).await?;
-    Ok(ctx)
+        })
+}
+
+/// An empty session on `runtime` with the configuration of every SQL session.
+pub fn new_context(runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>) -> SessionContext {
+    let mut config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // As in `momentos score` (see `score::run::new_context`): small reference tables on
+    // the build side of joins with the sources.
+    config.options_mut().optimizer.use_statistics_registry = true;
+    SessionContext::new_with_config_rt(config, runtime)
+}
+
+/// Called on every table name and provider before the views are planned (and on each
+/// derived table that replaces a view): `None` keeps it, `Some(None)` drops it, `Some(Some(p))`
+/// registers `p` instead. `momentos serve` filters rows for `unit` logins through it.
+pub type TableGuard<'a> = &'a (dyn Fn(
+    &str,
+    Arc<dyn datafusion::datasource::TableProvider>,
+) -> Result<
+    Option<Option<Arc<dyn datafusion::datasource::TableProvider>>>,
+    DataFusionError,
+> + Sync);
+
+/// Registers every table and view of a lake into `ctx`, each through `guard` when given.
+pub async fn register_lake(
+    ctx: &SessionContext,
+    lake: &Lake,
+    catalog: &Catalog,
+    guard: Option<TableGuard<'_>>,
+) -> Result<(), ScoreError> {
+    register_everything(ctx, lake, catalog, guard).await
 }
 
 /// Registers the sources, `quarantine`, `runs`, `holidays`, the reference tables of the
@@ -122,6 +155,7 @@ async fn register_everything(
     ctx: &SessionContext,
     lake: &Lake,
     catalog: &Catalog,
+    guard: Option<TableGuard<'_>>,
 ) -> Result<(), ScoreError> {
     let manifests = tables::register_source_tables(ctx, lake).await?;
     crate::pipeline::history::register_tables(ctx, lake).await?;
@@ -143,6 +177,7 @@ async fn register_everything(
     })?;
     crate::deliver::table::register(ctx, lake).await?;
     score::prepare_session(ctx, catalog, chrono::Utc::now()).await?;
+    guard_all(ctx, guard).await?;
     let all = queries::load()?;
     queries::register_views(
         ctx,
@@ -159,11 +194,59 @@ async fn register_everything(
             }
             let provider = tables::files_table(lake, schema, &files)?;
             ctx.deregister_table(derived.name)?;
-            ctx.register_table(derived.name, provider)?;
+            register_guarded(ctx, derived.name, provider, guard)?;
             Ok(true)
         },
     )
     .await?;
+    // The views themselves (built on guarded tables) go through it too.
+    guard_all(ctx, guard).await
+}
+
+/// Registers `provider` as `name`, or what `guard` makes of it.
+fn register_guarded(
+    ctx: &SessionContext,
+    name: &str,
+    provider: Arc<dyn datafusion::datasource::TableProvider>,
+    guard: Option<TableGuard<'_>>,
+) -> Result<(), DataFusionError> {
+    let provider = match guard {
+        None => Some(provider),
+        Some(guard) => match guard(name, provider.clone())? {
+            None => Some(provider),
+            Some(replacement) => replacement,
+        },
+    };
+    if let Some(p) = provider {
+        ctx.register_table(name, p)?;
+    }
+    Ok(())
+}
+
+/// Passes every table of the default schema through `guard` (when there is one).
+async fn guard_all(ctx: &SessionContext, guard: Option<TableGuard<'_>>) -> Result<(), ScoreError> {
+    let Some(guard) = guard else {
+        return Ok(());
+    };
+    let state = ctx.state();
+    let defaults = &state.config_options().catalog;
+    let Some(schema) = ctx
+        .catalog(&defaults.default_catalog)
+        .and_then(|c| c.schema(&defaults.default_schema))
+    else {
+        return Ok(());
+    };
+    let wrap = |source| ScoreError::Run {
+        table: "(row security)".into(),
+        source,
+    };
+    for name in schema.table_names() {
+        let Some(provider) = schema.table(&name).await.map_err(wrap)? else {
+            continue;
+        };
+        ctx.deregister_table(name.as_str()).map_err(wrap)?;
+        register_guarded(ctx, &name, provider, Some(guard)).map_err(wrap)?;
+    }
     Ok(())
 }
 
@@ -180,46 +263,76 @@ pub fn parse_read_only(sql: &str) -> Result<Vec<String>, SqlError> {
     let statements = DFParser::parse_sql(sql)?;
     let mut out = Vec::with_capacity(statements.len());
     for st in statements {
-        let refuse = |what: &str| {
-            Err(SqlError::Refused(format!(
-                "refused: {what} would change something; `momentos sql` is read-only (the lake is written only by ingest and score)"
-            )))
-        };
         match &st {
-            Statement::Statement(s) => match s.as_ref() {
-                Sql::Query(_)
-                | Sql::Explain { .. }
-                | Sql::ShowTables { .. }
-                | Sql::ShowColumns { .. }
-                | Sql::ExplainTable { .. } => {}
-                Sql::Insert(_) | Sql::Update { .. } | Sql::Delete(_) | Sql::Merge { .. } => {
-                    return refuse("INSERT/UPDATE/DELETE")
-                }
-                Sql::Drop { .. } | Sql::Truncate { .. } => return refuse("DROP/TRUNCATE"),
-                Sql::CreateTable(_)
-                | Sql::CreateView { .. }
-                | Sql::CreateSchema { .. }
-                | Sql::CreateFunction(_)
-                | Sql::AlterTable { .. } => return refuse("CREATE/ALTER"),
-                Sql::Copy { .. } => return refuse("COPY"),
-                Sql::Set(_) => return refuse("SET"),
-                other => {
-                    return Err(SqlError::Refused(format!(
-                        "refused: only queries (SELECT, WITH, EXPLAIN, SHOW) run here, not `{}`",
-                        first_words(&other.to_string())
-                    )))
-                }
-            },
+            Statement::Statement(s) => check_read_only(s)?,
             Statement::CreateExternalTable(_) => {
-                return refuse("CREATE EXTERNAL TABLE (reading files outside the lake)")
+                return Err(refusal(
+                    "CREATE EXTERNAL TABLE (reading files outside the lake)",
+                ))
             }
-            Statement::CopyTo(_) => return refuse("COPY … TO"),
-            Statement::Reset(_) => return refuse("RESET"),
+            Statement::CopyTo(_) => return Err(refusal("COPY … TO")),
+            Statement::Reset(_) => return Err(refusal("RESET")),
             Statement::Explain(_) => {}
         }
         out.push(st.to_string());
     }
     Ok(out)
+}
+
+fn refusal(what: &str) -> SqlError {
+    SqlError::Refused(format!(
+        "refused: {what} would change something; SQL here is read-only (the lake is written only by ingest and score)"
+    ))
+}
+
+/// Refuses, with a reason, a statement that is not a read: what `momentos sql` and
+/// `momentos serve` run is a query, EXPLAIN or SHOW.
+pub fn check_read_only(st: &Sql) -> Result<(), SqlError> {
+    match st {
+        Sql::Query(q) if query_writes(q) => Err(refusal("a data-modifying WITH or SELECT INTO")),
+        Sql::Explain { statement, .. } => check_read_only(statement),
+        Sql::Query(_)
+        | Sql::ShowTables { .. }
+        | Sql::ShowColumns { .. }
+        | Sql::ExplainTable { .. } => Ok(()),
+        Sql::Insert(_) | Sql::Update { .. } | Sql::Delete(_) | Sql::Merge { .. } => {
+            Err(refusal("INSERT/UPDATE/DELETE"))
+        }
+        Sql::Drop { .. } | Sql::Truncate { .. } => Err(refusal("DROP/TRUNCATE")),
+        Sql::CreateTable(_)
+        | Sql::CreateView { .. }
+        | Sql::CreateSchema { .. }
+        | Sql::CreateFunction(_)
+        | Sql::AlterTable { .. } => Err(refusal("CREATE/ALTER")),
+        Sql::Copy { .. } => Err(refusal("COPY")),
+        Sql::Set(_) => Err(refusal("SET")),
+        other => Err(SqlError::Refused(format!(
+            "refused: only queries (SELECT, WITH, EXPLAIN, SHOW) run here, not `{}`",
+            first_words(&other.to_string())
+        ))),
+    }
+}
+
+/// Whether a query's body (or a CTE's, or a branch of a set operation) is an INSERT,
+/// UPDATE, DELETE or MERGE: `WITH x AS (…) INSERT …` parses as a query.
+fn query_writes(q: &datafusion::sql::sqlparser::ast::Query) -> bool {
+    use datafusion::sql::sqlparser::ast::SetExpr;
+    fn body_writes(b: &SetExpr) -> bool {
+        match b {
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
+                true
+            }
+            // `SELECT … INTO t` creates a table.
+            SetExpr::Select(s) => s.into.is_some(),
+            SetExpr::Query(q) => query_writes(q),
+            SetExpr::SetOperation { left, right, .. } => body_writes(left) || body_writes(right),
+            _ => false,
+        }
+    }
+    body_writes(&q.body)
+        || q.with
+            .as_ref()
+            .is_some_and(|w| w.cte_tables.iter().any(|c| query_writes(&c.query)))
 }
 
 fn first_words(s: &str) -> String {
@@ -384,6 +497,8 @@ mod tests {
             "CREATE TABLE t AS SELECT 1",
             "SET datafusion.execution.batch_size = 1",
             "DELETE FROM interactions",
+            "WITH x AS (SELECT 1) INSERT INTO interactions SELECT * FROM x",
+            "SELECT * INTO copied FROM interactions",
         ] {
             let err = parse_read_only(sql).unwrap_err().to_string();
             assert!(err.starts_with("refused"), "{sql}: {err}");

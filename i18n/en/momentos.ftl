@@ -443,6 +443,48 @@ cli-check-after-help =
       momentos check --pipelines deploy/pipelines --catalog deploy/catalog.toml
 cli-check-arg-pipelines = Folder of pipeline files (default: ./pipelines; a missing default folder is fine).
 
+cli-serve-about = Serve the lake over the PostgreSQL protocol (read-only) for Power BI, Metabase, DBeaver, psql and Python.
+cli-serve-after-help =
+    The tables and views are those of `momentos sql`, with the pg_catalog that schema
+    browsers use (\d in psql). Each connection sees the lake as it is when it connects: after
+    `momentos score`, reconnect.
+
+    Read-only: INSERT/UPDATE/DELETE, CREATE/DROP, COPY and SET are refused for everyone. The SETs
+    drivers send when they connect (client_encoding, DateStyle, extra_float_digits,
+    application_name, search_path, IntervalStyle, standard_conforming_strings, bytea_output,
+    client_min_messages, and SET TRANSACTION: read only, isolation) are answered without changing anything. BEGIN/COMMIT/ROLLBACK have no effect.
+
+    Users (--users users.toml), with passwords as SCRAM-SHA-256 verifiers (never plain text):
+    {"  [[user]]"}
+      name = "quality"
+      role = "analyst"              # every table, quarantine included
+      password = "SCRAM-SHA-256$4096:…"
+    {"  [[user]]"}
+      name = "admissions_head"
+      role = "unit"                 # only their units' rows, in every table and view
+      units = ["admisiones"]
+      password = "SCRAM-SHA-256$4096:…"
+    Without --users it does not start, unless --no-auth is given with a loopback address.
+    Failed attempts are logged (user and address, never the password) and each doubles the
+    wait before the answer to the next one from that address (up to 30 s).
+
+    Memory: --memory-limit is the server's total, shared by all connections.
+
+    Examples:
+      printf '%s\n' 'a long passphrase' | momentos serve --hash-password
+      momentos serve --lake /srv/momentos/lake --users users.toml
+      momentos serve --users users.toml --listen 0.0.0.0:5432 --tls-cert cert.pem --tls-key key.pem
+      momentos serve --no-auth                 (127.0.0.1 only, for trying it out)
+      psql "host=127.0.0.1 port=5432 user=quality dbname=momentos" -c '\d'
+cli-serve-arg-listen = Address and port to listen on (default: this machine only).
+cli-serve-arg-users = TOML file of users with their roles and SCRAM-SHA-256 verifiers.
+cli-serve-arg-no-auth = No passwords: whoever connects is an analyst. Loopback addresses only.
+cli-serve-arg-tls-cert = TLS certificate (PEM); with --tls-key, connections may be encrypted.
+cli-serve-arg-tls-key = Private key of the TLS certificate (PEM, PKCS#8).
+cli-serve-arg-memory-limit = Memory all of the server's queries may use together (e.g. 512MiB, 2GiB).
+cli-serve-arg-timeout = How long one statement may run, rows included (e.g. 30s, 5m).
+cli-serve-arg-hash-password = Read a password from standard input and print its SCRAM-SHA-256 verifier for the users file.
+
 ## Errors shared by commands
 
 error-runtime = cannot start the runtime: { $error }
@@ -474,6 +516,19 @@ shell-formats = formats here: table, csv, json
 shell-unknown-command = unknown command `{ $line }`; \? lists them
 sql-parquet-needs-output = Parquet is binary; give --output FILE or redirect stdout
 sql-output-one-statement = --output takes exactly one statement
+serve-listening = momentos serve: listening on { $addr } ({ $logins }) { $tls }
+serve-logins = { $count ->
+    [one] 1 user
+   *[other] { $count } users
+}
+serve-open = no passwords: everyone is an analyst
+serve-stopped = momentos serve: stopped
+serve-needs-users = give the users with --users FILE (or --no-auth to try it on 127.0.0.1)
+serve-no-auth-loopback = --no-auth is only allowed on a loopback address (127.0.0.1 or ::1)
+serve-no-users = { $path } defines no [[user]]
+serve-bad-listen = `{ $value }` is not an address to listen on (e.g. 127.0.0.1:5432)
+serve-cannot-listen = could not listen on { $addr }: { $error }
+serve-empty-password = the password is empty (it is read from standard input)
 query-embedded = the built-in queries
 query-not-found = there is no query `{ $name }` in { $place }; `momentos query --list` shows them
 query-one-statement = { $path } must hold exactly one statement

@@ -451,6 +451,48 @@ cli-check-after-help =
       momentos check --pipelines deploy/pipelines --catalog deploy/catalog.toml
 cli-check-arg-pipelines = Carpeta de archivos de pipeline (por defecto: ./pipelines; si falta esa carpeta no es problema).
 
+cli-serve-about = Sirve el lago por el protocolo de PostgreSQL (solo lectura) para Power BI, Metabase, DBeaver, psql y Python.
+cli-serve-after-help =
+    Las tablas y vistas son las de `momentos sql`, con el catálogo pg_catalog que usan los
+    exploradores de esquemas (\d en psql). Cada conexión ve el lago como está al conectarse:
+    tras `momentos score` basta con reconectar.
+
+    Solo lectura: INSERT/UPDATE/DELETE, CREATE/DROP, COPY y SET se rechazan para todos. Los SET
+    que los controladores envían al conectar (client_encoding, DateStyle, extra_float_digits,
+    application_name, search_path, IntervalStyle, standard_conforming_strings, bytea_output,
+    client_min_messages, y SET TRANSACTION: solo lectura, aislamiento) se responden sin cambiar nada. BEGIN/COMMIT/ROLLBACK no tienen efecto.
+
+    Usuarios (--users usuarios.toml), con contraseñas como verificadores SCRAM-SHA-256 (nunca en claro):
+    {"  [[user]]"}
+      name = "calidad"
+      role = "analyst"              # todas las tablas, incluida quarantine
+      password = "SCRAM-SHA-256$4096:…"
+    {"  [[user]]"}
+      name = "jefe_admisiones"
+      role = "unit"                 # solo las filas de sus unidades, en toda tabla y vista
+      units = ["admisiones"]
+      password = "SCRAM-SHA-256$4096:…"
+    Sin --users no arranca, salvo con --no-auth y una dirección local (127.0.0.1, ::1).
+    Los intentos fallidos se registran (usuario y dirección, nunca la contraseña) y cada uno
+    duplica la espera de la respuesta al siguiente desde esa dirección (hasta 30 s).
+
+    Memoria: --memory-limit es el total del servidor, compartido por todas las conexiones.
+
+    Ejemplos:
+      printf '%s\n' 'una clave larga' | momentos serve --hash-password
+      momentos serve --lake /srv/momentos/lake --users usuarios.toml
+      momentos serve --users usuarios.toml --listen 0.0.0.0:5432 --tls-cert cert.pem --tls-key key.pem
+      momentos serve --no-auth                 (solo en 127.0.0.1, para probar)
+      psql "host=127.0.0.1 port=5432 user=calidad dbname=momentos" -c '\d'
+cli-serve-arg-listen = Dirección y puerto donde escuchar (por defecto solo este equipo).
+cli-serve-arg-users = Archivo TOML de usuarios con sus roles y verificadores SCRAM-SHA-256.
+cli-serve-arg-no-auth = Sin contraseñas: cualquiera que conecte es analista. Solo en una dirección local.
+cli-serve-arg-tls-cert = Certificado TLS (PEM); con --tls-key, las conexiones pueden cifrarse.
+cli-serve-arg-tls-key = Clave privada del certificado TLS (PEM, PKCS#8).
+cli-serve-arg-memory-limit = Memoria que pueden usar entre todas las consultas del servidor (p. ej. 512MiB, 2GiB).
+cli-serve-arg-timeout = Tiempo que puede durar una sentencia, filas incluidas (p. ej. 30s, 5m).
+cli-serve-arg-hash-password = Lee una contraseña de la entrada estándar e imprime su verificador SCRAM-SHA-256 para el archivo de usuarios.
+
 ## Errores comunes a los comandos
 
 error-runtime = no se pudo iniciar el entorno de ejecución: { $error }
@@ -482,6 +524,19 @@ shell-formats = formatos aquí: table, csv, json
 shell-unknown-command = comando desconocido `{ $line }`; \? los lista
 sql-parquet-needs-output = Parquet es binario; indique --output ARCHIVO o redirija la salida estándar
 sql-output-one-statement = --output admite exactamente una sentencia
+serve-listening = momentos serve: escuchando en { $addr } ({ $logins }) { $tls }
+serve-logins = { $count ->
+    [one] 1 usuario
+   *[other] { $count } usuarios
+}
+serve-open = sin contraseñas: todos son analistas
+serve-stopped = momentos serve: detenido
+serve-needs-users = indique los usuarios con --users ARCHIVO (o --no-auth para probar en 127.0.0.1)
+serve-no-auth-loopback = --no-auth solo se admite en una dirección local (127.0.0.1 o ::1)
+serve-no-users = { $path } no define ningún [[user]]
+serve-bad-listen = `{ $value }` no es una dirección para escuchar (p. ej. 127.0.0.1:5432)
+serve-cannot-listen = no se pudo escuchar en { $addr }: { $error }
+serve-empty-password = la contraseña está vacía (se lee de la entrada estándar)
 query-embedded = las consultas incluidas
 query-not-found = no hay una consulta `{ $name }` en { $place }; `momentos query --list` las muestra
 query-one-statement = { $path } debe contener exactamente una sentencia

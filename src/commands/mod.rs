@@ -16,6 +16,7 @@ pub mod run;
 pub mod runs;
 pub mod schedule;
 pub mod score;
+pub mod serve;
 pub mod sources;
 pub mod sql;
 
