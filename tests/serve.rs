@@ -323,6 +323,45 @@ conn.close()
     );
     assert!(via_sql.len() > 20, "{}", via_sql.len());
     assert_eq!(via_psycopg, via_sql);
+
+    // A client's cancel request (psql's Ctrl-C) stops a running statement; the connection
+    // goes on.
+    let cancel = f.write(
+        "cancel.py",
+        r#"
+import sys, threading, time, psycopg
+port, password = sys.argv[1], sys.argv[2]
+conn = psycopg.connect(host="127.0.0.1", port=port, user="ana", password=password, dbname="momentos", sslmode="disable", autocommit=True)
+threading.Timer(1.0, conn.cancel_safe).start()
+started = time.monotonic()
+try:
+    conn.execute("select count(*) from interactions a cross join interactions b cross join interactions c where a.notes <> b.notes or c.topic <> a.topic").fetchall()
+    print("not cancelled")
+except psycopg.errors.QueryCanceled as e:
+    print(f"cancelled after {time.monotonic() - started:.1f} s: {e}")
+print(conn.execute("select 6 * 7").fetchone()[0])
+"#,
+    );
+    let out = Command::new("python3")
+        .arg(&cancel)
+        .arg(server.port.to_string())
+        .arg(ANALYST_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("cancelled after") && text.contains("user request"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("42"), "{text}");
+    let seconds: f64 = text
+        .split("cancelled after ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(seconds < 20.0, "{text}");
 }
 
 #[test]

@@ -137,8 +137,22 @@ pub async fn run(lake: Lake, catalog: &Catalog, args: ServeArgs) -> anyhow::Resu
             tls = if tls.is_some() { "TLS" } else { "" }
         )
     );
-    let shared = Arc::new(Shared::new(sessions, users, args.limits));
+    // DataFusion's work runs on its own threads; this runtime's stay free to accept
+    // connections, log in, answer cancel requests and keep the time limits.
+    let compute = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .thread_name("momentos-sql")
+        .thread_stack_size(8 * 1024 * 1024)
+        .enable_all()
+        .build()?;
+    let shared = Arc::new(Shared::new(
+        sessions,
+        users,
+        args.limits,
+        compute.handle().clone(),
+    ));
     serve::run(listener, shared, tls).await?;
+    compute.shutdown_background();
     eprintln!("{}", crate::t!("serve-stopped"));
     Ok(ExitStatus::Success)
 }

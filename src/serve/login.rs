@@ -214,11 +214,15 @@ impl LoginHandler {
             "Login."
         );
         let service = DfSessionService::new_with_hooks(ctx, super::hooks());
-        client
-            .session_extensions()
-            .insert(LoginSession { user, service });
         let (pid, secret) = RandomPidSecretKeyGenerator::default().generate(client);
-        client.set_pid_and_secret_key(pid, secret);
+        client.set_pid_and_secret_key(pid, secret.clone());
+        let (cancel, registered) = self.shared.connections.register(pid, secret);
+        client.session_extensions().insert(LoginSession {
+            user,
+            service,
+            cancel,
+            _registered: registered,
+        });
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.is_superuser = false;
         parameters.default_transaction_read_only = true;

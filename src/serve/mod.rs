@@ -5,7 +5,8 @@
 //! handlers; the login ([`login::LoginHandler`], SCRAM-SHA-256 against the users file) opens
 //! the login's session ([`session::Sessions`], filtered by [`policy`] for `unit` logins),
 //! and every statement passes the [`guard`] before DataFusion sees it. The memory pool is
-//! shared by all connections; each statement has the `--timeout` limit, rows included.
+//! shared by all connections; each statement stops at the `--timeout` limit, rows
+//! included, or at the client's cancel request (psql's Ctrl-C).
 
 pub mod auth;
 pub mod guard;
@@ -22,18 +23,21 @@ use datafusion_postgres::hooks::cursor::CursorStatementHook;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::pgwire::api::auth::StartupHandler;
+use datafusion_postgres::pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use datafusion_postgres::pgwire::api::results::{FieldInfo, Response};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{
-    ClientInfo, ClientPortalStore, ErrorHandler, PgWireServerHandlers, Type,
+    ClientInfo, ClientPortalStore, ConnectionGuard, ConnectionHandle, ConnectionManager,
+    ErrorHandler, PgWireServerHandlers, Type,
 };
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::{DfSessionService, QueryHook};
-use futures::StreamExt;
+use futures::future::{BoxFuture, Shared as SharedFuture};
+use futures::{FutureExt, StreamExt};
 use tokio::net::TcpListener;
 
 use crate::sql::Limits;
@@ -52,13 +56,24 @@ pub struct Shared {
     /// Salts the decoy verifiers of unknown user names (random per server start).
     pub decoy_secret: [u8; 32],
     pub limits: Limits,
+    /// Logged-in connections by (pid, secret key), for cancel requests.
+    pub connections: Arc<ConnectionManager>,
+    /// The runtime DataFusion's tasks run on, apart from the one that accepts connections,
+    /// logs in, answers cancel requests and keeps the time: a heavy query cannot starve
+    /// them.
+    pub compute: tokio::runtime::Handle,
     /// A parser over an empty session: it answers parameter and result types of an already
     /// planned statement, which depend on the plan only.
     types: Arc<datafusion_postgres::Parser>,
 }
 
 impl Shared {
-    pub fn new(sessions: session::Sessions, users: Option<Users>, limits: Limits) -> Shared {
+    pub fn new(
+        sessions: session::Sessions,
+        users: Option<Users>,
+        limits: Limits,
+        compute: tokio::runtime::Handle,
+    ) -> Shared {
         let empty = DfSessionService::new_with_hooks(
             Arc::new(datafusion::prelude::SessionContext::new()),
             vec![],
@@ -69,6 +84,8 @@ impl Shared {
             throttle: auth::Throttle::default(),
             decoy_secret: rand::random(),
             limits,
+            connections: Arc::new(ConnectionManager::new()),
+            compute,
             types: empty.query_parser(),
         }
     }
@@ -88,6 +105,10 @@ pub fn hooks() -> Vec<Arc<dyn QueryHook>> {
 pub struct LoginSession {
     pub user: String,
     pub service: DfSessionService,
+    /// Fires when a cancel request names this connection.
+    pub cancel: Arc<ConnectionHandle>,
+    /// Unregisters the connection from [`Shared::connections`] when it ends.
+    pub _registered: ConnectionGuard,
 }
 
 /// Accepts connections until the process is asked to stop (Ctrl-C or SIGTERM).
@@ -127,12 +148,14 @@ pub async fn run(
 struct Connection {
     login: Arc<login::LoginHandler>,
     queries: Arc<Queries>,
+    cancel: Arc<DefaultCancelHandler>,
 }
 
 impl Connection {
     fn new(shared: Arc<Shared>, peer: SocketAddr) -> Connection {
         Connection {
             login: Arc::new(login::LoginHandler::new(shared.clone(), peer)),
+            cancel: Arc::new(DefaultCancelHandler::new(shared.connections.clone())),
             queries: Arc::new(Queries {
                 parser: Arc::new(LoginParser {
                     types: shared.types.clone(),
@@ -158,6 +181,10 @@ impl PgWireServerHandlers for Connection {
 
     fn error_handler(&self) -> Arc<impl ErrorHandler> {
         Arc::new(QuietErrors)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.cancel.clone()
     }
 }
 
@@ -197,22 +224,116 @@ fn timeout_error(limit: Duration) -> PgWireError {
     )))
 }
 
-/// Cuts a result's rows at the deadline with the timeout error.
-fn with_deadline(response: Response, deadline: tokio::time::Instant, limit: Duration) -> Response {
+fn cancel_error() -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "57014".into(),
+        "canceling statement due to user request".into(),
+    )))
+}
+
+/// Why a statement stops early: its deadline or the client's cancel request.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Timeout(Duration),
+    Cancelled,
+}
+
+impl Stop {
+    fn error(self) -> PgWireError {
+        match self {
+            Stop::Timeout(limit) => timeout_error(limit),
+            Stop::Cancelled => cancel_error(),
+        }
+    }
+}
+
+type StopSignal = SharedFuture<BoxFuture<'static, Stop>>;
+
+/// Resolves at the statement's deadline, or when a cancel request names the connection.
+async fn stop_signal(login: &LoginSession, limit: Duration) -> StopSignal {
+    let deadline = tokio::time::Instant::now() + limit;
+    let cancelled = login.cancel.start_query().await;
+    async move {
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => Stop::Timeout(limit),
+            // An error means the next statement replaced this one's signal: never fires.
+            fired = cancelled => match fired {
+                Ok(()) => Stop::Cancelled,
+                Err(_) => std::future::pending().await,
+            },
+        }
+    }
+    .boxed()
+    .shared()
+}
+
+/// A future or stream polled inside another runtime's context, so the tasks DataFusion
+/// spawns while it is polled (partitions, repartitioning) run on that runtime.
+struct OnRuntime<T: ?Sized> {
+    handle: tokio::runtime::Handle,
+    inner: std::pin::Pin<Box<T>>,
+}
+
+impl<T: std::future::Future + ?Sized> std::future::Future for OnRuntime<T> {
+    type Output = T::Output;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T::Output> {
+        let this = self.get_mut();
+        let _entered = this.handle.enter();
+        this.inner.as_mut().poll(cx)
+    }
+}
+
+impl<T: futures::Stream + ?Sized> futures::Stream for OnRuntime<T> {
+    type Item = T::Item;
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T::Item>> {
+        let this = self.get_mut();
+        let _entered = this.handle.enter();
+        this.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Runs `work` until it finishes or `stop` fires.
+async fn until_stopped<T>(
+    stop: &StopSignal,
+    work: impl std::future::Future<Output = PgWireResult<T>>,
+) -> PgWireResult<T> {
+    tokio::select! {
+        done = work => done,
+        why = stop.clone() => Err(why.error()),
+    }
+}
+
+/// Cuts a result's rows when `stop` fires, with its error; the rows are computed on the
+/// `compute` runtime.
+fn rows_until_stopped(
+    response: Response,
+    stop: StopSignal,
+    compute: &tokio::runtime::Handle,
+) -> Response {
     let Response::Query(mut q) = response else {
         return response;
     };
-    let rows = std::mem::replace(&mut q.data_rows, Box::pin(futures::stream::empty()));
-    let sleep = Box::pin(tokio::time::sleep_until(deadline));
+    let taken = std::mem::replace(&mut q.data_rows, Box::pin(futures::stream::empty()));
+    let rows = OnRuntime {
+        handle: compute.clone(),
+        inner: taken,
+    };
     q.data_rows = Box::pin(futures::stream::unfold(
-        (rows, sleep, false),
-        move |(mut rows, mut sleep, done)| async move {
+        (rows, stop, false),
+        move |(mut rows, stop, done)| async move {
             if done {
                 return None;
             }
             tokio::select! {
-                row = rows.next() => row.map(|r| (r, (rows, sleep, false))),
-                _ = &mut sleep => Some((Err(timeout_error(limit)), (rows, sleep, true))),
+                row = rows.next() => row.map(|r| (r, (rows, stop, false))),
+                why = stop.clone() => Some((Err(why.error()), (rows, stop, true))),
             }
         },
     ));
@@ -240,17 +361,15 @@ impl SimpleQueryHandler for Queries {
         PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
     {
         let login = login_of(client)?;
-        let limit = self.shared.limits.timeout;
-        let deadline = tokio::time::Instant::now() + limit;
-        let responses = tokio::time::timeout_at(
-            deadline,
-            SimpleQueryHandler::do_query(&login.service, client, query),
-        )
-        .await
-        .map_err(|_| timeout_error(limit))??;
+        let stop = stop_signal(&login, self.shared.limits.timeout).await;
+        let work = OnRuntime {
+            handle: self.shared.compute.clone(),
+            inner: Box::pin(SimpleQueryHandler::do_query(&login.service, client, query)),
+        };
+        let responses = until_stopped(&stop, work).await?;
         Ok(responses
             .into_iter()
-            .map(|r| with_deadline(r, deadline, limit))
+            .map(|r| rows_until_stopped(r, stop.clone(), &self.shared.compute))
             .collect())
     }
 }
@@ -282,15 +401,18 @@ impl ExtendedQueryHandler for Queries {
         PgWireError: From<<C as futures::Sink<PgWireBackendMessage>>::Error>,
     {
         let login = login_of(client)?;
-        let limit = self.shared.limits.timeout;
-        let deadline = tokio::time::Instant::now() + limit;
-        let response = tokio::time::timeout_at(
-            deadline,
-            ExtendedQueryHandler::do_query(&login.service, client, portal, max_rows),
-        )
-        .await
-        .map_err(|_| timeout_error(limit))??;
-        Ok(with_deadline(response, deadline, limit))
+        let stop = stop_signal(&login, self.shared.limits.timeout).await;
+        let work = OnRuntime {
+            handle: self.shared.compute.clone(),
+            inner: Box::pin(ExtendedQueryHandler::do_query(
+                &login.service,
+                client,
+                portal,
+                max_rows,
+            )),
+        };
+        let response = until_stopped(&stop, work).await?;
+        Ok(rows_until_stopped(response, stop, &self.shared.compute))
     }
 }
 
