@@ -266,7 +266,12 @@ pub async fn ingest_file(
         let mut removes = Vec::new();
         if !read.keys.is_empty() {
             let live = manifest::live_files(&manifests, table);
-            let first_keys = first_key_values(&read.parts, opts.kind)?;
+            // Read back only when there is something to compare with (not on a new lake).
+            let first_keys = if live.is_empty() {
+                Vec::new()
+            } else {
+                first_key_values(&read.parts, opts.kind)?
+            };
             for (n, old) in live.iter().enumerate() {
                 let hits =
                     count_key_hits_in_lake(lake, &old.path, opts.kind, &read.keys, &first_keys)

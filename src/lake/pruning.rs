@@ -11,7 +11,7 @@
 //! statistics could prune), and costs nothing per row. The files kept are scanned by a
 //! DataFusion `ListingTable` as before, which prunes row groups by their statistics too.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -32,7 +32,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
 
 /// The rows a file can hold, from its folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Domain {
     /// Rows of these local dates (a month's days, or one day).
     Dates { first: NaiveDate, last: NaiveDate },
@@ -136,12 +136,14 @@ impl PrunedFiles {
                         .all(|c| c.name == "local_date" || c.name == "period")
             })
             .collect();
+        // Files of one folder share their domain: each is checked once.
+        let mut verdicts: HashMap<&Domain, bool> = HashMap::new();
         self.files
             .iter()
             .filter(|(_, domain)| match domain {
-                Some(domain) if !checks.is_empty() => {
-                    may_pass(state, &self.schema, domain, &checks)
-                }
+                Some(domain) if !checks.is_empty() => *verdicts
+                    .entry(domain)
+                    .or_insert_with(|| may_pass(state, &self.schema, domain, &checks)),
                 _ => true,
             })
             .map(|(url, _)| url.clone())

@@ -22,7 +22,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
@@ -245,16 +244,9 @@ pub async fn periods_of(ctx: &SessionContext, sql: &str) -> Result<BTreeSet<Stri
         .map_err(wrap)?;
     let mut out = BTreeSet::new();
     for b in &batches {
-        let column = datafusion::arrow::compute::cast(
-            b.column(0),
-            &datafusion::arrow::datatypes::DataType::Utf8,
-        )
-        .map_err(|e| wrap(e.into()))?;
-        let text = column.as_string::<i32>();
-        for i in 0..text.len() {
-            if text.is_valid(i) {
-                out.insert(text.value(i).to_string());
-            }
+        let name = b.schema().field(0).name().clone();
+        if let Some(text) = crate::lake::rewrite::text_column(b, &name)? {
+            out.extend(text.iter().flatten().map(str::to_string));
         }
     }
     Ok(out)
