@@ -29,7 +29,6 @@ fn derived_tables(f: &Fixture) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// Splits a CSV export by whether `received_at` is before `day` (text order of ISO dates).
 /// Table by table, the first row that differs (whole tables are too long to print).
 fn assert_same(a: &[(String, Vec<String>)], b: &[(String, Vec<String>)], what: &str) {
     for ((table, x), (_, y)) in a.iter().zip(b) {
@@ -46,6 +45,7 @@ fn assert_same(a: &[(String, Vec<String>)], b: &[(String, Vec<String>)], what: &
     }
 }
 
+/// Splits a CSV export by whether `received_at` is before `day` (text order of ISO dates).
 fn split_by_day(file: &Path, day: &str, early: PathBuf, late: PathBuf) -> (PathBuf, PathBuf) {
     let mut reader = csv::Reader::from_path(file).unwrap();
     let headers = reader.headers().unwrap().clone();
@@ -74,6 +74,24 @@ fn score(f: &Fixture, args: &[&str]) -> String {
     let out = f.run(&all);
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
+}
+
+/// The `interaction_facts` rows a score run wrote (from its summary).
+fn facts_rows_written(out: &str) -> u64 {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("interaction_facts"))
+        .unwrap_or_else(|| panic!("no interaction_facts line in:\n{out}"));
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap()
+}
+
+fn count(f: &Fixture, sql: &str) -> u64 {
+    f.sql_csv(sql)[0].parse().unwrap()
 }
 
 fn ok(out: std::process::Output) {
@@ -124,9 +142,32 @@ fn incremental_runs_recompute_what_changed_and_equal_a_full_run() {
         !nightly.contains("2026-01"),
         "January is not touched: {nightly}"
     );
+    // March only gained rows: its facts are computed for the new day's interactions and
+    // the pending ones, not for the month.
+    let march = "select count(*) from stg_interactions where period = '2026-03'";
+    let day = "select count(*) from stg_interactions where local_date = date '2026-03-31'";
+    let (march, day) = (count(&f, march), count(&f, day));
+    let written = facts_rows_written(&nightly);
+    assert!(
+        day <= written && written < march / 2,
+        "{written} facts written for {day} new of {march}: {nightly}"
+    );
     let incremental = derived_tables(&f);
     score(&f, &["--full", "--as-of", "2026-04-01T06:00:00-05:00"]);
     assert_same(&incremental, &derived_tables(&f), "after one more day");
+
+    // The nightly pipeline compacts the month before scoring: its files change, its rows
+    // do not, so only the pending facts are computed again.
+    ok(f.run(&["--lang", "en", "maintain"]));
+    let compacted = score(&f, &["--as-of", "2026-04-01T18:00:00-05:00"]);
+    assert!(
+        compacted.contains("Incremental") && compacted.contains("2026-03"),
+        "{compacted}"
+    );
+    assert!(facts_rows_written(&compacted) < day, "{compacted}");
+    let incremental = derived_tables(&f);
+    score(&f, &["--full", "--as-of", "2026-04-01T18:00:00-05:00"]);
+    assert_same(&incremental, &derived_tables(&f), "after compaction");
 
     // A re-sent January interaction that a March survey evaluates: January is recomputed
     // for the new data, and the survey's period because of the link.

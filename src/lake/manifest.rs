@@ -71,6 +71,11 @@ pub struct DerivedFrom {
     pub sources: BTreeMap<String, String>,
     /// Periods with a judgment still waiting for its due date.
     pub pending_periods: BTreeSet<String>,
+    /// Period → batch id → interactions of that batch the period's `interaction_facts`
+    /// reflect: while every count still holds, the period only gained rows (new batches),
+    /// and its settled facts can stay as they are.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fact_batches: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl Manifest {

@@ -125,17 +125,8 @@ impl PrunedFiles {
     }
 
     /// The files some row of which may pass every filter.
-    fn kept(&self, state: &dyn Session, filters: &[Expr]) -> Vec<ListingTableUrl> {
-        let checks: Vec<&Expr> = filters
-            .iter()
-            .filter(|f| {
-                let columns = f.column_refs();
-                !columns.is_empty()
-                    && columns
-                        .iter()
-                        .all(|c| c.name == "local_date" || c.name == "period")
-            })
-            .collect();
+    fn kept(&self, filters: &[Expr]) -> Vec<ListingTableUrl> {
+        let checks: Vec<&Expr> = filters.iter().filter(|f| on_domain_columns(f)).collect();
         // Files of one folder share their domain: each is checked once.
         let mut verdicts: HashMap<&Domain, bool> = HashMap::new();
         self.files
@@ -143,7 +134,7 @@ impl PrunedFiles {
             .filter(|(_, domain)| match domain {
                 Some(domain) if !checks.is_empty() => *verdicts
                     .entry(domain)
-                    .or_insert_with(|| may_pass(state, &self.schema, domain, &checks)),
+                    .or_insert_with(|| may_pass(&self.schema, domain, &checks)),
                 _ => true,
             })
             .map(|(url, _)| url.clone())
@@ -151,10 +142,50 @@ impl PrunedFiles {
     }
 }
 
+/// Whether a filter references only the columns a folder tells (`local_date`, `period`).
+fn on_domain_columns(filter: &Expr) -> bool {
+    let columns = filter.column_refs();
+    !columns.is_empty()
+        && columns
+            .iter()
+            .all(|c| c.name == "local_date" || c.name == "period")
+}
+
+/// Whether the folders alone decide a filter: every file has a domain on all of whose
+/// values the filter is true, or on none. Then the files kept hold only rows that pass,
+/// and the filter need not run on every row (DataFusion drops it above the scan) — the
+/// per-row `to_char` a view's `period` costs is gone from period-filtered queries.
+fn decided_by_folders(table: &Schema, domains: &[&Domain], filter: &Expr) -> bool {
+    if !on_domain_columns(filter) || filter.is_volatile() {
+        return false;
+    }
+    domains.iter().all(|domain| {
+        let Some(values) = domain.values(table) else {
+            return false;
+        };
+        let Ok(df_schema) = DFSchema::try_from(values.schema().as_ref().clone()) else {
+            return false;
+        };
+        let all_known = filter
+            .column_refs()
+            .iter()
+            .all(|c| values.schema_ref().field_with_name(&c.name).is_ok());
+        let Some(result) = all_known
+            .then(|| evaluate(&df_schema, &values, filter))
+            .flatten()
+        else {
+            return false;
+        };
+        let passes = |row| result.is_valid(row) && result.value(row);
+        let first = passes(0);
+        (1..values.num_rows()).all(|row| passes(row) == first)
+    })
+}
+
 /// Does some value of the domain pass every filter? On any doubt (a filter that does not
 /// evaluate over the domain's columns) the answer is yes: pruning only ever drops files
 /// that provably hold no matching row.
-fn may_pass(state: &dyn Session, table: &Schema, domain: &Domain, filters: &[&Expr]) -> bool {
+fn may_pass(table: &Schema, domain: &Domain, filters: &[&Expr]) -> bool {
     let Some(values) = domain.values(table) else {
         return true;
     };
@@ -176,7 +207,7 @@ fn may_pass(state: &dyn Session, table: &Schema, domain: &Domain, filters: &[&Ex
         {
             continue;
         }
-        let Some(result) = evaluate(state, &df_schema, &values, filter) else {
+        let Some(result) = evaluate(&df_schema, &values, filter) else {
             return true;
         };
         for (row, pass) in passing.iter_mut().enumerate() {
@@ -186,12 +217,7 @@ fn may_pass(state: &dyn Session, table: &Schema, domain: &Domain, filters: &[&Ex
     passing.into_iter().any(|p| p)
 }
 
-fn evaluate(
-    state: &dyn Session,
-    df_schema: &DFSchema,
-    values: &RecordBatch,
-    filter: &Expr,
-) -> Option<BooleanArray> {
+fn evaluate(df_schema: &DFSchema, values: &RecordBatch, filter: &Expr) -> Option<BooleanArray> {
     // Filters pushed into a scan may name the table (`interactions.local_date`).
     let unqualified = (*filter)
         .clone()
@@ -203,7 +229,15 @@ fn evaluate(
         })
         .ok()?
         .data;
-    let physical = state.create_physical_expr(unqualified, df_schema).ok()?;
+    // The expression's functions are resolved already: no session needed.
+    let props = datafusion::execution::context::ExecutionProps::new();
+    let physical = datafusion::physical_expr::create_physical_expr(
+        &unqualified,
+        df_schema,
+        &props,
+        &datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext::default(),
+    )
+    .ok()?;
     let array = physical
         .evaluate(values)
         .ok()?
@@ -226,8 +260,26 @@ impl TableProvider for PrunedFiles {
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        // Inexact: DataFusion still applies every filter to the rows read.
-        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+        // Exact where the folders decide the filter; elsewhere Inexact: DataFusion still
+        // applies the filter to the rows read.
+        let mut domains: Vec<&Domain> = Vec::new();
+        for (_, domain) in &self.files {
+            match domain {
+                Some(d) if !domains.contains(&d) => domains.push(d),
+                Some(_) => {}
+                None => return Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()]),
+            }
+        }
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if decided_by_folders(&self.schema, &domains, f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
     }
 
     async fn scan(
@@ -249,7 +301,7 @@ impl TableProvider for PrunedFiles {
         state: &dyn Session,
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
-        let kept = self.kept(state, args.filters().unwrap_or_default());
+        let kept = self.kept(args.filters().unwrap_or_default());
         if kept.len() < self.files.len() {
             tracing::debug!(
                 kept = kept.len(),
@@ -310,10 +362,8 @@ mod tests {
     #[test]
     fn a_file_is_left_out_only_when_no_day_of_its_domain_passes() {
         use datafusion::logical_expr::{col, lit};
-        use datafusion::prelude::SessionContext;
         use datafusion::scalar::ScalarValue;
 
-        let state = SessionContext::new().state();
         let table = Schema::new(vec![
             Field::new("unit", DataType::Utf8, false),
             Field::new("local_date", DataType::Date32, false),
@@ -327,7 +377,7 @@ mod tests {
         };
         let passes = |filters: Vec<Expr>| {
             let refs: Vec<&Expr> = filters.iter().collect();
-            may_pass(&state, &table, &october, &refs)
+            may_pass(&table, &october, &refs)
         };
         assert!(passes(vec![col("local_date").gt_eq(day("2026-10-31"))]));
         assert!(!passes(vec![col("local_date").gt(day("2026-10-31"))]));
@@ -346,6 +396,48 @@ mod tests {
         assert!(!passes(vec![to_char.eq(lit("2026-11"))]));
         // Filters on other columns are not this module's business.
         assert!(passes(vec![col("unit").eq(lit("x"))]));
+    }
+
+    #[test]
+    fn folders_decide_a_filter_when_it_is_the_same_on_every_day() {
+        use datafusion::functions::datetime::expr_fn::to_char;
+        use datafusion::logical_expr::{col, lit};
+        let table = Schema::new(vec![
+            Field::new("unit", DataType::Utf8, false),
+            Field::new("local_date", DataType::Date32, false),
+        ]);
+        let october = Domain::of_path("interactions/month=2026-10/x.parquet").unwrap();
+        let november = Domain::of_path("interactions/month=2026-11/x.parquet").unwrap();
+        let both = [&october, &november];
+        let period = || to_char(col("local_date"), lit("%Y-%m"));
+        // True on every day of October, false on every day of November: exact.
+        assert!(decided_by_folders(
+            &table,
+            &both,
+            &period().eq(lit("2026-10"))
+        ));
+        assert!(decided_by_folders(
+            &table,
+            &both,
+            &period().eq(lit("2027-01"))
+        ));
+        // True on some days of a folder only: the rows must still be filtered.
+        let mid = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
+        let mid = (mid - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
+        let half = col("local_date").gt(lit(datafusion::scalar::ScalarValue::Date32(Some(mid))));
+        assert!(!decided_by_folders(&table, &both, &half));
+        assert!(decided_by_folders(&table, &[&november], &half));
+        // Other columns, or a column the domain does not give, are never decided.
+        assert!(!decided_by_folders(
+            &table,
+            &both,
+            &col("unit").eq(lit("x"))
+        ));
+        assert!(!decided_by_folders(
+            &table,
+            &both,
+            &col("period").eq(lit("2026-10"))
+        ));
     }
 
     #[test]

@@ -21,7 +21,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
@@ -229,19 +230,23 @@ async fn linked_periods(
     result
 }
 
-/// The distinct `period` values a query returns.
-pub async fn periods_of(ctx: &SessionContext, sql: &str) -> Result<BTreeSet<String>, ScoreError> {
+/// A query's rows.
+async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, ScoreError> {
     let wrap = |source| ScoreError::Run {
         table: "(incremental)".into(),
         source,
     };
-    let batches = ctx
-        .sql(sql)
+    ctx.sql(sql)
         .await
         .map_err(wrap)?
         .collect()
         .await
-        .map_err(wrap)?;
+        .map_err(wrap)
+}
+
+/// The distinct `period` values a query returns.
+pub async fn periods_of(ctx: &SessionContext, sql: &str) -> Result<BTreeSet<String>, ScoreError> {
+    let batches = collect(ctx, sql).await?;
     let mut out = BTreeSet::new();
     for b in &batches {
         let name = b.schema().field(0).name().clone();
@@ -265,7 +270,7 @@ pub fn next_state(
     manifests_now: &[Manifest],
     fingerprint: &str,
     as_of: DateTime<Utc>,
-    pending_now: BTreeSet<String>,
+    observed: Observed,
 ) -> Option<DerivedFrom> {
     let now = source_months(manifests_now);
     let Some(recomputed) = recomputed else {
@@ -273,7 +278,8 @@ pub fn next_state(
             as_of,
             fingerprint: fingerprint.to_string(),
             sources: now,
-            pending_periods: pending_now,
+            pending_periods: observed.pending,
+            fact_batches: observed.fact_batches,
         });
     };
     let prev = previous.filter(|p| p.fingerprint == fingerprint)?;
@@ -294,13 +300,144 @@ pub fn next_state(
         .filter(|p| !recomputed(p))
         .cloned()
         .collect();
-    pending.extend(pending_now);
+    pending.extend(observed.pending);
+    let mut fact_batches: BatchCounts = prev
+        .fact_batches
+        .iter()
+        .filter(|(p, _)| !recomputed(p))
+        .map(|(p, c)| (p.clone(), c.clone()))
+        .collect();
+    fact_batches.extend(observed.fact_batches);
     Some(DerivedFrom {
         as_of: as_of.max(prev.as_of),
         fingerprint: fingerprint.to_string(),
         sources,
         pending_periods: pending,
+        fact_batches,
     })
+}
+
+/// What a run saw of the periods it recomputed, for the state it leaves.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Periods with pending judgments.
+    pub pending: BTreeSet<String>,
+    /// Interactions per batch of each period (see [`interaction_batches`]).
+    pub fact_batches: BatchCounts,
+}
+
+/// Period → batch id → interactions.
+pub type BatchCounts = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// How a period's `interaction_facts` are brought up to date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactsUpdate {
+    /// Every interaction of the period again; its old facts files go.
+    Whole,
+    /// Only the interactions of these new batches and the period's pending ones. The
+    /// period's interactions only gained rows since its facts were computed (every batch
+    /// they reflected still has all its rows there), and facts that are not pending never
+    /// change (see the module's head), so its settled facts files stay.
+    Added { batches: BTreeSet<String> },
+}
+
+/// The update of each period a run recomputes: `Added` where the last state's batch
+/// counts for the period all still hold, `Whole` otherwise (rows replaced or removed, or
+/// no earlier count). A full or `--period` run passes no previous state.
+pub fn facts_updates(
+    previous: Option<&DerivedFrom>,
+    periods: &BTreeSet<String>,
+    now: &BatchCounts,
+) -> BTreeMap<String, FactsUpdate> {
+    let empty = BTreeMap::new();
+    periods
+        .iter()
+        .map(|p| {
+            let now = now.get(p).unwrap_or(&empty);
+            let update = match previous.and_then(|prev| prev.fact_batches.get(p)) {
+                Some(before) if before.iter().all(|(b, n)| now.get(b) == Some(n)) => {
+                    FactsUpdate::Added {
+                        batches: now
+                            .keys()
+                            .filter(|b| !before.contains_key(*b))
+                            .cloned()
+                            .collect(),
+                    }
+                }
+                _ => FactsUpdate::Whole,
+            };
+            (p.clone(), update)
+        })
+        .collect()
+}
+
+/// `local_date` within these periods, as SQL (`true` for none given).
+pub fn months_filter(periods: Option<&BTreeSet<String>>) -> String {
+    let Some(periods) = periods else {
+        return "true".into();
+    };
+    if periods.is_empty() {
+        return "false".into();
+    }
+    let ranges: Vec<String> = periods
+        .iter()
+        .filter_map(|p| {
+            let first = NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok()?;
+            let next = first.checked_add_months(Months::new(1))?;
+            Some(format!(
+                "(local_date >= date '{first}' and local_date < date '{next}')"
+            ))
+        })
+        .collect();
+    if ranges.is_empty() {
+        "false".into()
+    } else {
+        format!("({})", ranges.join(" or "))
+    }
+}
+
+/// Interactions per period and batch in the lake now (`interactions`, these periods or all).
+pub async fn interaction_batches(
+    ctx: &SessionContext,
+    periods: Option<&BTreeSet<String>>,
+) -> Result<BatchCounts, ScoreError> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
+    let wrap = |source| ScoreError::Run {
+        table: "(incremental)".into(),
+        source,
+    };
+    // By day, then months here: formatting a month per row costs more than the scan.
+    let sql = format!(
+        "select batch_id, local_date, count(*) as n from interactions where {} group by batch_id, local_date",
+        months_filter(periods)
+    );
+    let batches = collect(ctx, &sql).await?;
+    let mut out = BatchCounts::new();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    for b in &batches {
+        let Some(ids) = crate::lake::rewrite::text_column(b, "batch_id")? else {
+            continue;
+        };
+        let cast = |name: &str, to: &DataType| {
+            datafusion::arrow::compute::cast(b.column(b.schema().index_of(name)?), to)
+        };
+        let days = cast("local_date", &DataType::Date32).map_err(|e| wrap(e.into()))?;
+        let days = days.as_primitive::<Date32Type>();
+        let n = cast("n", &DataType::Int64).map_err(|e| wrap(e.into()))?;
+        let n = n.as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            if ids.is_null(i) || days.is_null(i) {
+                continue;
+            }
+            let date = epoch + chrono::Duration::days(days.value(i) as i64);
+            *out.entry(date.format("%Y-%m").to_string())
+                .or_default()
+                .entry(ids.value(i).to_string())
+                .or_default() += n.value(i) as u64;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -316,6 +453,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             pending_periods: pending.iter().map(|p| p.to_string()).collect(),
+            fact_batches: BTreeMap::new(),
         }
     }
 
@@ -350,7 +488,7 @@ mod tests {
             &[],
             "f",
             later,
-            BTreeSet::new(),
+            Observed::default(),
         )
         .unwrap();
         // 2026-02 now has no files: its key is gone; 2026-01 is carried.
@@ -366,7 +504,7 @@ mod tests {
             &[],
             "g",
             later,
-            BTreeSet::new()
+            Observed::default()
         )
         .is_none());
         // A --period run keeps the interaction months' earlier hash (it did not follow
@@ -382,7 +520,7 @@ mod tests {
             &now,
             "f",
             later,
-            BTreeSet::new(),
+            Observed::default(),
         )
         .unwrap();
         assert_eq!(next.sources["interactions/2026-01"], "a");
@@ -393,13 +531,72 @@ mod tests {
             &now,
             "f",
             later,
-            BTreeSet::new(),
+            Observed::default(),
         )
         .unwrap();
         assert_ne!(next.sources["interactions/2026-01"], "a");
         // A full run starts over.
-        let full = next_state(Some(&prev), None, true, &[], "g", later, BTreeSet::new()).unwrap();
+        let full = next_state(
+            Some(&prev),
+            None,
+            true,
+            &[],
+            "g",
+            later,
+            Observed::default(),
+        )
+        .unwrap();
         assert!(full.sources.is_empty() && full.pending_periods.is_empty());
+    }
+
+    #[test]
+    fn a_period_that_only_gained_batches_keeps_its_settled_facts() {
+        let counts = |items: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            items.iter().map(|(b, n)| (b.to_string(), *n)).collect()
+        };
+        let mut prev = state(&[], &[]);
+        prev.fact_batches
+            .insert("2026-03".into(), counts(&[("a", 10), ("b", 5)]));
+        let periods: BTreeSet<String> = ["2026-03".into(), "2026-04".into()].into();
+        let mut now = BatchCounts::new();
+        now.insert("2026-03".into(), counts(&[("a", 10), ("b", 5), ("c", 3)]));
+        now.insert("2026-04".into(), counts(&[("c", 7)]));
+        let updates = facts_updates(Some(&prev), &periods, &now);
+        assert_eq!(
+            updates["2026-03"],
+            FactsUpdate::Added {
+                batches: ["c".to_string()].into()
+            }
+        );
+        // No count on record for April.
+        assert_eq!(updates["2026-04"], FactsUpdate::Whole);
+        // A row of `a` replaced (re-sent) or removed (forget): the period again whole.
+        now.insert("2026-03".into(), counts(&[("a", 9), ("b", 5), ("c", 3)]));
+        assert_eq!(
+            facts_updates(Some(&prev), &periods, &now)["2026-03"],
+            FactsUpdate::Whole
+        );
+        // Every row gone (retention), or no earlier state at all.
+        now.remove("2026-03");
+        assert_eq!(
+            facts_updates(Some(&prev), &periods, &now)["2026-03"],
+            FactsUpdate::Whole
+        );
+        assert_eq!(
+            facts_updates(None, &periods, &now)["2026-03"],
+            FactsUpdate::Whole
+        );
+    }
+
+    #[test]
+    fn months_as_local_date_ranges() {
+        let set: BTreeSet<String> = ["2026-12".into()].into();
+        assert_eq!(
+            months_filter(Some(&set)),
+            "((local_date >= date '2026-12-01' and local_date < date '2027-01-01'))"
+        );
+        assert_eq!(months_filter(None), "true");
+        assert_eq!(months_filter(Some(&BTreeSet::new())), "false");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! `calendar_days`, `channel_sla`, `rubric`, … ; [`cell_statistics`] adds the one thing
 //! SQL cannot say, the exact binomial tails of [`exact`], as a table over the aggregated cells. [`run`] materialises the derived tables of DESIGN §5 into the lake.
 
+pub mod added_facts;
 pub mod calendar;
 pub mod calibration;
 pub mod cell_statistics;

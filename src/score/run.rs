@@ -230,6 +230,17 @@ async fn run_locked(
     };
     let periods = data_periods(&manifests, &selected);
     tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
+    let with_data: BTreeSet<String> = periods.iter().cloned().collect();
+    let batch_counts = incremental::interaction_batches(
+        &ctx,
+        (!matches!(selected, Periods::All)).then_some(&with_data),
+    )
+    .await?;
+    tracing::debug!(
+        elapsed_ms = ms(started),
+        "Counted the interactions by batch."
+    );
+    let added = added_periods(&manifests, &opts.periods, &selected, &batch_counts);
     let mut pending_now = BTreeSet::new();
     let batch_id = manifest::new_batch_id();
     let mut writes = Vec::new();
@@ -246,8 +257,44 @@ async fn run_locked(
             }
         }
         let keep = table.name == "scores";
-        let (write, kept, live_after, waiting) =
-            materialize(&ctx, lake, &manifests, table, &batch_id, &selected, keep).await?;
+        let added_facts = match table.name {
+            "interaction_facts" if !added.is_empty() => {
+                let stream = super::added_facts::stream(
+                    &ctx,
+                    lake,
+                    catalog,
+                    &all_queries,
+                    &manifests,
+                    &added,
+                )
+                .await?;
+                let Periods::Set(set) = &selected else {
+                    unreachable!("added facts come from a set of periods")
+                };
+                Some(AddedFacts {
+                    whole: Periods::Set(
+                        set.iter()
+                            .filter(|p| !added.contains_key(*p))
+                            .cloned()
+                            .collect(),
+                    ),
+                    periods: added.keys().cloned().collect(),
+                    stream,
+                })
+            }
+            _ => None,
+        };
+        let (write, kept, live_after, waiting) = materialize(
+            &ctx,
+            lake,
+            &manifests,
+            table,
+            &batch_id,
+            &selected,
+            keep,
+            added_facts,
+        )
+        .await?;
         if keep {
             scores = kept;
         }
@@ -302,7 +349,10 @@ async fn run_locked(
         &manifests,
         &fingerprint,
         opts.as_of,
-        pending_now,
+        incremental::Observed {
+            pending: pending_now,
+            fact_batches: batch_counts,
+        },
     );
     commit_run(
         lake,
@@ -360,6 +410,38 @@ async fn cache_view(
     Ok(())
 }
 
+/// The periods whose facts only gain the rows of new batches (period → those batches):
+/// on incremental runs, where the last state's counts for the period still hold and the
+/// period's facts files are not too many yet (see `score::added_facts`).
+fn added_periods(
+    manifests: &[Manifest],
+    requested: &Periods,
+    selected: &Periods,
+    counts: &incremental::BatchCounts,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let (Periods::Changed, Periods::Set(set)) = (requested, selected) else {
+        return BTreeMap::new();
+    };
+    let mut files_per_period: BTreeMap<String, usize> = BTreeMap::new();
+    for f in manifest::live_files(manifests, "interaction_facts") {
+        if let Some(p) = file_period(&f.path) {
+            *files_per_period.entry(p.to_string()).or_default() += 1;
+        }
+    }
+    incremental::facts_updates(incremental::previous(manifests), set, counts)
+        .into_iter()
+        .filter_map(|(period, update)| match update {
+            incremental::FactsUpdate::Added { batches }
+                if files_per_period.get(&period).copied().unwrap_or(0)
+                    < super::added_facts::MAX_FILES_PER_PERIOD =>
+            {
+                Some((period, batches))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Milliseconds since `started`, for the debug log.
 fn ms(started: Instant) -> u64 {
     started.elapsed().as_millis() as u64
@@ -381,7 +463,7 @@ fn data_periods(manifests: &[Manifest], periods: &Periods) -> Vec<String> {
 }
 
 /// The `period=YYYY-MM` folder a derived file lives in.
-fn file_period(path: &str) -> Option<&str> {
+pub(crate) fn file_period(path: &str) -> Option<&str> {
     path.split('/').find_map(|seg| seg.strip_prefix("period="))
 }
 
@@ -415,13 +497,32 @@ pub fn split_by_period(batch: &RecordBatch) -> Result<Vec<(String, RecordBatch)>
     Ok(out)
 }
 
-/// Writes a stream's rows into one file per period; returns the files, the folder holding
+/// Writer key of a period's pending facts: `period=P` + this (see `score::added_facts`).
+const PENDING_KEY: &str = "#pending";
+
+/// Rows of a facts batch whose `is_pending` is false (or null), and those where it is true.
+fn split_by_pending(batch: &RecordBatch) -> Result<(RecordBatch, RecordBatch), ScoreError> {
+    use datafusion::arrow::array::BooleanArray;
+    use datafusion::arrow::compute::filter_record_batch;
+    let internal = |m: String| ScoreError::Lake(LakeError::Parquet(m));
+    let col = batch
+        .column_by_name("is_pending")
+        .ok_or_else(|| internal("internal: interaction_facts has no `is_pending`".into()))?
+        .as_boolean();
+    let pending: BooleanArray = col.iter().map(|v| Some(v == Some(true))).collect();
+    let settled: BooleanArray = col.iter().map(|v| Some(v != Some(true))).collect();
+    let take = |mask| filter_record_batch(batch, mask).map_err(|e| internal(e.to_string()));
+    Ok((take(&settled)?, take(&pending)?))
+}
+
+/// Writes a stream's rows into one file per period (facts: and per pending or not); returns the files, the folder holding
 /// them (keep it until they are read) and, when `keep`, the batches.
 async fn write_periods(
     table: &'static str,
     mut stream: SendableRecordBatchStream,
     mut writer: PartitionedWriter,
     keep: bool,
+    split_pending: bool,
 ) -> Result<(Vec<FinishedPart>, tempfile::TempDir, Vec<RecordBatch>), ScoreError> {
     let mut kept = Vec::new();
     while let Some(batch) = stream.next().await {
@@ -430,7 +531,13 @@ async fn write_periods(
             source,
         })?;
         for (period, rows) in split_by_period(&batch)? {
-            writer.write(&format!("period={period}"), &rows)?;
+            if split_pending {
+                let (settled, pending) = split_by_pending(&rows)?;
+                writer.write(&format!("period={period}"), &settled)?;
+                writer.write(&format!("period={period}{PENDING_KEY}"), &pending)?;
+            } else {
+                writer.write(&format!("period={period}"), &rows)?;
+            }
         }
         if keep && batch.num_rows() > 0 {
             kept.push(batch);
@@ -456,6 +563,16 @@ struct Pending {
     _dirs: Vec<tempfile::TempDir>,
 }
 
+/// Facts computed for part of some periods (see `score::added_facts`).
+struct AddedFacts {
+    /// The periods computed whole.
+    whole: Periods,
+    /// The periods whose settled facts stay.
+    periods: BTreeSet<String>,
+    /// Their new and pending interactions' facts.
+    stream: SendableRecordBatchStream,
+}
+
 /// Computes one derived table for the periods into local files named after `batch_id`.
 async fn materialize(
     ctx: &SessionContext,
@@ -465,20 +582,34 @@ async fn materialize(
     batch_id: &str,
     periods: &Periods,
     keep: bool,
+    added: Option<AddedFacts>,
 ) -> Result<(TableWrite, Vec<RecordBatch>, LiveAfter, Pending), ScoreError> {
     let started = Instant::now();
     let wrap = |source| ScoreError::Run {
         table: table.name.into(),
         source,
     };
-    let sql = format!("select * from {}{}", table.name, periods.sql_filter());
+    // Periods computed whole; with added facts, the others keep their settled files.
+    let (whole, added) = match added {
+        Some(a) => (a.whole, Some((a.periods, a.stream))),
+        None => (periods.clone(), None),
+    };
+    let sql = format!("select * from {}{}", table.name, whole.sql_filter());
     let df = ctx.sql(&sql).await.map_err(wrap)?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-    let streams = if table.per_partition_files {
+    let mut streams = if table.per_partition_files {
         df.execute_stream_partitioned().await.map_err(wrap)?
     } else {
         vec![df.execute_stream().await.map_err(wrap)?]
     };
+    let added_periods = match added {
+        Some((periods, stream)) => {
+            streams.push(stream);
+            periods
+        }
+        None => BTreeSet::new(),
+    };
+    let split_pending = table.name == "interaction_facts";
     // One task per stream: each computes its partition and encodes its own files.
     let budget = writer::DEFAULT_MEMORY_BUDGET / streams.len().max(1);
     let scratch = commit::local_scratch(lake);
@@ -487,7 +618,11 @@ async fn materialize(
         .map(|s| {
             let writer = PartitionedWriter::new(schema.clone(), budget, scratch.as_deref())?;
             Ok(SpawnedTask::spawn(write_periods(
-                table.name, s, writer, keep,
+                table.name,
+                s,
+                writer,
+                keep,
+                split_pending,
             )))
         })
         .collect::<Result<Vec<_>, ScoreError>>()?;
@@ -508,7 +643,14 @@ async fn materialize(
             batch_id.to_string()
         };
         for part in parts {
-            let path = format!("{}{}/{name}.parquet", table.dir, part.partition);
+            let path = match part.partition.strip_suffix(PENDING_KEY) {
+                Some(folder) => format!(
+                    "{}{folder}/{name}{}",
+                    table.dir,
+                    super::added_facts::PENDING_SUFFIX
+                ),
+                None => format!("{}{}/{name}.parquet", table.dir, part.partition),
+            };
             files.push(FileEntry {
                 path: path.clone(),
                 rows: part.rows,
@@ -519,9 +661,12 @@ async fn materialize(
         kept.extend(batches);
     }
     let live = manifest::live_files(manifests, table.name);
-    let (old, still_live): (Vec<FileEntry>, Vec<FileEntry>) = live
-        .into_iter()
-        .partition(|f| file_period(&f.path).is_none_or(|p| periods.contains(p)));
+    let (old, still_live): (Vec<FileEntry>, Vec<FileEntry>) =
+        live.into_iter().partition(|f| match file_period(&f.path) {
+            None => true,
+            Some(p) if added_periods.contains(p) => super::added_facts::is_pending_file(&f.path),
+            Some(p) => whole.contains(p),
+        });
     let rows: u64 = files.iter().map(|f| f.rows).sum();
     let write = TableWrite {
         table: table.name,

@@ -1,0 +1,171 @@
+//! `interaction_facts` for part of some periods' interactions: the rows of new batches and
+//! the rows whose judgment was still pending (issue 17: a nightly run's facts cost what is
+//! new, not the month).
+//!
+//! A fact depends only on its interaction's row, the catalog, the method and, while
+//! pending, the as-of instant (`score::incremental`). So for a period that only gained
+//! rows, the facts the last run settled stay as they are, and these rows are computed in a
+//! session of their own: the reference tables of the run's session, the rows as
+//! `interactions`, and the two views of `queries/` between them — the same SQL as a whole
+//! run, over fewer rows.
+//!
+//! Every score run writes a period's pending facts into files of their own (named with
+//! [`PENDING_SUFFIX`]), so a later run replaces those small files and adds one file of new
+//! settled facts instead of rewriting the period.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::SessionContext;
+
+use super::queries::{self, Query};
+use super::ScoreError;
+use crate::catalog::Catalog;
+use crate::lake::manifest::{self, FileEntry, Manifest};
+use crate::lake::{tables, Lake};
+
+/// File names of pending facts end so: `<batch>[-p<i>]-pending.parquet`.
+pub const PENDING_SUFFIX: &str = "-pending.parquet";
+
+/// A period's facts files past this many get the whole period recomputed (one file per
+/// partition again) instead of one more small file.
+pub const MAX_FILES_PER_PERIOD: usize = 64;
+
+const TABLE: &str = "interaction_facts";
+const STAGING: &str = "stg_interactions";
+const PENDING_TABLE: &str = "momentos_pending_facts";
+
+/// Whether a facts file holds pending facts.
+pub fn is_pending_file(path: &str) -> bool {
+    path.ends_with(PENDING_SUFFIX)
+}
+
+/// The live pending facts files of these periods.
+pub fn pending_files(manifests: &[Manifest], periods: &BTreeSet<String>) -> Vec<FileEntry> {
+    manifest::live_files(manifests, TABLE)
+        .into_iter()
+        .filter(|f| is_pending_file(&f.path))
+        .filter(|f| super::run::file_period(&f.path).is_some_and(|p| periods.contains(p)))
+        .collect()
+}
+
+/// Streams the facts of the interactions of `added` (period → its new batches) that are
+/// in a new batch or whose last facts were pending. `ctx` is the run's session, with the
+/// sources, the reference tables and the views registered (`interaction_facts` still the
+/// view).
+pub async fn stream(
+    ctx: &SessionContext,
+    lake: &Lake,
+    catalog: &Catalog,
+    all_queries: &[Query],
+    manifests: &[Manifest],
+    added: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<SendableRecordBatchStream, ScoreError> {
+    let wrap = |source| ScoreError::Run {
+        table: TABLE.into(),
+        source,
+    };
+    let periods: BTreeSet<String> = added.keys().cloned().collect();
+    let months = super::incremental::months_filter(Some(&periods));
+    // Each period's own new batches: a batch new to one period may be settled in another
+    // (a `--period` run recomputed that one after the batch arrived).
+    let new_rows: Vec<String> = added
+        .iter()
+        .filter(|(_, batches)| !batches.is_empty())
+        .map(|(period, batches)| {
+            let list = batches
+                .iter()
+                .map(|b| format!("'{}'", b.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let month = super::incremental::months_filter(Some(&BTreeSet::from([period.clone()])));
+            format!("({month} and batch_id in ({list}))")
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !new_rows.is_empty() {
+        parts.push(format!(
+            "select * from interactions where {}",
+            new_rows.join(" or ")
+        ));
+    }
+    let pending = pending_files(manifests, &periods);
+    if !pending.is_empty() {
+        let schema: SchemaRef = ctx
+            .table(TABLE)
+            .await
+            .map_err(wrap)?
+            .schema()
+            .inner()
+            .clone();
+        let provider = tables::files_table(lake, schema, &pending).map_err(wrap)?;
+        ctx.register_table(PENDING_TABLE, provider).map_err(wrap)?;
+        // A pending row's batch is an old one (its rows all still there), never a new one.
+        parts.push(format!(
+            "select * from interactions where {months} \
+             and interaction_id in (select interaction_id from {PENDING_TABLE})"
+        ));
+    }
+    let rows = if parts.is_empty() {
+        ctx.sql("select * from interactions where false").await
+    } else {
+        ctx.sql(&parts.join(" union all ")).await
+    }
+    .map_err(wrap)?;
+    let schema: SchemaRef = Arc::new(rows.schema().as_arrow().clone());
+    let rows = rows.collect().await;
+    if !pending.is_empty() {
+        ctx.deregister_table(PENDING_TABLE).map_err(wrap)?;
+    }
+    let rows = rows.map_err(wrap)?;
+    let subset = subset_session(ctx, catalog, all_queries, schema, rows).await?;
+    let df = subset
+        .sql(&format!("select * from {TABLE}"))
+        .await
+        .map_err(wrap)?;
+    df.execute_stream().await.map_err(wrap)
+}
+
+/// A session with `rows` as `interactions`, the tables `interaction_facts` reads taken
+/// from `ctx`, and the views from the interactions to the facts.
+async fn subset_session(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    all_queries: &[Query],
+    schema: SchemaRef,
+    rows: Vec<datafusion::arrow::array::RecordBatch>,
+) -> Result<SessionContext, ScoreError> {
+    let wrap = |source: DataFusionError| ScoreError::Run {
+        table: TABLE.into(),
+        source,
+    };
+    let subset = super::run::new_context();
+    let views = [STAGING, TABLE];
+    let needed: BTreeSet<&str> = all_queries
+        .iter()
+        .filter(|q| views.contains(&q.name.as_str()))
+        .flat_map(|q| q.depends.iter().map(String::as_str))
+        .filter(|d| !views.contains(d) && *d != "interactions")
+        .collect();
+    for name in needed {
+        let provider = ctx.table_provider(name).await.map_err(wrap)?;
+        subset.register_table(name, provider).map_err(wrap)?;
+    }
+    let table = MemTable::try_new(schema, vec![rows]).map_err(wrap)?;
+    subset
+        .register_table("interactions", Arc::new(table))
+        .map_err(wrap)?;
+    queries::register_views(
+        &subset,
+        catalog,
+        all_queries,
+        |q| views.contains(&q.name.as_str()),
+        |_, _| Ok(false),
+    )
+    .await?;
+    Ok(subset)
+}
