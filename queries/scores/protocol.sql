@@ -30,9 +30,11 @@ shopper_counts as (
     group by period, unit, channel, item
 ),
 
-interaction_cells as (
+-- By day first: a day is a plain date, while a row's period is text formatted from its
+-- date, which costs more per row than the counting (periods are formed per day instead).
+interaction_days as (
     select
-        period,
+        local_date,
         unit,
         channel,
         count(protocol_greeting) as n_greeting,
@@ -44,7 +46,24 @@ interaction_cells as (
         count(protocol_request_processed) as n_request_processed,
         sum(case when protocol_request_processed then 1 else 0 end) as k_request_processed
     from stg_interactions
-    group by period, unit, channel
+    group by local_date, unit, channel
+),
+
+interaction_cells as (
+    select
+        to_char(local_date, '%Y-%m') as period,
+        unit,
+        channel,
+        sum(n_greeting) as n_greeting,
+        sum(k_greeting) as k_greeting,
+        sum(n_need_identified) as n_need_identified,
+        sum(k_need_identified) as k_need_identified,
+        sum(n_habeas_script) as n_habeas_script,
+        sum(k_habeas_script) as k_habeas_script,
+        sum(n_request_processed) as n_request_processed,
+        sum(k_request_processed) as k_request_processed
+    from interaction_days
+    group by to_char(local_date, '%Y-%m'), unit, channel
 ),
 
 interaction_flags as (
