@@ -115,8 +115,36 @@ fn incremental_runs_recompute_what_changed_and_equal_a_full_run() {
         f.path("early.csv"),
         f.path("last_day.csv"),
     );
+    // A response from April about an interaction of the last day, before that
+    // interaction reaches the lake: its channel is the interaction's, once it arrives.
+    let surveys = f.path("surveys.csv");
+    {
+        let mut reader = csv::Reader::from_path(&files.surveys).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let mut w = csv::Writer::from_path(&surveys).unwrap();
+        w.write_record(&headers).unwrap();
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        for r in &records {
+            w.write_record(r).unwrap();
+        }
+        let late_id = csv::Reader::from_path(&last_day)
+            .unwrap()
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()[0]
+            .to_string();
+        let mut late: Vec<String> = records[0].iter().map(str::to_string).collect();
+        late[col("response_id")] = "SRV-LATE-1".into();
+        late[col("submitted_at")] = "2026-04-01T15:00:00Z".into();
+        late[col("channel")] = String::new();
+        late[col("interaction_id")] = late_id;
+        w.write_record(&late).unwrap();
+        w.flush().unwrap();
+    }
     ok(f.ingest("interactions", &early));
-    ok(f.ingest("surveys", &files.surveys));
+    ok(f.ingest("surveys", &surveys));
     ok(f.ingest("shopper", &files.shopper));
 
     // No earlier run: a full one, which leaves the state.
@@ -141,6 +169,10 @@ fn incremental_runs_recompute_what_changed_and_equal_a_full_run() {
     assert!(
         !nightly.contains("2026-01"),
         "January is not touched: {nightly}"
+    );
+    assert!(
+        nightly.contains("linked surveys: 2026-03, 2026-04;"),
+        "April's response evaluates a new interaction: {nightly}"
     );
     // March only gained rows: its facts are computed for the new day's interactions and
     // the pending ones, not for the month.

@@ -71,27 +71,10 @@ pub async fn stream(
     };
     let periods: BTreeSet<String> = added.keys().cloned().collect();
     let months = super::incremental::months_filter(Some(&periods));
-    // Each period's own new batches: a batch new to one period may be settled in another
-    // (a `--period` run recomputed that one after the batch arrived).
-    let new_rows: Vec<String> = added
-        .iter()
-        .filter(|(_, batches)| !batches.is_empty())
-        .map(|(period, batches)| {
-            let list = batches
-                .iter()
-                .map(|b| format!("'{}'", b.replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let month = super::incremental::months_filter(Some(&BTreeSet::from([period.clone()])));
-            format!("({month} and batch_id in ({list}))")
-        })
-        .collect();
     let mut parts = Vec::new();
-    if !new_rows.is_empty() {
-        parts.push(format!(
-            "select * from interactions where {}",
-            new_rows.join(" or ")
-        ));
+    // Each period's own new batches: a batch new to one period may be settled in another.
+    if let Some(filter) = super::incremental::new_rows_filter(added) {
+        parts.push(format!("select * from interactions where {filter}"));
     }
     let pending = pending_files(manifests, &periods);
     if !pending.is_empty() {

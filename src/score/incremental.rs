@@ -176,12 +176,31 @@ pub async fn decide(
         .iter()
         .map(|k| period_of_key(k).to_string())
         .collect();
-    let interaction_months: BTreeSet<&str> = changed_keys
+    let interaction_months: BTreeSet<String> = changed_keys
         .iter()
         .filter(|k| k.starts_with("interactions/"))
-        .map(|k| period_of_key(k))
+        .map(|k| period_of_key(k).to_string())
         .collect();
-    let linked = linked_periods(ctx, lake, manifests, &interaction_months).await?;
+    // A month that only gained batches links only the new rows' surveys; the others
+    // (rows replaced or removed, or no count on record) link every row, then and now.
+    let counts = if interaction_months.is_empty() {
+        BatchCounts::new()
+    } else {
+        interaction_batches(ctx, Some(&interaction_months)).await?
+    };
+    let mut appended = BTreeMap::new();
+    let mut rewritten = BTreeSet::new();
+    for (month, update) in facts_updates(Some(prev), &interaction_months, &counts) {
+        match update {
+            FactsUpdate::Added { batches } => {
+                appended.insert(month, batches);
+            }
+            FactsUpdate::Whole => {
+                rewritten.insert(month);
+            }
+        }
+    }
+    let linked = linked_periods(ctx, lake, manifests, &rewritten, &appended).await?;
     Ok(Decision::Periods {
         changed,
         linked,
@@ -189,44 +208,82 @@ pub async fn decide(
     })
 }
 
-/// Periods of survey responses that evaluate an interaction of these months, now or as
-/// the last run's `interaction_facts` had it (a removed interaction unlinks its responses).
+/// `interactions` rows of each period's new batches, as SQL (`None`: no new batch).
+pub fn new_rows_filter(added: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
+    let parts: Vec<String> = added
+        .iter()
+        .filter(|(_, batches)| !batches.is_empty())
+        .map(|(period, batches)| {
+            let list = batches
+                .iter()
+                .map(|b| format!("'{}'", b.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let month = months_filter(Some(&BTreeSet::from([period.clone()])));
+            format!("({month} and batch_id in ({list}))")
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" or "))
+}
+
+/// Periods of survey responses that evaluate an interaction of the `rewritten` months, now
+/// or as the last run's `interaction_facts` had it (a removed interaction unlinks its
+/// responses), or an interaction of the new batches of `appended` months.
 async fn linked_periods(
     ctx: &SessionContext,
     lake: &Lake,
     manifests: &[Manifest],
-    months: &BTreeSet<&str>,
+    rewritten: &BTreeSet<String>,
+    appended: &BTreeMap<String, BTreeSet<String>>,
 ) -> Result<BTreeSet<String>, ScoreError> {
-    if months.is_empty() {
-        return Ok(BTreeSet::new());
-    }
     let wrap = |source| ScoreError::Run {
         table: "(incremental)".into(),
         source,
     };
-    let list = months
-        .iter()
-        .map(|m| format!("'{m}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
     const PREVIOUS: &str = "previous_interaction_facts";
-    let facts = manifest::live_files(manifests, "interaction_facts");
-    let schema: SchemaRef = ctx
-        .table("interaction_facts")
-        .await
-        .map_err(wrap)?
-        .schema()
-        .inner()
-        .clone();
-    let provider = tables::files_table(lake, schema, &facts).map_err(wrap)?;
-    ctx.register_table(PREVIOUS, provider).map_err(wrap)?;
+    let mut ids = Vec::new();
+    if let Some(filter) = new_rows_filter(appended) {
+        ids.push(format!(
+            "select interaction_id from interactions where {filter}"
+        ));
+    }
+    if !rewritten.is_empty() {
+        let list = rewritten
+            .iter()
+            .map(|m| format!("'{m}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let facts = manifest::live_files(manifests, "interaction_facts");
+        let schema: SchemaRef = ctx
+            .table("interaction_facts")
+            .await
+            .map_err(wrap)?
+            .schema()
+            .inner()
+            .clone();
+        let provider = tables::files_table(lake, schema, &facts).map_err(wrap)?;
+        ctx.register_table(PREVIOUS, provider).map_err(wrap)?;
+        ids.push(format!(
+            "select interaction_id from interactions where {}",
+            months_filter(Some(rewritten))
+        ));
+        ids.push(format!(
+            "select interaction_id from {PREVIOUS} where period in ({list})"
+        ));
+    }
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    // Distinct days first: the period's text is formed per day, not per response.
     let sql = format!(
-        "select distinct s.period from stg_surveys as s \
-         where s.interaction_id in (select interaction_id from stg_interactions where period in ({list})) \
-            or s.interaction_id in (select interaction_id from {PREVIOUS} where period in ({list}))"
+        "select to_char(local_date, '%Y-%m') as period from \
+         (select distinct local_date from stg_surveys where interaction_id in ({}))",
+        ids.join(" union all ")
     );
     let result = periods_of(ctx, &sql).await;
-    ctx.deregister_table(PREVIOUS).map_err(wrap)?;
+    if !rewritten.is_empty() {
+        ctx.deregister_table(PREVIOUS).map_err(wrap)?;
+    }
     result
 }
 
@@ -307,7 +364,11 @@ pub fn next_state(
         .filter(|(p, _)| !recomputed(p))
         .map(|(p, c)| (p.clone(), c.clone()))
         .collect();
-    fact_batches.extend(observed.fact_batches);
+    // A run that did not follow the links (`--period`) records no count: the next
+    // incremental run must see those periods as rewritten, links and facts alike.
+    if linked_done {
+        fact_batches.extend(observed.fact_batches);
+    }
     Some(DerivedFrom {
         as_of: as_of.max(prev.as_of),
         fingerprint: fingerprint.to_string(),
