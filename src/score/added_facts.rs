@@ -76,6 +76,24 @@ pub async fn stream(
     if let Some(filter) = super::incremental::new_rows_filter(added) {
         parts.push(format!("select * from interactions where {filter}"));
     }
+    // The rows are picked in a session of their own that filters while decoding: of a
+    // month's files only the key columns are read whole, the other columns for the rows
+    // picked (the pending ones are a few per cent of the month).
+    let reader = super::run::new_context();
+    reader
+        .state_ref()
+        .write()
+        .config_mut()
+        .options_mut()
+        .execution
+        .parquet
+        .pushdown_filters = true;
+    reader
+        .register_table(
+            "interactions",
+            ctx.table_provider("interactions").await.map_err(wrap)?,
+        )
+        .map_err(wrap)?;
     let pending = pending_files(manifests, &periods);
     if !pending.is_empty() {
         let schema: SchemaRef = ctx
@@ -86,7 +104,9 @@ pub async fn stream(
             .inner()
             .clone();
         let provider = tables::files_table(lake, schema, &pending).map_err(wrap)?;
-        ctx.register_table(PENDING_TABLE, provider).map_err(wrap)?;
+        reader
+            .register_table(PENDING_TABLE, provider)
+            .map_err(wrap)?;
         // A pending row's batch is an old one (its rows all still there), never a new one.
         parts.push(format!(
             "select * from interactions where {months} \
@@ -94,16 +114,13 @@ pub async fn stream(
         ));
     }
     let rows = if parts.is_empty() {
-        ctx.sql("select * from interactions where false").await
+        reader.sql("select * from interactions where false").await
     } else {
-        ctx.sql(&parts.join(" union all ")).await
+        reader.sql(&parts.join(" union all ")).await
     }
     .map_err(wrap)?;
     let schema: SchemaRef = Arc::new(rows.schema().as_arrow().clone());
     let rows = rows.collect().await;
-    if !pending.is_empty() {
-        ctx.deregister_table(PENDING_TABLE).map_err(wrap)?;
-    }
     let rows = rows.map_err(wrap)?;
     let subset = subset_session(ctx, catalog, all_queries, schema, rows).await?;
     let df = subset

@@ -249,6 +249,24 @@ pub fn dependents(queries: &[Query], name: &str) -> BTreeSet<String> {
     found
 }
 
+/// The queries these views need, themselves included, in their order (dependencies first).
+pub fn needed_by(queries: &[Query], names: &[&str]) -> Vec<Query> {
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    let mut frontier: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    while let Some(n) = frontier.pop() {
+        if let Some(q) = queries.iter().find(|q| q.name == n) {
+            if needed.insert(n) {
+                frontier.extend(q.depends.iter().cloned());
+            }
+        }
+    }
+    queries
+        .iter()
+        .filter(|q| needed.contains(&q.name))
+        .cloned()
+        .collect()
+}
+
 /// Registers (or replaces) the views of the queries that `select` picks, in order.
 /// `replace_with_table` may swap a view for a table right after it is created (the
 /// `momentos sql` session reads derived tables from the lake): it gets the query and the
@@ -293,6 +311,29 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_views_a_table_needs() {
+        let all = load().unwrap();
+        let needed: Vec<String> = needed_by(&all, &["scores"])
+            .into_iter()
+            .map(|q| q.name)
+            .collect();
+        for name in [
+            "scores",
+            "cell_scores",
+            "interaction_facts",
+            "stg_interactions",
+        ] {
+            assert!(needed.iter().any(|n| n == name), "{name} in {needed:?}");
+        }
+        assert!(!needed
+            .iter()
+            .any(|n| n == "open_escalations" || n == "protocol"));
+        // Dependencies come first, as registration needs them.
+        let at = |name: &str| needed.iter().position(|n| n == name).unwrap();
+        assert!(at("stg_interactions") < at("interaction_facts"));
+    }
 
     #[test]
     fn every_file_in_queries_is_embedded() {

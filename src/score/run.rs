@@ -214,11 +214,14 @@ async fn run_locked(
     tracing::debug!(elapsed_ms = ms(started), "Registered the source tables.");
     let reference = super::prepare_session(&ctx, catalog, opts.as_of).await?;
     tracing::debug!(elapsed_ms = ms(started), "Built the reference tables.");
-    let all_queries = queries::load()?;
+    let every_query = queries::load()?;
+    // The views the derived tables need, not the alerts' or reports'.
+    let names: Vec<&str> = DERIVED_TABLES.iter().map(|t| t.name).collect();
+    let all_queries = queries::needed_by(&every_query, &names);
     queries::register_views(&ctx, catalog, &all_queries, |_| true, |_, _| Ok(false)).await?;
     tracing::debug!(elapsed_ms = ms(started), "Registered the views.");
 
-    let fingerprint = incremental::fingerprint(catalog, &all_queries);
+    let fingerprint = incremental::fingerprint(catalog, &every_query);
     let (selected, decision) = match &opts.periods {
         Periods::Changed => {
             let d = incremental::decide(&ctx, lake, &manifests, &fingerprint, opts.as_of).await?;
