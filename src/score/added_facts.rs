@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
@@ -69,6 +70,7 @@ pub async fn stream(
         table: TABLE.into(),
         source,
     };
+    let started = std::time::Instant::now();
     let periods: BTreeSet<String> = added.keys().cloned().collect();
     let months = super::incremental::months_filter(Some(&periods));
     let mut parts = Vec::new();
@@ -108,8 +110,11 @@ pub async fn stream(
             .register_table(PENDING_TABLE, provider)
             .map_err(wrap)?;
         // A pending row's batch is an old one (its rows all still there), never a new one.
+        // The pending rows' bounds, as constants, let Parquet statistics skip the row
+        // groups that cannot hold one (a month's files are sorted by date and id).
+        let bounds = pending_bounds(&reader).await?;
         parts.push(format!(
-            "select * from interactions where {months} \
+            "select * from interactions where {months} {bounds} \
              and interaction_id in (select interaction_id from {PENDING_TABLE})"
         ));
     }
@@ -122,12 +127,54 @@ pub async fn stream(
     let schema: SchemaRef = Arc::new(rows.schema().as_arrow().clone());
     let rows = rows.collect().await;
     let rows = rows.map_err(wrap)?;
+    tracing::debug!(
+        rows = rows.iter().map(|b| b.num_rows()).sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Picked the interactions whose facts are computed again."
+    );
     let subset = subset_session(ctx, catalog, all_queries, schema, rows).await?;
     let df = subset
         .sql(&format!("select * from {TABLE}"))
         .await
         .map_err(wrap)?;
     df.execute_stream().await.map_err(wrap)
+}
+
+/// `and local_date >= … and interaction_id between … and …` over the pending facts'
+/// dates and ids (empty when there are none).
+async fn pending_bounds(reader: &SessionContext) -> Result<String, ScoreError> {
+    let wrap = |source| ScoreError::Run {
+        table: TABLE.into(),
+        source,
+    };
+    let sql = format!(
+        "select cast(min(local_date) as varchar) as first_day, \
+                cast(min(interaction_id) as varchar) as first_id, \
+                cast(max(interaction_id) as varchar) as last_id \
+         from {PENDING_TABLE}"
+    );
+    let batches = reader
+        .sql(&sql)
+        .await
+        .map_err(wrap)?
+        .collect()
+        .await
+        .map_err(wrap)?;
+    let value = |name: &str| -> Result<Option<String>, ScoreError> {
+        let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+            return Ok(None);
+        };
+        let text = crate::lake::rewrite::text_column(b, name)?;
+        Ok(text.and_then(|t| (!t.is_null(0)).then(|| t.value(0).replace('\'', "''"))))
+    };
+    let (Some(day), Some(first), Some(last)) =
+        (value("first_day")?, value("first_id")?, value("last_id")?)
+    else {
+        return Ok(String::new());
+    };
+    Ok(format!(
+        "and local_date >= date '{day}' and interaction_id >= '{first}' and interaction_id <= '{last}'"
+    ))
 }
 
 /// A session with `rows` as `interactions`, the tables `interaction_facts` reads taken
