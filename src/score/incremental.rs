@@ -596,6 +596,25 @@ mod tests {
         )
         .unwrap();
         assert_ne!(next.sources["interactions/2026-01"], "a");
+        // Batch counts: kept for periods not recomputed, replaced by what a link-following
+        // run saw, dropped by a run that did not follow the links.
+        let mut prev = prev;
+        let counts = |b: &str, n: u64| BTreeMap::from([(b.to_string(), n)]);
+        prev.fact_batches.insert("2026-01".into(), counts("a", 1));
+        prev.fact_batches.insert("2026-02".into(), counts("b", 2));
+        let observed = || Observed {
+            pending: BTreeSet::new(),
+            fact_batches: BTreeMap::from([("2026-01".to_string(), counts("c", 3))]),
+        };
+        let recomputed = Some(&recomputed_jan as &dyn Fn(&str) -> bool);
+        let linked = next_state(Some(&prev), recomputed, true, &now, "f", later, observed());
+        let linked = linked.unwrap().fact_batches;
+        assert_eq!(linked["2026-01"], counts("c", 3));
+        assert_eq!(linked["2026-02"], counts("b", 2));
+        let unlinked = next_state(Some(&prev), recomputed, false, &now, "f", later, observed());
+        let unlinked = unlinked.unwrap().fact_batches;
+        assert!(!unlinked.contains_key("2026-01"));
+        assert_eq!(unlinked["2026-02"], counts("b", 2));
         // A full run starts over.
         let full = next_state(
             Some(&prev),
