@@ -518,8 +518,9 @@ fn split_by_pending(batch: &RecordBatch) -> Result<(RecordBatch, RecordBatch), S
     Ok((take(&settled)?, take(&pending)?))
 }
 
-/// Writes a stream's rows into one file per period (facts: and per pending or not); returns the files, the folder holding
-/// them (keep it until they are read) and, when `keep`, the batches.
+/// Writes a stream's rows into one file per period (facts: one for the settled rows, one
+/// for the pending); returns the files, the folder holding them (keep it until they are
+/// read) and, when `keep`, the batches.
 async fn write_periods(
     table: &'static str,
     mut stream: SendableRecordBatchStream,
@@ -605,7 +606,7 @@ async fn materialize(
     } else {
         vec![df.execute_stream().await.map_err(wrap)?]
     };
-    let added_periods = match added {
+    let settled_stay = match added {
         Some((periods, stream)) => {
             streams.push(stream);
             periods
@@ -667,7 +668,7 @@ async fn materialize(
     let (old, still_live): (Vec<FileEntry>, Vec<FileEntry>) =
         live.into_iter().partition(|f| match file_period(&f.path) {
             None => true,
-            Some(p) if added_periods.contains(p) => super::added_facts::is_pending_file(&f.path),
+            Some(p) if settled_stay.contains(p) => super::added_facts::is_pending_file(&f.path),
             Some(p) => whole.contains(p),
         });
     let rows: u64 = files.iter().map(|f| f.rows).sum();
