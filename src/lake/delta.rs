@@ -98,16 +98,16 @@ pub async fn sync_from_manifests(
     let manifests = manifest::read_all(lake).await?;
     let roots = batch.map(roots_of);
     let note = batch.map_or_else(|| serde_json::json!("recovery"), batch_note);
-    let mut changed = 0;
-    for (root, files) in desired_files(&manifests) {
-        if roots.as_ref().is_some_and(|r| !r.contains(&root)) {
-            continue;
-        }
-        if sync_table(lake, &root, &files, &note).await?.is_some() {
-            changed += 1;
-        }
-    }
-    Ok(changed)
+    // Tables are independent logs: their commits go concurrently (a score run touches six).
+    let syncs = desired_files(&manifests)
+        .into_iter()
+        .filter(|(root, _)| roots.as_ref().is_none_or(|r| r.contains(root)))
+        .map(|(root, files)| {
+            let note = &note;
+            async move { sync_table(lake, &root, &files, note).await }
+        });
+    let versions = futures::future::try_join_all(syncs).await?;
+    Ok(versions.iter().filter(|v| v.is_some()).count())
 }
 
 /// The table folders a manifest touches.
