@@ -77,6 +77,10 @@ fn many_ingests_compact_to_a_file_per_month_and_every_reader_sees_the_same_rows(
         "{before_files} files over {months} months"
     );
 
+    let others_before: Vec<(&str, usize)> = ["surveys/", "shopper/", "quarantine/interactions/"]
+        .into_iter()
+        .map(|t| (t, data_files(&f, t)))
+        .collect();
     let dry = f.run(&["maintain", "--dry-run"]);
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(stdout(&dry).contains("simulación"), "{}", stdout(&dry));
@@ -100,9 +104,11 @@ fn many_ingests_compact_to_a_file_per_month_and_every_reader_sees_the_same_rows(
         months,
         "one file per month"
     );
-    for table in ["surveys/", "shopper/", "quarantine/interactions/"] {
-        let files = data_files(&f, table) as u64;
-        assert!(files <= months + 1, "{table}: {files} files");
+    // Smaller tables: a month merges once its newer files hold an eighth of its largest
+    // (an export split in three leaves some months with a few rows from a second file).
+    for (table, before) in others_before {
+        let files = data_files(&f, table);
+        assert!(files < before, "{table}: {files} files, {before} before");
     }
     assert_eq!(dumps(&f), before, "compaction changed rows");
     assert_delta_equals_sql(

@@ -5,7 +5,8 @@
 //! (`quarantine/<table>/month=YYYY-MM/`, by the month of their batch). Each table is one
 //! batch: the new files added and the old ones removed in one manifest (one Delta commit),
 //! so readers switch at once and rows are neither lost nor doubled. Months already in one
-//! file are left alone, so a second run does nothing.
+//! file are left alone, so a second run does nothing, and so are months whose newer files
+//! are still small next to their largest (see [`plan`]).
 //!
 //! The rewrite streams through DataFusion with a bounded memory pool (the sort spills to
 //! disk beyond it), so a month larger than memory still compacts.
@@ -67,7 +68,15 @@ pub struct Compaction {
     pub rows: u64,
 }
 
-/// Months with more than one live file, and those files.
+/// A month's files are merged once the rows outside its largest file reach this fraction
+/// of that file's rows (or it has [`MAX_FILES_PER_MONTH`] files): a nightly run that adds
+/// one day to a month of a big lake does not rewrite the whole month every night — the
+/// rewrite comes every few nights, so each row is rewritten a bounded number of times.
+const MERGE_WHEN_TAIL_REACHES: u64 = 8;
+const MAX_FILES_PER_MONTH: usize = 16;
+
+/// Months whose live files are due for merging (see [`MERGE_WHEN_TAIL_REACHES`]), and
+/// those files.
 fn plan(files: Vec<FileEntry>) -> BTreeMap<String, Vec<FileEntry>> {
     let mut by_month: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
     for f in files {
@@ -75,7 +84,12 @@ fn plan(files: Vec<FileEntry>) -> BTreeMap<String, Vec<FileEntry>> {
             by_month.entry(m).or_default().push(f);
         }
     }
-    by_month.retain(|_, files| files.len() > 1);
+    by_month.retain(|_, files| {
+        let largest = files.iter().map(|f| f.rows).max().unwrap_or(0);
+        let tail: u64 = files.iter().map(|f| f.rows).sum::<u64>() - largest;
+        files.len() > 1
+            && (files.len() >= MAX_FILES_PER_MONTH || tail * MERGE_WHEN_TAIL_REACHES >= largest)
+    });
     by_month
 }
 
@@ -269,5 +283,25 @@ mod tests {
             "a month in one file stays"
         );
         assert_eq!(summary("t", false, &p).files_before, 2);
+        // One more day in a big month waits until the new rows are an eighth of it, or
+        // the month has many files.
+        let sized = |p: &str, rows| FileEntry {
+            path: p.into(),
+            rows,
+        };
+        let big = |extra: Vec<FileEntry>| {
+            let mut files = vec![sized("t/month=2026-11/c.parquet", 800)];
+            files.extend(extra);
+            plan(files).len()
+        };
+        assert_eq!(big(vec![sized("t/month=2026-11/d1.parquet", 40)]), 0);
+        let days = |n: usize, rows| -> Vec<FileEntry> {
+            (0..n)
+                .map(|i| sized(&format!("t/month=2026-11/d{i}.parquet"), rows))
+                .collect()
+        };
+        assert_eq!(big(days(2, 40)), 0);
+        assert_eq!(big(days(3, 34)), 1, "102 rows ≥ 800 / 8");
+        assert_eq!(big(days(15, 1)), 1, "16 files");
     }
 }
