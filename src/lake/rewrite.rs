@@ -33,6 +33,11 @@ pub trait RowSelector: Sync {
         table: &str,
         batch: &RecordBatch,
     ) -> Result<Option<BooleanArray>, LakeError>;
+    /// Whether a file at this lake path can hold a row to remove; `false` leaves it
+    /// unread (e.g. its folder's dates are all newer than a retention cut).
+    fn may_select_file(&self, _path: &str) -> bool {
+        true
+    }
 }
 
 /// What a removal did to one table.
@@ -169,7 +174,10 @@ pub async fn remove_rows(
     let mut m = Manifest::derived(&batch_id, kind, now, by.to_string(), vec![], &[]);
     let mut per_table: BTreeMap<(String, String), TableRemoval> = BTreeMap::new();
     let mut staged = Vec::new();
-    for (n, target) in targets(&manifests).into_iter().enumerate() {
+    let targets = targets(&manifests)
+        .into_iter()
+        .filter(|t| selector.may_select_file(&t.file.path));
+    for (n, target) in targets.enumerate() {
         let bytes = lake.get(&target.file.path).await?;
         let Some(masks) = scan_file(&bytes, &target.table, selector)
             .map_err(|e| LakeError::Parquet(format!("{}: {e}", target.file.path)))?
