@@ -136,6 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
     }
     let lake = Lake::open(&cli.lake)?;
+    let engine = cli.engine;
     match cli.command {
         Command::Ingest {
             kind,
@@ -201,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     format,
                     output,
                     limits,
+                    engine,
                 },
             )
             .await
@@ -243,6 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 to.as_deref(),
                 as_of.as_deref(),
                 full,
+                engine,
             )
             .await
         }

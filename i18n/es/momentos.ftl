@@ -63,6 +63,7 @@ cli-after-help =
 cli-arg-lake = Ubicación del lago: una carpeta o una URL.
 cli-arg-catalog = Archivo de catálogo (por defecto: $MOMENTOS_CATALOG, ./catalog.toml o el incorporado).
 cli-arg-verbose = Más registro (-v info, -vv debug).
+cli-arg-engine = Dónde corren los planes de `score` y `sql`: embedded (en este proceso, por defecto), standalone (un clúster Ballista en este proceso) o df://host:puerto (un planificador Ballista; requiere compilar con --features ballista).
 cli-arg-lang = Idioma de los mensajes y la ayuda (por defecto: MOMENTOS_LANG, LC_ALL, LC_MESSAGES, LANG; si no, español).
 
 ## momentos ingest
@@ -497,6 +498,8 @@ cli-serve-arg-hash-password = Lee una contraseña de la entrada estándar e impr
 
 error-runtime = no se pudo iniciar el entorno de ejecución: { $error }
 error-no-lake = no hay un lago en { $path }: la carpeta no existe (¿--lake mal escrito?). `momentos ingest` o `momentos demo` crean uno.
+engine-error-unknown = «{ $value }» no es un motor: use embedded, standalone o df://host:puerto (p. ej. df://127.0.0.1:50050).
+engine-error-no-ballista = el motor «{ $value }» corre sobre un clúster Apache DataFusion Ballista, que esta compilación no incluye: compile momentos con `cargo build --release --features ballista`, o use --engine embedded.
 error-cannot-read = no se pudo leer { $path }: { $error }
 error-cannot-create = no se pudo crear { $path }: { $error }
 
