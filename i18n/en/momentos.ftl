@@ -916,3 +916,16 @@ maintain-compaction-quarantine = Compaction of { $table }'s quarantine: { $befor
 maintain-logs = Delta logs: { $checkpoints } checkpoints written, { $expired } old entries expired.
 maintain-dry-run = (dry run: nothing was changed)
 step-maintain-done = { $rows } rows left by retention; { $files } files compacted into { $after }; { $checkpoints } Delta checkpoints
+
+## momentos-ballista (a build with --features ballista)
+
+ballista-usage =
+    momentos-ballista: an Apache DataFusion Ballista scheduler or executor that runs momentos' plans (`momentos --engine df://host:port`).
+
+      momentos-ballista scheduler [--bind HOST:PORT]        default 127.0.0.1:50050
+      momentos-ballista executor [--scheduler HOST:PORT] [--bind HOST] [--port PORT] [--grpc-port PORT] [--tasks N] [--work-dir DIR]
+                                                            defaults: 127.0.0.1:50050, 127.0.0.1, 50051, 50052, one task per core
+
+    Executors open the lake's files themselves: a lake on S3 needs the AWS_* variables of `momentos --lake s3://…` in every executor's environment.
+ballista-bad-argument = unknown or incomplete argument: { $argument }
+ballista-failed = the { $role } stopped: { $error }

@@ -951,3 +951,16 @@ maintain-compaction-quarantine = Compactación de la cuarentena de { $table }: {
 maintain-logs = Registros Delta: { $checkpoints } puntos de control escritos, { $expired } entradas antiguas expiradas.
 maintain-dry-run = (simulación: no se cambió nada)
 step-maintain-done = { $rows } filas salieron por retención; { $files } archivos compactados en { $after }; { $checkpoints } puntos de control Delta
+
+## momentos-ballista (una compilación con --features ballista)
+
+ballista-usage =
+    momentos-ballista: un planificador (scheduler) o ejecutor (executor) de Apache DataFusion Ballista que corre los planes de momentos (`momentos --engine df://host:puerto`).
+
+      momentos-ballista scheduler [--bind HOST:PUERTO]      por defecto 127.0.0.1:50050
+      momentos-ballista executor [--scheduler HOST:PUERTO] [--bind HOST] [--port PUERTO] [--grpc-port PUERTO] [--tasks N] [--work-dir CARPETA]
+                                                            por defecto: 127.0.0.1:50050, 127.0.0.1, 50051, 50052, una tarea por núcleo
+
+    Los ejecutores abren ellos mismos los archivos del lago: un lago en S3 necesita en el entorno de cada ejecutor las variables AWS_* de `momentos --lake s3://…`.
+ballista-bad-argument = argumento desconocido o incompleto: { $argument }
+ballista-failed = el { $role } se detuvo: { $error }

@@ -19,6 +19,9 @@ use ballista_core::extension::SessionConfigExt;
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_core::serde::BallistaCodec;
+use ballista_executor::executor_process::ExecutorProcessConfig;
+use ballista_scheduler::cluster::BallistaCluster;
+use ballista_scheduler::config::SchedulerConfig;
 use datafusion::catalog::Session;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::physical_plan::FileScanConfig;
@@ -87,20 +90,90 @@ async fn standalone() -> Result<String> {
 /// Starts a scheduler on a loopback port in this process (it runs as long as the
 /// process's Tokio runtime) and returns its address.
 pub async fn start_scheduler() -> Result<SocketAddr> {
-    let session_builder = Arc::new(|config: SessionConfig| {
+    ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
+        session_builder(),
+        Arc::new(SessionConfig::new_with_ballista),
+        BallistaCodec::default(),
+    )
+    .await
+    .map_err(external)
+}
+
+/// Runs a scheduler listening on `bind` until the process ends (`momentos-ballista
+/// scheduler`); `external_host` is the name executors and clients reach it by.
+pub async fn run_scheduler(bind: SocketAddr) -> Result<()> {
+    let config = SchedulerConfig {
+        bind_host: bind.ip().to_string(),
+        bind_port: bind.port(),
+        external_host: bind.ip().to_string(),
+        override_session_builder: Some(session_builder()),
+        ..Default::default()
+    };
+    let cluster = BallistaCluster::new_from_config(&config)
+        .await
+        .map_err(external)?;
+    ballista_scheduler::scheduler_process::start_server(cluster, bind, Arc::new(config))
+        .await
+        .map_err(external)
+}
+
+/// Where an executor listens and which scheduler it serves (`momentos-ballista executor`).
+#[derive(Debug, Clone)]
+pub struct ExecutorOptions {
+    /// Address it binds and advertises to the scheduler and the other executors.
+    pub host: String,
+    /// Arrow Flight port (shuffle data and results).
+    pub port: u16,
+    /// gRPC port (tasks pushed by the scheduler).
+    pub grpc_port: u16,
+    pub scheduler_host: String,
+    pub scheduler_port: u16,
+    /// Tasks run at once.
+    pub tasks: usize,
+    /// Folder for shuffle files (default: a temporary one).
+    pub work_dir: Option<String>,
+}
+
+/// Runs an executor until the process ends.
+pub async fn run_executor(opts: ExecutorOptions) -> Result<()> {
+    let config = ExecutorProcessConfig {
+        bind_host: opts.host.clone(),
+        external_host: Some(opts.host),
+        port: opts.port,
+        grpc_port: opts.grpc_port,
+        scheduler_host: opts.scheduler_host,
+        scheduler_port: opts.scheduler_port,
+        scheduler_connect_timeout_seconds: 20,
+        vcores: opts.tasks.max(1),
+        work_dir: opts.work_dir,
+        override_function_registry: Some(Arc::new(functions())),
+        override_runtime_producer: Some(Arc::new(|_: &SessionConfig| runtime())),
+        override_config_producer: Some(Arc::new(SessionConfig::new_with_ballista)),
+        ..Default::default()
+    };
+    ballista_executor::executor_process::start_executor_process(Arc::new(config))
+        .await
+        .map_err(external)
+}
+
+fn external(e: impl std::error::Error + Send + Sync + 'static) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// Schedulers' sessions: Ballista's, with the lake's object stores.
+fn session_builder() -> ballista_scheduler::SessionBuilder {
+    Arc::new(|config: SessionConfig| {
         let state = ballista_core::utils::default_session_builder(config)?;
         Ok(SessionStateBuilder::new_from_existing(state)
             .with_runtime_env(runtime()?)
             .build())
-    });
-    let codec = BallistaCodec::default();
-    ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
-        session_builder,
-        Arc::new(SessionConfig::new_with_ballista),
-        codec,
-    )
-    .await
-    .map_err(|e| DataFusionError::External(Box::new(e)))
+    })
+}
+
+/// Every function of a default session: Ballista's own default registry lacks the nested
+/// ones (`make_array`, which our plans use), so its stock executor cannot run them.
+fn functions() -> BallistaFunctionRegistry {
+    BallistaFunctionRegistry::from(&SessionStateBuilder::new().with_default_features().build())
 }
 
 /// Starts an executor in this process, registered with the scheduler at `scheduler`
@@ -112,7 +185,7 @@ pub async fn start_executor(scheduler: &str, tasks: usize) -> Result<()> {
     let client = loop {
         match SchedulerGrpcClient::connect(scheduler.to_string()).await {
             Ok(client) => break client,
-            Err(e) if tries >= 100 => return Err(DataFusionError::External(Box::new(e))),
+            Err(e) if tries >= 100 => return Err(external(e)),
             Err(_) => {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -125,12 +198,10 @@ pub async fn start_executor(scheduler: &str, tasks: usize) -> Result<()> {
         Arc::new(SessionConfig::new_with_ballista),
         Arc::new(|_: &SessionConfig| runtime()),
         BallistaCodec::default(),
-        // Every function of a default session: Ballista's own default registry lacks the
-        // nested ones (`make_array`, which `in (…)` lists and our queries plan into).
-        BallistaFunctionRegistry::from(&SessionStateBuilder::new().with_default_features().build()),
+        functions(),
     )
     .await
-    .map_err(|e| DataFusionError::External(Box::new(e)))
+    .map_err(external)
 }
 
 /// Executors' and schedulers' runtime: the lake's object stores.
@@ -165,7 +236,7 @@ impl ObjectStoreRegistry for LakeStores {
             Ok(store) => Ok(store),
             Err(_) if url.scheme() == "s3" => {
                 let bucket = Url::parse(&format!("s3://{}", url.host_str().unwrap_or_default()))
-                    .map_err(|e| DataFusionError::External(Box::new(e)))?;
+                    .map_err(external)?;
                 let store = crate::lake::s3::store(&bucket).map_err(DataFusionError::Execution)?;
                 self.inner.register_store(&bucket, store.clone());
                 Ok(store)
