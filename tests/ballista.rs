@@ -208,6 +208,21 @@ fn a_scheduler_and_two_executors_score_a_lake_on_s3_like_the_embedded_engine() {
 }
 
 #[test]
+fn a_scheduler_that_does_not_answer_is_named_at_once() {
+    let f = Fixture::new();
+    let engine = format!("df://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let out = f.run(&["--lang", "en", "--engine", &engine, "score"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains(&format!("no Ballista scheduler answers at {engine}")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+#[test]
 fn an_unknown_engine_is_refused() {
     let f = Fixture::new();
     let out = f.run(&["--engine", "df://", "sql", "select 1"]);

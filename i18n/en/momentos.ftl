@@ -492,6 +492,7 @@ error-runtime = cannot start the runtime: { $error }
 error-no-lake = there is no lake at { $path }: the folder does not exist (a mistyped --lake?). `momentos ingest` or `momentos demo` create one.
 engine-error-unknown = `{ $value }` is not an engine: use embedded, standalone or df://host:port (e.g. df://127.0.0.1:50050).
 engine-error-no-ballista = the engine `{ $value }` runs on an Apache DataFusion Ballista cluster, which this build does not include: build momentos with `cargo build --release --features ballista`, or use --engine embedded.
+engine-error-unreachable = no Ballista scheduler answers at { $engine }: { $error }. Is it running (`momentos-ballista scheduler`) and reachable from here?
 error-cannot-read = cannot read { $path }: { $error }
 error-cannot-create = cannot create { $path }: { $error }
 

@@ -500,6 +500,7 @@ error-runtime = no se pudo iniciar el entorno de ejecución: { $error }
 error-no-lake = no hay un lago en { $path }: la carpeta no existe (¿--lake mal escrito?). `momentos ingest` o `momentos demo` crean uno.
 engine-error-unknown = «{ $value }» no es un motor: use embedded, standalone o df://host:puerto (p. ej. df://127.0.0.1:50050).
 engine-error-no-ballista = el motor «{ $value }» corre sobre un clúster Apache DataFusion Ballista, que esta compilación no incluye: compile momentos con `cargo build --release --features ballista`, o use --engine embedded.
+engine-error-unreachable = ningún planificador Ballista responde en { $engine }: { $error }. ¿Está iniciado (`momentos-ballista scheduler`) y es alcanzable desde aquí?
 error-cannot-read = no se pudo leer { $path }: { $error }
 error-cannot-create = no se pudo crear { $path }: { $error }
 

@@ -20,7 +20,10 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let filter = std::env::var("MOMENTOS_LOG").unwrap_or_else(|_| "info".into());
+    // The scheduler logs an error for every physical plan submitted to it ("Fail to combine
+    // stage metrics to plan"), about its metrics display only.
+    let filter = std::env::var("MOMENTOS_LOG")
+        .unwrap_or_else(|_| "info,ballista_scheduler::display=off".into());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -49,12 +49,42 @@ use url::Url;
 
 use super::Engine;
 
+/// Largest gRPC message between client, scheduler and executors. A plan carries its
+/// in-memory scans (the score's cached views), which outgrow Ballista's 16 MiB default at
+/// a million interactions ("h2 protocol error" on submission).
+const MAX_MESSAGE: usize = 1 << 30;
+
+/// The session configuration of schedulers and executors: Ballista's, with `MAX_MESSAGE`.
+fn cluster_config() -> SessionConfig {
+    SessionConfig::new_with_ballista().with_ballista_grpc_client_max_message_size(MAX_MESSAGE)
+}
+
 /// `ctx` with a planner that runs its file scans on the engine's cluster.
 pub async fn attach(engine: &Engine, ctx: SessionContext) -> Result<SessionContext> {
     let scheduler = match engine {
         Engine::Embedded => return Ok(ctx),
         Engine::Standalone => standalone().await?,
-        Engine::Remote { host, port } => format!("http://{host}:{port}"),
+        Engine::Remote { host, port } => {
+            let url = format!("http://{host}:{port}");
+            // Fail now, naming the scheduler, rather than at the first table.
+            let answer = tokio::time::timeout(
+                Duration::from_secs(5),
+                SchedulerGrpcClient::connect(url.clone()),
+            )
+            .await;
+            if !matches!(answer, Ok(Ok(_))) {
+                let error = match answer {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timeout (5 s)".to_string(),
+                };
+                return Err(DataFusionError::Configuration(crate::t!(
+                    "engine-error-unreachable",
+                    engine = engine.to_string(),
+                    error = error
+                )));
+            }
+            url
+        }
     };
     let mut state = ctx.state();
     // Ballista's scheduler refuses round-robin repartitions in the plans it makes; ours
@@ -92,7 +122,7 @@ async fn standalone() -> Result<String> {
 pub async fn start_scheduler() -> Result<SocketAddr> {
     ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
         session_builder(),
-        Arc::new(SessionConfig::new_with_ballista),
+        Arc::new(cluster_config),
         BallistaCodec::default(),
     )
     .await
@@ -107,6 +137,10 @@ pub async fn run_scheduler(bind: SocketAddr) -> Result<()> {
         bind_port: bind.port(),
         external_host: bind.ip().to_string(),
         override_session_builder: Some(session_builder()),
+        override_config_producer: Some(Arc::new(cluster_config)),
+        grpc_server_max_decoding_message_size: MAX_MESSAGE as u32,
+        grpc_server_max_encoding_message_size: MAX_MESSAGE as u32,
+        grpc_client_max_message_size: MAX_MESSAGE as u32,
         ..Default::default()
     };
     let cluster = BallistaCluster::new_from_config(&config)
@@ -145,10 +179,12 @@ pub async fn run_executor(opts: ExecutorOptions) -> Result<()> {
         scheduler_port: opts.scheduler_port,
         scheduler_connect_timeout_seconds: 20,
         vcores: opts.tasks.max(1),
+        grpc_max_decoding_message_size: MAX_MESSAGE as u32,
+        grpc_max_encoding_message_size: MAX_MESSAGE as u32,
         work_dir: opts.work_dir,
         override_function_registry: Some(Arc::new(functions())),
         override_runtime_producer: Some(Arc::new(|_: &SessionConfig| runtime())),
-        override_config_producer: Some(Arc::new(SessionConfig::new_with_ballista)),
+        override_config_producer: Some(Arc::new(cluster_config)),
         ..Default::default()
     };
     ballista_executor::executor_process::start_executor_process(Arc::new(config))
@@ -195,7 +231,7 @@ pub async fn start_executor(scheduler: &str, tasks: usize) -> Result<()> {
     ballista_executor::new_standalone_executor_from_builder(
         client,
         tasks.max(1),
-        Arc::new(SessionConfig::new_with_ballista),
+        Arc::new(cluster_config),
         Arc::new(|_: &SessionConfig| runtime()),
         BallistaCodec::default(),
         functions(),
@@ -269,7 +305,8 @@ impl QueryPlanner for ClusterPlanner {
         let config = session
             .config()
             .clone()
-            .with_option_extension(BallistaConfig::default());
+            .with_option_extension(BallistaConfig::default())
+            .with_ballista_grpc_client_max_message_size(MAX_MESSAGE);
         Ok(Arc::new(ClusterExec::new(
             plan,
             self.scheduler.clone(),
