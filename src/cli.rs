@@ -25,6 +25,9 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    #[arg(long, global = true, env = "MOMENTOS_ENGINE", default_value = "embedded", value_parser = crate::engine::Engine::parse)]
+    pub engine: crate::engine::Engine,
+
     // Read before parsing (`i18n::choose`) so that `--help` is already in this language.
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod dashboards;
 pub mod deliver;
 pub mod demo;
+pub mod engine;
 pub mod i18n;
 pub mod ingest;
 pub mod lake;

@@ -11,8 +11,12 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    // The Delta libraries narrate every snapshot they build; -v is about our work.
-    let default = format!("{level},deltalake_core=warn,buoyant_kernel=warn,delta_kernel=warn");
+    // The Delta libraries narrate every snapshot they build; -v is about our work. Ballista's
+    // scheduler (`--engine standalone`) logs an error for every physical plan submitted to
+    // it ("Fail to combine stage metrics to plan"), about its metrics display only.
+    let default = format!(
+        "{level},deltalake_core=warn,buoyant_kernel=warn,delta_kernel=warn,ballista_scheduler::display=off"
+    );
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOMENTOS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // Colour codes only for a person at a terminal: logs redirected to a file or read by a
@@ -136,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         }
     }
     let lake = Lake::open(&cli.lake)?;
+    let engine = cli.engine;
     match cli.command {
         Command::Ingest {
             kind,
@@ -201,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                     format,
                     output,
                     limits,
+                    engine,
                 },
             )
             .await
@@ -243,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 to.as_deref(),
                 as_of.as_deref(),
                 full,
+                engine,
             )
             .await
         }

@@ -86,7 +86,24 @@ pub async fn session_with_limits(
     catalog: &Catalog,
     limits: &Limits,
 ) -> Result<SessionContext, ScoreError> {
-    let ctx = new_context(runtime(limits)?);
+    session_on(&crate::engine::Engine::Embedded, lake, catalog, limits).await
+}
+
+/// Like [`session_with_limits`], with the plans run on `engine` (the limits bound the work
+/// done in this process).
+pub async fn session_on(
+    engine: &crate::engine::Engine,
+    lake: &Lake,
+    catalog: &Catalog,
+    limits: &Limits,
+) -> Result<SessionContext, ScoreError> {
+    let ctx = engine
+        .attach(new_context(runtime(limits)?))
+        .await
+        .map_err(|source| ScoreError::Run {
+            table: "(session)".into(),
+            source,
+        })?;
     register_everything(&ctx, lake, catalog, None).await?;
     Ok(ctx)
 }

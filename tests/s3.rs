@@ -8,115 +8,11 @@
 
 mod util;
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use util::s3::*;
 use util::*;
-
-/// A moto server on a free loopback port, killed when dropped.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts moto with bucket `lake`, or `None` (after saying why) when moto is not installed.
-fn start_moto() -> Option<Moto> {
-    let has_moto = Command::new("python3")
-        .args(["-c", "import moto.server, boto3"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_moto {
-        assert!(
-            std::env::var("MOMENTOS_REQUIRE_S3").is_err(),
-            "MOMENTOS_REQUIRE_S3 is set but Python's moto[server] is not installed"
-        );
-        eprintln!("skipped: Python's moto[server] is not installed");
-        return None;
-    }
-    let port = free_port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let moto = Moto { child, port };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let made = Command::new("python3")
-        .args([
-            "-c",
-            "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1], \
-             aws_access_key_id='test', aws_secret_access_key='test', \
-             region_name='us-east-1').create_bucket(Bucket='lake')",
-            &format!("http://127.0.0.1:{port}"),
-        ])
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", stderr(&made));
-    Some(moto)
-}
-
-/// `momentos --lake URL ARGS…` with the test key and S3 variables for `port`.
-fn on_s3(f: &Fixture, lake: &str, port: u16, args: &[&str]) -> Output {
-    s3_command(f, lake, port).args(args).output().unwrap()
-}
-
-fn s3_command(f: &Fixture, lake: &str, port: u16) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_momentos"));
-    c.arg("--lake").arg(lake);
-    c.current_dir(f.dir.path())
-        .env("MOMENTOS_PSEUDONYM_KEY", TEST_KEY)
-        .env_remove("MOMENTOS_PSEUDONYM_KEY_FILE")
-        .env_remove("MOMENTOS_LAKE")
-        .env_remove("MOMENTOS_CATALOG")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        // Never the instance metadata service of whatever machine runs the test.
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    c
-}
-
-fn ok(out: &Output) {
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "{}{}",
-        stdout(out),
-        stderr(out)
-    );
-}
 
 const SAME: &[&str] = &[
     "select count(*), count(distinct interaction_id) from interactions",

@@ -305,3 +305,32 @@ fn piped_commands_missing_lakes_and_named_query_values() {
         stderr(&out)
     );
 }
+
+/// A cluster engine needs `--features ballista`; a build without it says so (issue 17).
+#[cfg(not(feature = "ballista"))]
+#[test]
+fn a_cluster_engine_needs_the_ballista_feature() {
+    let f = Fixture::new();
+    for lang in ["es", "en"] {
+        let out = f.run(&[
+            "--lang",
+            lang,
+            "--engine",
+            "df://127.0.0.1:50050",
+            "sql",
+            "select 1",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--features ballista"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = f.run(&["--lang", "en", "--engine", "standalone", "score"]);
+    assert!(
+        stderr(&out).contains("does not include"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -63,6 +63,7 @@ cli-after-help =
 cli-arg-lake = Lake location: a folder or a URL.
 cli-arg-catalog = Catalog file (default: $MOMENTOS_CATALOG, ./catalog.toml, or the embedded one).
 cli-arg-verbose = More log output (-v info, -vv debug).
+cli-arg-engine = Where the plans of `score` and `sql` run: embedded (in this process, the default), standalone (a Ballista cluster in this process) or df://host:port (a Ballista scheduler; needs a build with --features ballista).
 cli-arg-lang = Language of messages and help (default: MOMENTOS_LANG, LC_ALL, LC_MESSAGES, LANG; else Spanish).
 
 ## momentos ingest
@@ -489,6 +490,9 @@ cli-serve-arg-hash-password = Read a password from standard input and print its 
 
 error-runtime = cannot start the runtime: { $error }
 error-no-lake = there is no lake at { $path }: the folder does not exist (a mistyped --lake?). `momentos ingest` or `momentos demo` create one.
+engine-error-unknown = `{ $value }` is not an engine: use embedded, standalone or df://host:port (e.g. df://127.0.0.1:50050).
+engine-error-no-ballista = the engine `{ $value }` runs on an Apache DataFusion Ballista cluster, which this build does not include: build momentos with `cargo build --release --features ballista`, or use --engine embedded.
+engine-error-unreachable = no Ballista scheduler answers at { $engine }: { $error }. Is it running (`momentos-ballista scheduler`) and reachable from here?
 error-cannot-read = cannot read { $path }: { $error }
 error-cannot-create = cannot create { $path }: { $error }
 
@@ -913,3 +917,16 @@ maintain-compaction-quarantine = Compaction of { $table }'s quarantine: { $befor
 maintain-logs = Delta logs: { $checkpoints } checkpoints written, { $expired } old entries expired.
 maintain-dry-run = (dry run: nothing was changed)
 step-maintain-done = { $rows } rows left by retention; { $files } files compacted into { $after }; { $checkpoints } Delta checkpoints
+
+## momentos-ballista (a build with --features ballista)
+
+ballista-usage =
+    momentos-ballista: an Apache DataFusion Ballista scheduler or executor that runs momentos' plans (`momentos --engine df://host:port`).
+
+      momentos-ballista scheduler [--bind HOST:PORT]        default 127.0.0.1:50050
+      momentos-ballista executor [--scheduler HOST:PORT] [--bind HOST] [--port PORT] [--grpc-port PORT] [--tasks N] [--work-dir DIR]
+                                                            defaults: 127.0.0.1:50050, 127.0.0.1, 50051, 50052, one task per core
+
+    Executors open the lake's files themselves: a lake on S3 needs the AWS_* variables of `momentos --lake s3://…` in every executor's environment.
+ballista-bad-argument = unknown or incomplete argument: { $argument }
+ballista-failed = the { $role } stopped: { $error }

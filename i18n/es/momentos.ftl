@@ -63,6 +63,7 @@ cli-after-help =
 cli-arg-lake = Ubicación del lago: una carpeta o una URL.
 cli-arg-catalog = Archivo de catálogo (por defecto: $MOMENTOS_CATALOG, ./catalog.toml o el incorporado).
 cli-arg-verbose = Más registro (-v info, -vv debug).
+cli-arg-engine = Dónde corren los planes de `score` y `sql`: embedded (en este proceso, por defecto), standalone (un clúster Ballista en este proceso) o df://host:puerto (un planificador Ballista; requiere compilar con --features ballista).
 cli-arg-lang = Idioma de los mensajes y la ayuda (por defecto: MOMENTOS_LANG, LC_ALL, LC_MESSAGES, LANG; si no, español).
 
 ## momentos ingest
@@ -497,6 +498,9 @@ cli-serve-arg-hash-password = Lee una contraseña de la entrada estándar e impr
 
 error-runtime = no se pudo iniciar el entorno de ejecución: { $error }
 error-no-lake = no hay un lago en { $path }: la carpeta no existe (¿--lake mal escrito?). `momentos ingest` o `momentos demo` crean uno.
+engine-error-unknown = «{ $value }» no es un motor: use embedded, standalone o df://host:puerto (p. ej. df://127.0.0.1:50050).
+engine-error-no-ballista = el motor «{ $value }» corre sobre un clúster Apache DataFusion Ballista, que esta compilación no incluye: compile momentos con `cargo build --release --features ballista`, o use --engine embedded.
+engine-error-unreachable = ningún planificador Ballista responde en { $engine }: { $error }. ¿Está iniciado (`momentos-ballista scheduler`) y es alcanzable desde aquí?
 error-cannot-read = no se pudo leer { $path }: { $error }
 error-cannot-create = no se pudo crear { $path }: { $error }
 
@@ -948,3 +952,16 @@ maintain-compaction-quarantine = Compactación de la cuarentena de { $table }: {
 maintain-logs = Registros Delta: { $checkpoints } puntos de control escritos, { $expired } entradas antiguas expiradas.
 maintain-dry-run = (simulación: no se cambió nada)
 step-maintain-done = { $rows } filas salieron por retención; { $files } archivos compactados en { $after }; { $checkpoints } puntos de control Delta
+
+## momentos-ballista (una compilación con --features ballista)
+
+ballista-usage =
+    momentos-ballista: un planificador (scheduler) o ejecutor (executor) de Apache DataFusion Ballista que corre los planes de momentos (`momentos --engine df://host:puerto`).
+
+      momentos-ballista scheduler [--bind HOST:PUERTO]      por defecto 127.0.0.1:50050
+      momentos-ballista executor [--scheduler HOST:PUERTO] [--bind HOST] [--port PUERTO] [--grpc-port PUERTO] [--tasks N] [--work-dir CARPETA]
+                                                            por defecto: 127.0.0.1:50050, 127.0.0.1, 50051, 50052, una tarea por núcleo
+
+    Los ejecutores abren ellos mismos los archivos del lago: un lago en S3 necesita en el entorno de cada ejecutor las variables AWS_* de `momentos --lake s3://…`.
+ballista-bad-argument = argumento desconocido o incompleto: { $argument }
+ballista-failed = el { $role } se detuvo: { $error }

@@ -18,6 +18,7 @@ pub async fn run(
     to: Option<&str>,
     as_of: Option<&str>,
     full: bool,
+    engine: crate::engine::Engine,
 ) -> anyhow::Result<ExitStatus> {
     let periods = match Periods::from_args(period, from, to) {
         // Without periods: only what changed since the last run, unless --full.
@@ -29,6 +30,7 @@ pub async fn run(
         }
     };
     let mut opts = ScoreOptions::new(periods);
+    opts.engine = engine;
     if as_of.is_some() {
         match super::alerts::parse_as_of(as_of, catalog) {
             Ok(t) => opts.as_of = t,

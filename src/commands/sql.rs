@@ -15,6 +15,7 @@ pub struct SqlArgs {
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
     pub limits: Limits,
+    pub engine: crate::engine::Engine,
 }
 
 /// A read command (`sql`, `query`, `report`) must not create the lake it reads: a mistyped
@@ -37,7 +38,7 @@ pub fn lake_must_exist(location: &str) -> Result<(), String> {
 }
 
 pub async fn run(lake: &Lake, catalog: &Catalog, args: SqlArgs) -> anyhow::Result<ExitStatus> {
-    let ctx = Arc::new(sql::session_with_limits(lake, catalog, &args.limits).await?);
+    let ctx = Arc::new(sql::session_on(&args.engine, lake, catalog, &args.limits).await?);
     let script = match (&args.query, &args.file) {
         (Some(q), _) => Some(q.clone()),
         (None, Some(f)) => Some(std::fs::read_to_string(f).map_err(|e| {

@@ -290,6 +290,13 @@ impl<'a> Builder<'a> {
         }
 
         let lake = file.lake.as_ref().map(|l| l.get_ref().clone());
+        let engine = match &file.engine {
+            None => crate::engine::Engine::Embedded,
+            Some(e) => crate::engine::Engine::parse(e.get_ref()).unwrap_or_else(|message| {
+                self.problem(e, "engine", message, None);
+                crate::engine::Engine::Embedded
+            }),
+        };
         let settle = self.duration(file.settle, "settle", DEFAULT_SETTLE);
 
         let attempts = match &file.retry.attempts {
@@ -398,6 +405,7 @@ impl<'a> Builder<'a> {
             description: file.description,
             schedule,
             lake,
+            engine,
             sources,
             settle,
             steps,

@@ -20,6 +20,9 @@ pub struct PipelineFile {
     pub timezone: Option<Spanned<String>>,
     /// Lake URL or folder (default: the command line's `--lake` / `$MOMENTOS_LAKE`).
     pub lake: Option<Spanned<String>>,
+    /// Where the `score` step's plans run: `embedded` (the default), `standalone` or
+    /// `df://host:port`, a Ballista scheduler (a build with `--features ballista`).
+    pub engine: Option<Spanned<String>>,
     /// How long an inbox file must go without being written (its size, modification and
     /// change times untouched) before a run takes it, e.g. `30s` (the default), `2m`:
     /// a file still being copied in is left for a later run.

@@ -115,6 +115,8 @@ pub struct Pipeline {
     pub schedule: Option<Schedule>,
     /// The lake named by the file, if any (else the command line's).
     pub lake: Option<String>,
+    /// Where the `score` step's plans run.
+    pub engine: crate::engine::Engine,
     pub sources: Vec<Source>,
     /// How long an inbox file must go unwritten before a run takes it.
     pub settle: Duration,

@@ -315,7 +315,8 @@ pub async fn score_step(ctx: &StepContext<'_>) -> Result<StepOutcome, StepError>
             ..StepOutcome::default()
         });
     }
-    let opts = crate::score::run::ScoreOptions::new(crate::score::run::Periods::Changed);
+    let mut opts = crate::score::run::ScoreOptions::new(crate::score::run::Periods::Changed);
+    opts.engine = ctx.pipeline.engine.clone();
     let summary = crate::score::run::run(ctx.lake, ctx.catalog, &opts)
         .await
         .map_err(|e| StepError(e.to_string()))?;

@@ -137,6 +137,8 @@ pub struct ScoreOptions {
     pub as_of: DateTime<Utc>,
     /// How long to wait for another writer of the lake.
     pub lock_wait: Duration,
+    /// Where the plans run (`--engine`).
+    pub engine: crate::engine::Engine,
 }
 
 impl ScoreOptions {
@@ -145,6 +147,7 @@ impl ScoreOptions {
             periods,
             as_of: Utc::now(),
             lock_wait: Duration::from_secs(600),
+            engine: crate::engine::Engine::Embedded,
         }
     }
 }
@@ -209,7 +212,14 @@ async fn run_locked(
 ) -> Result<ScoreSummary, ScoreError> {
     let started = Instant::now();
     commit::recover(lake).await?;
-    let ctx = new_context();
+    let ctx = opts
+        .engine
+        .attach(new_context())
+        .await
+        .map_err(|source| ScoreError::Run {
+            table: "(session)".into(),
+            source,
+        })?;
     let manifests = tables::register_source_tables(&ctx, lake).await?;
     tracing::debug!(elapsed_ms = ms(started), "Registered the source tables.");
     let reference = super::prepare_session(&ctx, catalog, opts.as_of).await?;
@@ -301,8 +311,9 @@ async fn run_locked(
         if keep {
             scores = kept;
         }
-        if table.name == "interaction_facts" {
-            // Downstream views read the facts just written instead of recomputing them.
+        if table.name == "interaction_facts" && opts.engine.shares_local_disk() {
+            // Downstream views read the facts just written instead of recomputing them
+            // (a remote cluster cannot read them yet: they are still on local disk).
             let (schema, files) = live_after;
             // Text as views, as for the sources: the observations group by `period`.
             let schema = tables::text_as_views(&schema);
@@ -330,6 +341,8 @@ async fn run_locked(
                 |_, _| Ok(false),
             )
             .await?;
+        }
+        if table.name == "interaction_facts" {
             pending_now = incremental::periods_of(
                 &ctx,
                 &format!(

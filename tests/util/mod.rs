@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod delta;
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -39,8 +40,13 @@ impl Fixture {
 
     /// `momentos --lake <fixture lake> ARGS…` with the test key set.
     pub fn cmd(&self) -> Command {
+        self.cmd_on(&self.lake())
+    }
+
+    /// `momentos --lake <lake> ARGS…` with the test key set, in the fixture's folder.
+    pub fn cmd_on(&self, lake: &Path) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_momentos"));
-        c.arg("--lake").arg(self.lake());
+        c.arg("--lake").arg(lake);
         c.env("MOMENTOS_PSEUDONYM_KEY", TEST_KEY);
         c.env_remove("MOMENTOS_PSEUDONYM_KEY_FILE");
         c.env_remove("MOMENTOS_LAKE");
@@ -138,6 +144,16 @@ impl Fixture {
         walk(&self.lake(), &mut out);
         out
     }
+}
+
+/// Asserts a command succeeded (exit 0, or 3: done with rows in quarantine).
+pub fn ok(out: &Output) {
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "{}{}",
+        stdout(out),
+        stderr(out)
+    );
 }
 
 pub fn stdout(o: &Output) -> String {
