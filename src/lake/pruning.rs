@@ -317,9 +317,26 @@ impl TableProvider for PrunedFiles {
             let empty: Arc<dyn ExecutionPlan> = Arc::new(EmptyExec::new(schema));
             return Ok(empty.into());
         }
-        super::tables::listing(kept, self.schema.clone())?
-            .scan_with_args(state, args)
-            .await
+        // A listing table reads every path through its first path's store: files of an S3
+        // lake and files still on local disk (a score's new facts) are scanned apart.
+        let mut by_store: Vec<Vec<ListingTableUrl>> = Vec::new();
+        for url in kept {
+            match by_store
+                .iter_mut()
+                .find(|g| g[0].object_store() == url.object_store())
+            {
+                Some(group) => group.push(url),
+                None => by_store.push(vec![url]),
+            }
+        }
+        let mut plans = Vec::with_capacity(by_store.len());
+        for group in by_store {
+            let scan = super::tables::listing(group, self.schema.clone())?
+                .scan_with_args(state, args.clone())
+                .await?;
+            plans.push(scan.into_inner());
+        }
+        Ok(datafusion::physical_plan::union::UnionExec::try_new(plans)?.into())
     }
 }
 
