@@ -125,8 +125,7 @@ pub async fn stream(
     }
     .map_err(wrap)?;
     let schema: SchemaRef = Arc::new(rows.schema().as_arrow().clone());
-    let rows = rows.collect().await;
-    let rows = rows.map_err(wrap)?;
+    let rows = rows.collect().await.map_err(wrap)?;
     tracing::debug!(
         rows = rows.iter().map(|b| b.num_rows()).sum::<usize>(),
         elapsed_ms = started.elapsed().as_millis() as u64,
