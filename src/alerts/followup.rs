@@ -201,17 +201,7 @@ pub async fn for_escalations(
          from open_escalations where escalation_due_date <= cast({} as date) order by escalation_due_date, interaction_id",
         quote(&horizon.to_string())
     );
-    let wrap = |source| ScoreError::Run {
-        table: "open_escalations".into(),
-        source,
-    };
-    let batches = ctx
-        .sql(&sql)
-        .await
-        .map_err(wrap)?
-        .collect()
-        .await
-        .map_err(wrap)?;
+    let batches = crate::score::collect_sql(ctx, &sql, "open_escalations").await?;
     let mut dues = std::collections::HashMap::new();
     for b in &batches {
         let id = text_column(b, "interaction_id", "open_escalations")?;

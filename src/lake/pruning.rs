@@ -142,6 +142,20 @@ impl PrunedFiles {
     }
 }
 
+/// The filter with its columns unqualified (`interactions.local_date` → `local_date`), so
+/// that it applies to another schema with those columns.
+pub fn unqualified(filter: &Expr) -> Result<Expr> {
+    filter
+        .clone()
+        .transform(|e| {
+            Ok(match e {
+                Expr::Column(c) => Transformed::yes(Expr::Column(Column::new_unqualified(c.name))),
+                other => Transformed::no(other),
+            })
+        })
+        .map(|t| t.data)
+}
+
 /// Whether a filter references only the columns a folder tells (`local_date`, `period`).
 fn on_domain_columns(filter: &Expr) -> bool {
     let columns = filter.column_refs();
@@ -219,16 +233,7 @@ fn may_pass(table: &Schema, domain: &Domain, filters: &[&Expr]) -> bool {
 
 fn evaluate(df_schema: &DFSchema, values: &RecordBatch, filter: &Expr) -> Option<BooleanArray> {
     // Filters pushed into a scan may name the table (`interactions.local_date`).
-    let unqualified = (*filter)
-        .clone()
-        .transform(|e| match e {
-            Expr::Column(c) => Ok(Transformed::yes(Expr::Column(Column::new_unqualified(
-                c.name,
-            )))),
-            other => Ok(Transformed::no(other)),
-        })
-        .ok()?
-        .data;
+    let unqualified = unqualified(filter).ok()?;
     // The expression's functions are resolved already: no session needed.
     let props = datafusion::execution::context::ExecutionProps::new();
     let physical = datafusion::physical_expr::create_physical_expr(

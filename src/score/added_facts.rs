@@ -142,23 +142,13 @@ pub async fn stream(
 /// `and local_date >= … and interaction_id between … and …` over the pending facts'
 /// dates and ids (empty when there are none).
 async fn pending_bounds(reader: &SessionContext) -> Result<String, ScoreError> {
-    let wrap = |source| ScoreError::Run {
-        table: TABLE.into(),
-        source,
-    };
     let sql = format!(
         "select cast(min(local_date) as varchar) as first_day, \
                 cast(min(interaction_id) as varchar) as first_id, \
                 cast(max(interaction_id) as varchar) as last_id \
          from {PENDING_TABLE}"
     );
-    let batches = reader
-        .sql(&sql)
-        .await
-        .map_err(wrap)?
-        .collect()
-        .await
-        .map_err(wrap)?;
+    let batches = super::collect_sql(reader, &sql, TABLE).await?;
     let value = |name: &str| -> Result<Option<String>, ScoreError> {
         let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
             return Ok(None);

@@ -16,8 +16,6 @@ use datafusion::arrow::array::{Array, AsArray, Float64Builder, RecordBatch, Stri
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema, SchemaRef};
 use datafusion::catalog::Session;
-use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::Column;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result};
@@ -80,19 +78,6 @@ fn on_keys_only(filter: &Expr) -> bool {
         .all(|c| KEYS.contains(&c.name.as_str()))
 }
 
-/// The filter with its columns unqualified, so that it applies to `cell_sources`.
-fn unqualified(filter: &Expr) -> Result<Expr> {
-    filter
-        .clone()
-        .transform(|e| {
-            Ok(match e {
-                Expr::Column(c) => Transformed::yes(Expr::Column(Column::new_unqualified(c.name))),
-                other => Transformed::no(other),
-            })
-        })
-        .map(|t| t.data)
-}
-
 #[async_trait]
 impl TableProvider for CellStatistics {
     fn schema(&self) -> SchemaRef {
@@ -135,7 +120,7 @@ impl TableProvider for CellStatistics {
         let ctx = SessionContext::new_with_state(state.clone());
         let mut sources = ctx.table(SOURCES_VIEW).await?;
         for f in filters.iter().filter(|f| on_keys_only(f)) {
-            sources = sources.filter(unqualified(f)?)?;
+            sources = sources.filter(crate::lake::pruning::unqualified(f)?)?;
         }
         let batches = sources.collect().await?;
         let batch = compute(&batches)?;

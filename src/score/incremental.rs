@@ -22,7 +22,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
@@ -287,23 +286,9 @@ async fn linked_periods(
     result
 }
 
-/// A query's rows.
-async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, ScoreError> {
-    let wrap = |source| ScoreError::Run {
-        table: "(incremental)".into(),
-        source,
-    };
-    ctx.sql(sql)
-        .await
-        .map_err(wrap)?
-        .collect()
-        .await
-        .map_err(wrap)
-}
-
 /// The distinct `period` values a query returns.
 pub async fn periods_of(ctx: &SessionContext, sql: &str) -> Result<BTreeSet<String>, ScoreError> {
-    let batches = collect(ctx, sql).await?;
+    let batches = super::collect_sql(ctx, sql, "(incremental)").await?;
     let mut out = BTreeSet::new();
     for b in &batches {
         let name = b.schema().field(0).name().clone();
@@ -473,7 +458,7 @@ pub async fn interaction_batches(
         "select batch_id, local_date, count(*) as n from interactions where {} group by batch_id, local_date",
         months_filter(periods)
     );
-    let batches = collect(ctx, &sql).await?;
+    let batches = super::collect_sql(ctx, &sql, "(incremental)").await?;
     let mut out = BatchCounts::new();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
     for b in &batches {

@@ -39,6 +39,24 @@ use crate::lake::tables::RegisterError;
 use crate::lake::LakeError;
 use queries::QueryError;
 
+/// A query's rows; an error names `table` (the table or step the query computes).
+pub async fn collect_sql(
+    ctx: &SessionContext,
+    sql: &str,
+    table: &str,
+) -> Result<Vec<RecordBatch>, ScoreError> {
+    let wrap = |source| ScoreError::Run {
+        table: table.into(),
+        source,
+    };
+    ctx.sql(sql)
+        .await
+        .map_err(wrap)?
+        .collect()
+        .await
+        .map_err(wrap)
+}
+
 /// Every Colombian public holiday 1984–2100 as the calendar sees it.
 pub fn holidays_batch() -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
