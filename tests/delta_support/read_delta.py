@@ -16,6 +16,7 @@ import sys
 
 try:
     from deltalake import DeltaTable
+    import pyarrow  # noqa: F401  (deltalake 1.x reads into Arrow only with it)
 except ImportError:
     sys.exit(3)
 

@@ -22,9 +22,9 @@ pub fn read_delta(f: &Fixture, args: &[&str]) -> Option<String> {
     if out.status.code() == Some(3) {
         assert!(
             std::env::var("MOMENTOS_REQUIRE_DELTALAKE").is_err(),
-            "MOMENTOS_REQUIRE_DELTALAKE is set but Python's `deltalake` is not installed"
+            "MOMENTOS_REQUIRE_DELTALAKE is set but Python's `deltalake` with `pyarrow` is not installed"
         );
-        eprintln!("skipped: Python's `deltalake` package is not installed");
+        eprintln!("skipped: Python's `deltalake` or `pyarrow` package is not installed");
         return None;
     }
     assert!(out.status.success(), "read_delta.py: {}", stderr(&out));
