@@ -89,11 +89,14 @@ pub async fn attach(engine: &Engine, ctx: SessionContext) -> Result<SessionConte
     let mut state = ctx.state();
     // Ballista's scheduler refuses round-robin repartitions in the plans it makes; ours
     // are made here, so keep them out too (they change no result).
-    state
-        .config_mut()
-        .options_mut()
-        .optimizer
-        .enable_round_robin_repartition = false;
+    let optimizer = &mut state.config_mut().options_mut().optimizer;
+    optimizer.enable_round_robin_repartition = false;
+    // Nor dynamic filters on hash joins: the scheduler swaps a join's inputs when a stage's
+    // real sizes are known, and DataFusion refuses to swap a join that carries one
+    // ("Cannot swap HashJoinExec inputs after dynamic filter"): the task status update
+    // fails and the job never finishes (the score's `cell_scores` at a million
+    // interactions). They change no result either.
+    optimizer.enable_join_dynamic_filter_pushdown = false;
     let state = SessionStateBuilder::new_from_existing(state)
         .with_query_planner(Arc::new(ClusterPlanner { scheduler }))
         .build();
