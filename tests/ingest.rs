@@ -208,6 +208,75 @@ fn windows_1252_semicolon_and_json_lines_give_the_same_lake_content() {
     assert_eq!(lake_content(&js), expected);
 }
 
+/// The month folders of a lake's interaction files, with how many files each holds.
+fn interaction_months(f: &Fixture) -> std::collections::BTreeMap<String, usize> {
+    let mut months = std::collections::BTreeMap::new();
+    for file in f.lake_files() {
+        let dir = file.parent().unwrap();
+        let parquet = file.extension().is_some_and(|e| e == "parquet");
+        if parquet && dir.parent().unwrap().file_name().unwrap() == "interactions" {
+            let month = dir.file_name().unwrap().to_string_lossy().into_owned();
+            *months.entry(month).or_insert(0) += 1;
+        }
+    }
+    months
+}
+
+#[test]
+fn rows_in_any_order_give_the_same_lake_content() {
+    // A merged or re-exported file comes in no date order: rows are gathered by month
+    // before they are written, and the lake must hold what the same file in date order
+    // gives, in as many files per month.
+    let in_order = Fixture::new();
+    let opts = DemoOptions {
+        seed: 5,
+        start: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        months: 3,
+        interactions: 3000,
+        with_defects: false,
+    };
+    let files = demo::generate(&in_order.path("inbox"), &opts).unwrap();
+    let mut reader = csv::Reader::from_path(&files.interactions).unwrap();
+    let header = reader.byte_headers().unwrap().clone();
+    let mut records: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    // One version per id: of an id sent twice, the later line wins, and shuffling would
+    // change which that is.
+    let mut seen = std::collections::HashSet::new();
+    records.retain(|r| seen.insert(r[0].to_vec()));
+    // Fisher–Yates with a fixed xorshift: every run shuffles alike.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in (1..records.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        records.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    let shuffled = Fixture::new();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_byte_record(&header).unwrap();
+    for r in &records {
+        w.write_byte_record(r).unwrap();
+    }
+    let path = shuffled.write("shuffled.csv", w.into_inner().unwrap());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_byte_record(&header).unwrap();
+    let mut by_line = records.clone();
+    by_line.sort_by(|a, b| a[0].cmp(&b[0]));
+    for r in &by_line {
+        w.write_byte_record(r).unwrap();
+    }
+    let ordered = in_order.write("ordered.csv", w.into_inner().unwrap());
+
+    ok(&in_order.ingest("interactions", &ordered));
+    ok(&shuffled.ingest("interactions", &path));
+    let expected = lake_content(&in_order);
+    assert_eq!(expected.len(), records.len(), "every row lands");
+    assert_eq!(lake_content(&shuffled), expected);
+    let months = interaction_months(&in_order);
+    assert_eq!(months.len(), 3, "{months:?}");
+    assert_eq!(interaction_months(&shuffled), months);
+}
+
 #[test]
 fn hostile_rows_are_quarantined_and_good_rows_land() {
     let f = Fixture::new();

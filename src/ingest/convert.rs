@@ -445,16 +445,21 @@ fn check_required_columns(
     })
 }
 
-/// Rows a worker collects (over all dates) before it hands them to its writer.
+/// Rows a worker collects (over all months) before it hands them to its writer.
 const BUFFERED_ROWS: usize = 4 * BATCH_ROWS;
 
 /// One validation thread: converts chunks of records and writes its own partition files.
 struct Worker {
-    /// Rows by local date (days since the epoch), so no batch has to be split by date.
-    days: HashMap<i32, TableBuilder>,
-    /// The size of the largest date written last, reserved in the first new dates after
-    /// it (the next dates of an export in date order are likely as large).
-    day_sizing: validate::Sizing,
+    /// Rows by the month of their local date (the lake's partition: its folder name, and
+    /// rows), so no batch has to be split. By month, not by date: a file not in date order
+    /// spreads a flush over hundreds of dates, and a writer call and a builder per date
+    /// cost more than the rows (the unsorted ingest took twice the sorted one's time).
+    months: HashMap<i32, (String, TableBuilder)>,
+    /// The last date seen and its month: an export's rows mostly repeat the date before.
+    last_month: (i32, i32),
+    /// The size of the largest month written last, reserved in the first new months after
+    /// it (the next month of an export in date order is likely as large).
+    month_sizing: validate::Sizing,
     buffered: usize,
     schema: datafusion::arrow::datatypes::SchemaRef,
     lineage: validate::Lineage,
@@ -498,8 +503,9 @@ impl Worker {
     ) -> Result<Worker, IngestError> {
         let table_schema = schema::for_source(kind);
         Ok(Worker {
-            days: HashMap::new(),
-            day_sizing: validate::Sizing::default(),
+            months: HashMap::new(),
+            last_month: (i32::MIN, 0),
+            month_sizing: validate::Sizing::default(),
             buffered: 0,
             schema: table_schema.clone(),
             lineage: lineage.clone(),
@@ -583,46 +589,62 @@ impl Worker {
 
     fn append(&mut self, values: &[validate::Val], day: i32, line: u64) -> Result<(), IngestError> {
         let (schema, lineage) = (&self.schema, &self.lineage);
-        // Two dates at most get the reserve: a file not in date order spreads a chunk over
-        // hundreds of dates, and reserving for each would hold a lot of memory.
-        let reserve = self.days.len() < 2;
-        let sizing = &self.day_sizing;
-        let rows = self.days.entry(day).or_insert_with(|| match reserve {
-            true => TableBuilder::with_sizing(schema.clone(), lineage.clone(), sizing),
-            false => TableBuilder::new(schema.clone(), lineage.clone()),
+        if self.last_month.0 != day {
+            self.last_month = (day, month_of_day(day));
+        }
+        // Two months at most get the reserve: a file not in date order spreads a chunk over
+        // every month it covers, and reserving for each would hold a lot of memory.
+        let reserve = self.months.len() < 2;
+        let sizing = &self.month_sizing;
+        let (partition, rows) = self.months.entry(self.last_month.1).or_insert_with(|| {
+            let rows = match reserve {
+                true => TableBuilder::with_sizing(schema.clone(), lineage.clone(), sizing),
+                false => TableBuilder::new(schema.clone(), lineage.clone()),
+            };
+            (writer::partition_of_day(day), rows)
         });
         rows.append(values, day, line);
         self.buffered += 1;
         if rows.len() >= BATCH_ROWS {
             let batch = rows.finish();
             self.buffered -= batch.num_rows();
-            self.writer.write(&writer::partition_of_day(day), &batch)?;
+            self.writer.write(partition, &batch)?;
         } else if self.buffered >= BUFFERED_ROWS {
-            self.write_days()?;
+            self.write_months(false)?;
         }
         Ok(())
     }
 
-    /// Writes every date's rows and forgets the builders (dates of an export usually come
-    /// in order: most will get no more rows).
-    fn write_days(&mut self) -> Result<(), IngestError> {
-        let mut days: Vec<_> = self.days.drain().collect();
-        days.sort_by_key(|(day, _)| *day);
-        if let Some((_, largest)) = days.iter().max_by_key(|(_, rows)| rows.len()) {
-            self.day_sizing = largest.sizing();
+    /// Writes every month's rows. Builders keep their room for the next rows unless they
+    /// got none since the last time (an export in date order has left that month) or no
+    /// more rows will come (`last`).
+    fn write_months(&mut self, last: bool) -> Result<(), IngestError> {
+        self.months.retain(|_, (_, rows)| !rows.is_empty());
+        if let Some((_, largest)) = self.months.values().max_by_key(|(_, rows)| rows.len()) {
+            self.month_sizing = largest.sizing();
         }
-        for (day, rows) in days {
-            if !rows.is_empty() {
-                self.writer
-                    .write(&writer::partition_of_day(day), &rows.into_batch())?;
-            }
+        let mut months: Vec<_> = self.months.iter_mut().collect();
+        months.sort_by_key(|(month, _)| **month);
+        for (_, (partition, rows)) in months {
+            let batch = match last {
+                true => std::mem::replace(
+                    rows,
+                    TableBuilder::new(self.schema.clone(), self.lineage.clone()),
+                )
+                .into_batch(),
+                false => rows.finish(),
+            };
+            self.writer.write(partition, &batch)?;
+        }
+        if last {
+            self.months.clear();
         }
         self.buffered = 0;
         Ok(())
     }
 
     fn finish(mut self) -> Result<WorkerOutput, IngestError> {
-        self.write_days()?;
+        self.write_months(true)?;
         if !self.held_builder.is_empty() {
             self.held.push(self.held_builder.finish());
         }
@@ -640,6 +662,13 @@ impl Worker {
             held_keys: self.held_keys,
         })
     }
+}
+
+/// The month of a date given as days since the Unix epoch, as months since year 0.
+fn month_of_day(day: i32) -> i32 {
+    use chrono::Datelike;
+    let date = chrono::NaiveDate::from_num_days_from_ce_opt(day + 719_163).expect("valid Date32");
+    date.year() * 12 + date.month0() as i32
 }
 
 /// Days since the Unix epoch of the local date of an instant.
