@@ -252,21 +252,10 @@ fn rows_in_any_order_give_the_same_lake_content() {
         records.swap(i, (state % (i as u64 + 1)) as usize);
     }
     let shuffled = Fixture::new();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_byte_record(&header).unwrap();
-    for r in &records {
-        w.write_byte_record(r).unwrap();
-    }
-    let path = shuffled.write("shuffled.csv", w.into_inner().unwrap());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_byte_record(&header).unwrap();
-    let mut by_line = records.clone();
-    by_line.sort_by(|a, b| a[0].cmp(&b[0]));
-    for r in &by_line {
-        w.write_byte_record(r).unwrap();
-    }
-    let ordered = in_order.write("ordered.csv", w.into_inner().unwrap());
-
+    let path = shuffled.write_csv("shuffled.csv", &header, &records);
+    let mut by_id = records.clone();
+    by_id.sort_by(|a, b| a[0].cmp(&b[0]));
+    let ordered = in_order.write_csv("ordered.csv", &header, &by_id);
     ok(&in_order.ingest("interactions", &ordered));
     ok(&shuffled.ingest("interactions", &path));
     let expected = lake_content(&in_order);

@@ -88,15 +88,23 @@ impl Fixture {
         records
             .chunks(per_part)
             .enumerate()
-            .map(|(i, chunk)| {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                w.write_byte_record(&header).unwrap();
-                for r in chunk {
-                    w.write_byte_record(r).unwrap();
-                }
-                self.write(&format!("{stem}-{i}.csv"), w.into_inner().unwrap())
-            })
+            .map(|(i, chunk)| self.write_csv(&format!("{stem}-{i}.csv"), &header, chunk))
             .collect()
+    }
+
+    /// Writes `records` under `header` as a CSV file under the fixture.
+    pub fn write_csv<'a>(
+        &self,
+        name: &str,
+        header: &csv::ByteRecord,
+        records: impl IntoIterator<Item = &'a csv::ByteRecord>,
+    ) -> PathBuf {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_byte_record(header).unwrap();
+        for r in records {
+            w.write_byte_record(r).unwrap();
+        }
+        self.write(name, w.into_inner().unwrap())
     }
 
     pub fn ingest(&self, kind: &str, file: &Path) -> Output {
