@@ -24,6 +24,7 @@ use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use datafusion::catalog::Session;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
@@ -41,6 +42,7 @@ use datafusion::physical_plan::{
 };
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_proto::physical_plan::AsExecutionPlan;
 use datafusion_proto::protobuf::PhysicalPlanNode;
 use futures::TryStreamExt;
 use object_store::ObjectStore;
@@ -338,6 +340,23 @@ fn scans_files(plan: &Arc<dyn ExecutionPlan>) -> Result<bool> {
     Ok(found)
 }
 
+/// Rows and bytes of the in-memory scans in a plan: they travel inside it, to the
+/// scheduler and in every task of their stages.
+fn in_memory(plan: &Arc<dyn ExecutionPlan>) -> Result<(usize, usize)> {
+    let (mut rows, mut bytes) = (0, 0);
+    plan.apply(|node| {
+        let memory = node
+            .downcast_ref::<DataSourceExec>()
+            .and_then(|source| source.data_source().downcast_ref::<MemorySourceConfig>());
+        for batch in memory.iter().flat_map(|m| m.partitions().iter().flatten()) {
+            rows += batch.num_rows();
+            bytes += batch.get_array_memory_size();
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok((rows, bytes))
+}
+
 /// A plan run on the cluster: one output partition, the job's result.
 #[derive(Debug)]
 struct ClusterExec {
@@ -424,7 +443,20 @@ impl ExecutionPlan for ClusterExec {
         let job = async move {
             let ballista = config.ballista_config();
             let codec = config.ballista_physical_extension_codec();
-            tracing::debug!(%scheduler, "Sending a plan to the cluster.");
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                let (memory_rows, memory_bytes) = in_memory(&plan)?;
+                let mut encoded = Vec::new();
+                PhysicalPlanNode::try_from_physical_plan(plan.clone(), codec.as_ref())
+                    .and_then(|node| node.try_encode(&mut encoded))?;
+                let encoded = encoded.len();
+                tracing::debug!(
+                    %scheduler,
+                    memory_rows,
+                    memory_bytes,
+                    encoded,
+                    "Sending a plan to the cluster."
+                );
+            }
             execute_physical_plan::<PhysicalPlanNode>(
                 scheduler,
                 &ballista,
