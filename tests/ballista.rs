@@ -55,6 +55,23 @@ fn same_tables(read: impl Fn(&str, &str) -> Output, embedded: &str, cluster: &st
     }
 }
 
+/// Every file under a folder (none when it does not exist).
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
 fn sql_args(q: &str) -> Vec<&str> {
     vec!["sql", "--format", "csv", "--max-rows", "1000000", q]
 }
@@ -93,6 +110,11 @@ fn standalone_scores_and_queries_like_the_embedded_engine() {
         "standalone",
         &["score", "--full", "--as-of", AS_OF],
     ));
+    // The cached views went to the run's scratch folder of the lake, which is gone.
+    assert_eq!(
+        files_under(&lakes[1].join("_staging")),
+        Vec::<String>::new()
+    );
     let read = |lake: &str, q: &str| run(std::path::Path::new(lake), "embedded", &sql_args(q));
     same_tables(read, lakes[0].to_str().unwrap(), lakes[1].to_str().unwrap());
     for q in QUERIES {

@@ -59,6 +59,18 @@ pub async fn publish_with_local(
     files: Vec<StagedFile>,
     local: Vec<(String, std::path::PathBuf)>,
 ) -> Result<(), LakeError> {
+    publish_with_uploaded(lake, manifest, files, local, Vec::new()).await
+}
+
+/// Like [`publish_with_local`], with files already in the lake elsewhere (a run's
+/// [`scratch_prefix`]) as (lake path, where they are): they are moved into place.
+pub async fn publish_with_uploaded(
+    lake: &Lake,
+    manifest: &Manifest,
+    files: Vec<StagedFile>,
+    local: Vec<(String, std::path::PathBuf)>,
+    uploaded: Vec<(String, String)>,
+) -> Result<(), LakeError> {
     let newest_before = newest_batch(lake).await?;
     let staging = format!("{STAGING_DIR}{}/", manifest.batch_id);
     let mut moves = Vec::with_capacity(files.len() + local.len());
@@ -75,6 +87,7 @@ pub async fn publish_with_local(
         }
         moves.push((staged, target));
     }
+    moves.extend(uploaded.into_iter().map(|(target, at)| (at, target)));
     for (staged, target) in &moves {
         lake.rename(staged, target).await?;
     }
@@ -186,6 +199,32 @@ pub fn local_scratch(lake: &Lake) -> Option<std::path::PathBuf> {
     let dir = lake.local_path(STAGING_DIR)?;
     std::fs::create_dir_all(&dir).ok()?;
     Some(dir)
+}
+
+/// A lake-relative folder under the staging folder for a run's temporary files that other
+/// processes must read (a cluster's executors: the score's cached views). The run removes
+/// it with [`remove_scratch`] when it ends, whatever the outcome; after a crash, the next
+/// writer's [`recover`] empties the staging folder.
+pub fn scratch_prefix(run: &str) -> String {
+    format!("{STAGING_DIR}{run}.scratch/")
+}
+
+/// Removes a [`scratch_prefix`] folder and its files. A failure is only a warning: the
+/// next writer's [`recover`] removes what is left.
+pub async fn remove_scratch(lake: &Lake, prefix: &str) {
+    let paths = match lake.list(prefix).await {
+        Ok(paths) => paths,
+        Err(e) => {
+            tracing::warn!(error = %e, %prefix, "Scratch files not removed; the next write does.");
+            return;
+        }
+    };
+    for path in paths {
+        if let Err(e) = lake.delete(&path).await {
+            tracing::warn!(error = %e, %path, "Scratch file not removed; the next write does.");
+        }
+    }
+    remove_local_folders(lake, prefix).await;
 }
 
 /// What [`recover`] removed.

@@ -198,7 +198,13 @@ pub async fn run(
 ) -> Result<ScoreSummary, ScoreError> {
     let started = Instant::now();
     let lock = LakeLock::acquire(lake, "score", opts.lock_wait).await?;
-    let result = run_locked(lake, catalog, opts).await;
+    // A cluster's executors cannot read this process's memory: the cached views go there.
+    let scratch = (opts.engine != crate::engine::Engine::Embedded)
+        .then(|| commit::scratch_prefix(&manifest::new_batch_id()));
+    let result = run_locked(lake, catalog, opts, scratch.as_deref()).await;
+    if let Some(prefix) = &scratch {
+        commit::remove_scratch(lake, prefix).await;
+    }
     lock.release().await?;
     let mut summary = result?;
     summary.elapsed = started.elapsed();
@@ -209,6 +215,7 @@ async fn run_locked(
     lake: &Lake,
     catalog: &Catalog,
     opts: &ScoreOptions,
+    scratch: Option<&str>,
 ) -> Result<ScoreSummary, ScoreError> {
     let started = Instant::now();
     commit::recover(lake).await?;
@@ -266,7 +273,7 @@ async fn run_locked(
             // cell_sources; both score tables select from cell_scores: compute each once
             // (the first is a join with every interaction).
             for view in ["int_survey_responses", "cell_sources", "cell_scores"] {
-                cache_view(&ctx, catalog, &all_queries, view, &selected).await?;
+                cache_view(&ctx, lake, scratch, catalog, &all_queries, view, &selected).await?;
             }
         }
         let keep = table.name == "scores";
@@ -297,7 +304,7 @@ async fn run_locked(
             }
             _ => None,
         };
-        let (write, kept, live_after, waiting) = materialize(
+        let (write, kept, live_after, mut waiting) = materialize(
             &ctx,
             lake,
             &manifests,
@@ -311,10 +318,25 @@ async fn run_locked(
         if keep {
             scores = kept;
         }
-        if table.name == "interaction_facts" && opts.engine.shares_local_disk() {
-            // Downstream views read the facts just written instead of recomputing them
-            // (a remote cluster cannot read them yet: they are still on local disk).
-            let (schema, files) = live_after;
+        let remote = !opts.engine.shares_local_disk();
+        if table.name == "interaction_facts" && (!remote || scratch.is_some()) {
+            // Downstream views read the facts just written instead of recomputing them. A
+            // remote cluster cannot read this process's disk: the files go to the run's
+            // scratch folder of the lake first, and the commit moves them from there.
+            let (schema, mut files) = live_after;
+            if let (true, Some(prefix)) = (remote, scratch) {
+                for (target, local) in std::mem::take(&mut waiting.local) {
+                    let at = format!("{prefix}{target}");
+                    let bytes = tokio::fs::read(&local).await.map_err(LakeError::from)?;
+                    lake.put(&at, bytes.into()).await?;
+                    let rows = waiting.files.iter().find(|f| f.path == target);
+                    files.push(FileEntry {
+                        path: at.clone(),
+                        rows: rows.map_or(0, |f| f.rows),
+                    });
+                    waiting.uploaded.push((target, at));
+                }
+            }
             // Text as views, as for the sources: the observations group by `period`.
             let schema = tables::text_as_views(&schema);
             let new: Vec<&std::path::Path> =
@@ -390,10 +412,17 @@ async fn run_locked(
     })
 }
 
-/// Replaces a view by its rows for the periods, held in memory, and re-registers the views
-/// that read it (small views only: one row per survey response at most).
+/// Replaces a view by its rows for the periods and re-registers the views that read it
+/// (small views only: one row per survey response at most). The rows are held in memory,
+/// or, given a `scratch` folder of the lake (a cluster engine), written there as one
+/// Parquet file: a plan that scans an in-memory table carries its rows to the scheduler
+/// and, re-encoded, in every task of its stages (a million interactions' survey responses
+/// made the score's plans hundreds of megabytes), whereas the executors open a file
+/// themselves.
 async fn cache_view(
     ctx: &SessionContext,
+    lake: &Lake,
+    scratch: Option<&str>,
     catalog: &Catalog,
     all_queries: &[queries::Query],
     name: &str,
@@ -410,9 +439,21 @@ async fn cache_view(
         .map_err(wrap)?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await.map_err(wrap)?;
-    let table = datafusion::datasource::MemTable::try_new(schema, vec![batches]).map_err(wrap)?;
+    let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+    let bytes: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
+    let table: Arc<dyn datafusion::catalog::TableProvider> = match scratch {
+        None => Arc::new(
+            datafusion::datasource::MemTable::try_new(schema, vec![batches]).map_err(wrap)?,
+        ),
+        Some(prefix) => {
+            let path = format!("{prefix}{name}.parquet");
+            lake.put(&path, writer::encode(schema.clone(), &batches)?)
+                .await?;
+            tables::files_table(lake, schema, &[FileEntry { path, rows }]).map_err(wrap)?
+        }
+    };
     ctx.deregister_table(name).map_err(wrap)?;
-    ctx.register_table(name, Arc::new(table)).map_err(wrap)?;
+    ctx.register_table(name, table).map_err(wrap)?;
     let dependents = queries::dependents(all_queries, name);
     queries::register_views(
         ctx,
@@ -422,7 +463,14 @@ async fn cache_view(
         |_, _| Ok(false),
     )
     .await?;
-    tracing::debug!(view = name, elapsed_ms = ms(started), "Cached the view.");
+    tracing::debug!(
+        view = name,
+        rows,
+        bytes,
+        in_lake = scratch.is_some(),
+        elapsed_ms = ms(started),
+        "Cached the view."
+    );
     Ok(())
 }
 
@@ -576,6 +624,9 @@ struct Pending {
     local: Vec<(String, std::path::PathBuf)>,
     /// New files held in memory instead (small tables).
     staged: Vec<StagedFile>,
+    /// (lake path, where in the lake it was uploaded) of new files uploaded already (the
+    /// facts a remote cluster reads from the run's scratch folder).
+    uploaded: Vec<(String, String)>,
     /// The folders holding the local files (removed when dropped).
     _dirs: Vec<tempfile::TempDir>,
 }
@@ -704,6 +755,7 @@ async fn materialize(
         old,
         local,
         staged: Vec::new(),
+        uploaded: Vec::new(),
         _dirs: dirs,
     };
     Ok((write, kept, (schema, still_live), pending))
@@ -727,6 +779,7 @@ async fn commit_run(
     let mut m = Manifest::derived(batch_id, RUN_MANIFEST_TABLE, Utc::now(), by, vec![], &[]);
     m.derived_from = derived_from;
     let mut local = Vec::new();
+    let mut uploaded = Vec::new();
     let mut dirs = Vec::new();
     let mut staged = Vec::new();
     for p in pending.into_iter().chain([reference]) {
@@ -738,6 +791,7 @@ async fn commit_run(
         m.removes.extend(p.old.iter().map(|f| f.path.clone()));
         m.other_tables.insert(p.table.to_string(), p.files);
         local.extend(p.local);
+        uploaded.extend(p.uploaded);
         dirs.push(p._dirs);
         staged.extend(p.staged);
         if let Some(w) = writes.iter_mut().find(|w| w.table == p.table) {
@@ -748,7 +802,7 @@ async fn commit_run(
         return Ok(());
     }
     m.rows_accepted = m.rows_read;
-    commit::publish_with_local(lake, &m, staged, local).await?;
+    commit::publish_with_uploaded(lake, &m, staged, local, uploaded).await?;
     drop(dirs);
     for w in writes.iter().filter(|w| w.batch_id.is_some()) {
         tracing::info!(
@@ -793,6 +847,7 @@ fn reference_files(
         old,
         local: Vec::new(),
         staged,
+        uploaded: Vec::new(),
         _dirs: Vec::new(),
     };
     Ok((write, pending))
@@ -801,6 +856,50 @@ fn reference_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// On a cluster engine a cached view is a Parquet file in the run's scratch folder of
+    /// the lake, which the executors open themselves, not rows in this process's memory
+    /// that every plan reading it would carry; the scratch folder goes when the run ends.
+    #[tokio::test]
+    async fn a_cluster_run_caches_views_as_lake_files_and_removes_them() {
+        use datafusion::physical_plan::displayable;
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().join("lake").to_str().unwrap()).unwrap();
+        let ctx = new_context();
+        ctx.sql(
+            "create view v as select * from \
+             (values ('2026-01', 1), ('2026-02', 2), ('2026-02', 4)) t(period, n)",
+        )
+        .await
+        .unwrap();
+        let catalog = Catalog::embedded();
+        let prefix = commit::scratch_prefix("run");
+        let periods = Periods::from_args(Some("2026-02"), None, None).unwrap();
+        cache_view(&ctx, &lake, Some(&prefix), &catalog, &[], "v", &periods)
+            .await
+            .unwrap();
+        let df = ctx.sql("select sum(n) from v").await.unwrap();
+        let plan = df.clone().create_physical_plan().await.unwrap();
+        let shown = displayable(plan.as_ref()).indent(true).to_string();
+        assert!(
+            shown.contains("v.parquet") && !shown.contains("partition_sizes"),
+            "{shown}"
+        );
+        let batches = df.collect().await.unwrap();
+        let sum = cast(batches[0].column(0), &DataType::Int64).unwrap();
+        assert_eq!(
+            sum.as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+                .value(0),
+            6
+        );
+        assert_eq!(
+            lake.list(&prefix).await.unwrap(),
+            vec![format!("{prefix}v.parquet")]
+        );
+        commit::remove_scratch(&lake, &prefix).await;
+        assert!(lake.list(&prefix).await.unwrap().is_empty());
+        assert!(!lake.local_path(&prefix).unwrap().exists());
+    }
 
     #[test]
     fn period_arguments() {
