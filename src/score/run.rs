@@ -416,9 +416,9 @@ async fn run_locked(
 /// (small views only: one row per survey response at most). The rows are held in memory,
 /// or, given a `scratch` folder of the lake (a cluster engine), written there as one
 /// Parquet file: a plan that scans an in-memory table carries its rows to the scheduler
-/// and, re-encoded, in every task of its stages (a million interactions' survey responses
-/// made the score's plans hundreds of megabytes), whereas the executors open a file
-/// themselves.
+/// and, re-encoded, in every task of its stages (at a million interactions the survey
+/// responses are 121,067 rows, 48 MB in memory; 2.5 MB as Parquet), whereas the executors
+/// open a file themselves.
 async fn cache_view(
     ctx: &SessionContext,
     lake: &Lake,
