@@ -3,6 +3,7 @@
 //! taking the process down, and output in the formats analysts use.
 
 pub mod docs;
+pub mod functions;
 pub mod named;
 pub mod output;
 pub mod shell;
@@ -140,7 +141,9 @@ pub fn new_context(runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>)
     // As in `momentos score` (see `score::run::new_context`): small reference tables on
     // the build side of joins with the sources.
     config.options_mut().optimizer.use_statistics_registry = true;
-    SessionContext::new_with_config_rt(config, runtime)
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    functions::register(&ctx);
+    ctx
 }
 
 /// Called on every table name and provider before the views are planned (and on each

@@ -187,7 +187,9 @@ pub fn new_context() -> SessionContext {
     // its hash table on the reference table. The default estimate takes the interactions'
     // `channel` for unique and puts the 10 million rows on the build side.
     config.options_mut().optimizer.use_statistics_registry = true;
-    SessionContext::new_with_config(config)
+    let ctx = SessionContext::new_with_config(config);
+    crate::sql::functions::register(&ctx);
+    ctx
 }
 
 /// Runs the scoring and writes the derived tables.
