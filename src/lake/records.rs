@@ -30,16 +30,33 @@ pub async fn files(lake: &Lake, dir: &str) -> Result<Vec<FileEntry>, LakeError> 
 
 /// Writes (or overwrites) the record object `path` under `dir`, then brings the folder's
 /// Delta log up to date (a failure there is a warning: the record itself is written).
+///
+/// A record overwritten in place leaves the Delta log first: the log holds each file's
+/// size, and an outside reader trusting the old size looks for a footer where the new bytes
+/// have none ("Parquet magic bytes not found") — as a process killed between the write and
+/// the log's update left it. Until the log takes the record back, outside readers miss
+/// that one record instead.
 pub async fn put(lake: &Lake, dir: &str, path: &str, bytes: bytes::Bytes) -> Result<(), LakeError> {
+    if let Ok(before) = files(lake, dir).await {
+        if before.iter().any(|f| f.path == path) {
+            let others = before.into_iter().filter(|f| f.path != path).collect();
+            sync_logged(lake, dir, Ok(others)).await;
+        }
+    }
     lake.put(path, bytes).await?;
-    let synced = match files(lake, dir).await {
+    sync_logged(lake, dir, files(lake, dir).await).await;
+    Ok(())
+}
+
+/// Makes the Delta log of `dir` list exactly `found`; a failure is a warning.
+async fn sync_logged(lake: &Lake, dir: &str, found: Result<Vec<FileEntry>, LakeError>) {
+    let synced = match found {
         Ok(found) => super::delta::sync_records(lake, dir, &found).await,
         Err(e) => Err(e),
     };
     if let Err(e) = synced {
         tracing::warn!(error = %e, "Delta log of {dir} not updated; the next record retries.");
     }
-    Ok(())
 }
 
 /// Every record under `dir`, each row read by `read`.
@@ -129,5 +146,76 @@ impl Row<'_> {
             .downcast_ref::<UInt64Array>()
             .ok_or_else(|| error(self.table, name))?;
         Ok(a.value(self.row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::StringArray;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    fn record(text: &str) -> bytes::Bytes {
+        let schema = Arc::new(Schema::new(vec![Field::new("t", DataType::Utf8, false)]));
+        let column = Arc::new(StringArray::from(vec![text]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![column]).unwrap();
+        writer::encode(schema, &[batch]).unwrap()
+    }
+
+    /// The actions of each Delta log version on `file`: `Some(size)` adds it, `None`
+    /// removes it (versions that do not touch it are left out).
+    fn log_of(root: &std::path::Path, file: &str) -> Vec<Vec<Option<i64>>> {
+        let mut commits: Vec<_> = std::fs::read_dir(root.join("_delta_log"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        commits.sort();
+        commits
+            .iter()
+            .map(|commit| {
+                std::fs::read_to_string(commit)
+                    .unwrap()
+                    .lines()
+                    .filter_map(|line| {
+                        let action: serde_json::Value = serde_json::from_str(line).unwrap();
+                        if let Some(add) = action.get("add").filter(|a| a["path"] == file) {
+                            return Some(Some(add["size"].as_i64().unwrap()));
+                        }
+                        action
+                            .get("remove")
+                            .filter(|r| r["path"] == file)
+                            .map(|_| None)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|actions| !actions.is_empty())
+            .collect()
+    }
+
+    /// An outside reader takes a file's size from the Delta log: a record overwritten with
+    /// other bytes must be out of the log before they change, and come back with their size
+    /// (a log that went straight from the old size to the new one was wrong in between).
+    #[tokio::test]
+    async fn an_overwritten_record_leaves_the_delta_log_before_its_bytes_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+        let (first, second) = (record("running"), record(&"done ".repeat(40)));
+        assert_ne!(first.len(), second.len());
+        put(&lake, "runs/", "runs/a.parquet", first.clone())
+            .await
+            .unwrap();
+        put(&lake, "runs/", "runs/a.parquet", second.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            log_of(&dir.path().join("runs"), "a.parquet"),
+            vec![
+                vec![Some(first.len() as i64)],
+                vec![None],
+                vec![Some(second.len() as i64)]
+            ]
+        );
     }
 }

@@ -131,6 +131,7 @@ mod tests {
     use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::datasource::MemTable;
+    use datafusion::execution::FunctionRegistry;
 
     /// The column `t.d` in a session, with or without the fast path.
     async fn formatted(dates: &Date32Array, fast: bool, format: &str) -> Vec<Option<String>> {
@@ -138,6 +139,12 @@ mod tests {
         if fast {
             register(&ctx);
         }
+        let to_char = ctx.udf("to_char").unwrap();
+        let ours = (to_char.inner().as_ref() as &dyn std::any::Any).is::<ToChar>();
+        assert_eq!(
+            ours, fast,
+            "the session's to_char is ours exactly when registered"
+        );
         let schema = Arc::new(Schema::new(vec![Field::new("d", DataType::Date32, true)]));
         let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(dates.clone()) as ArrayRef])
             .unwrap();
