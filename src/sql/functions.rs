@@ -30,6 +30,8 @@ pub fn register(ctx: &SessionContext) {
 
 /// The one format with a fast path: a period, `YYYY-MM`.
 const YEAR_MONTH: &str = "%Y-%m";
+/// Bytes of a period's text.
+const PERIOD_LEN: usize = "2026-11".len();
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01 (Date32's day 0), plus one.
 const UNIX_EPOCH_FROM_CE: i32 = 719_163;
 
@@ -85,9 +87,9 @@ fn is_year_month(format: &ColumnarValue) -> bool {
 /// `YYYY-MM` of every date (nulls stay null), or `None` when a date falls outside the years
 /// 0–9999, which strftime writes with a sign: DataFusion's function formats those.
 fn year_months(dates: &Date32Array) -> Option<StringArray> {
-    let mut out = StringBuilder::with_capacity(dates.len(), dates.len() * YEAR_MONTH.len());
+    let mut out = StringBuilder::with_capacity(dates.len(), dates.len() * PERIOD_LEN);
     // Rows of a batch mostly share a few dates: format each run of one date once.
-    let mut last: Option<(i32, [u8; 7])> = None;
+    let mut last: Option<(i32, [u8; PERIOD_LEN])> = None;
     for day in dates.iter() {
         let Some(day) = day else {
             out.append_null();
@@ -108,7 +110,7 @@ fn year_months(dates: &Date32Array) -> Option<StringArray> {
     Some(out.finish())
 }
 
-fn year_month_text(year: i32, month: u32) -> Option<[u8; 7]> {
+fn year_month_text(year: i32, month: u32) -> Option<[u8; PERIOD_LEN]> {
     if !(0..=9999).contains(&year) {
         return None;
     }
