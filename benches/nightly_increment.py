@@ -6,8 +6,8 @@ Splits an interactions export by one day, ingests everything before it, compacts
 nightly pipeline's steps on the day — ingest, maintain, score (incremental, the default) —
 and times them against `score --full` at the same as-of, in the same command, on the same
 machine (`--rounds N` repeats the night N times from the same lake and reports the
-median ratios). Checks that both give the same derived tables (every table's live files, through their Delta logs,
-compared with DuckDB's EXCEPT ALL in both directions).
+median ratios). Checks that both give the same derived tables (every table's live files,
+through their Delta logs, compared with DuckDB's EXCEPT ALL in both directions).
 
     cargo build --release
     python3 benches/ingest_vs_duckdb.py --rows 10000000 --keep-data      # makes the export
