@@ -148,22 +148,23 @@ fn period_of_key(key: &str) -> &str {
 }
 
 /// Decides which periods this run derives again. `ctx` has the sources and the views
-/// registered (`stg_surveys`, `stg_interactions`, `interaction_facts` as a view).
+/// registered (`stg_surveys`, `stg_interactions`, `interaction_facts` as a view). Also
+/// returns the batch counts it took, with their months, for the run to reuse.
 pub async fn decide(
     ctx: &SessionContext,
     lake: &Lake,
     manifests: &[Manifest],
     fingerprint: &str,
     as_of: DateTime<Utc>,
-) -> Result<Decision, ScoreError> {
+) -> Result<(Decision, Option<(BTreeSet<String>, BatchCounts)>), ScoreError> {
     let Some(prev) = previous(manifests) else {
-        return Ok(Decision::Full(FullReason::NoEarlierRun));
+        return Ok((Decision::Full(FullReason::NoEarlierRun), None));
     };
     if prev.fingerprint != fingerprint {
-        return Ok(Decision::Full(FullReason::CatalogOrMethod));
+        return Ok((Decision::Full(FullReason::CatalogOrMethod), None));
     }
     if as_of < prev.as_of {
-        return Ok(Decision::Full(FullReason::EarlierAsOf));
+        return Ok((Decision::Full(FullReason::EarlierAsOf), None));
     }
     let now = source_months(manifests);
     let keys: BTreeSet<&String> = now.keys().chain(prev.sources.keys()).collect();
@@ -200,11 +201,12 @@ pub async fn decide(
         }
     }
     let linked = linked_periods(ctx, lake, manifests, &rewritten, &appended).await?;
-    Ok(Decision::Periods {
+    let decision = Decision::Periods {
         changed,
         linked,
         pending: prev.pending_periods.clone(),
-    })
+    };
+    Ok((decision, Some((interaction_months, counts))))
 }
 
 /// `interactions` rows of each period's new batches, as SQL (`None`: no new batch).

@@ -16,6 +16,7 @@ pub mod incremental;
 pub mod queries;
 pub mod reference;
 pub mod run;
+pub mod swappable;
 
 use std::sync::Arc;
 

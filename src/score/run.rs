@@ -28,6 +28,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
 use super::incremental::{self, Decision};
+use super::swappable::SwappableView;
 use super::{queries, DerivedTable, ScoreError, DERIVED_TABLES};
 use crate::catalog::Catalog;
 use crate::lake::commit::{self, StagedFile};
@@ -192,6 +193,15 @@ pub fn new_context() -> SessionContext {
     ctx
 }
 
+/// The views a run replaces by their rows: the facts by their files, the others (small,
+/// each read by several tables) by their rows in memory.
+const SWAPPED_VIEWS: [&str; 4] = [
+    "interaction_facts",
+    "int_survey_responses",
+    "cell_sources",
+    "cell_scores",
+];
+
 /// Runs the scoring and writes the derived tables.
 pub async fn run(
     lake: &Lake,
@@ -237,148 +247,219 @@ async fn run_locked(
     // The views the derived tables need, not the alerts' or reports'.
     let names: Vec<&str> = DERIVED_TABLES.iter().map(|t| t.name).collect();
     let all_queries = queries::needed_by(&every_query, &names);
-    queries::register_views(&ctx, catalog, &all_queries, |_| true, |_, _| Ok(false)).await?;
+    // The views replaced by their rows during the run, in place on an embedded engine (see
+    // `score::swappable`); a cluster's plans are serialized, so there they are registered
+    // again, with the views over them.
+    let mut swappable: BTreeMap<String, Arc<SwappableView>> = BTreeMap::new();
+    queries::register_views(
+        &ctx,
+        catalog,
+        &all_queries,
+        |_| true,
+        |q, _| {
+            if scratch.is_none() && SWAPPED_VIEWS.contains(&q.name.as_str()) {
+                let view = ctx.deregister_table(q.name.as_str())?.ok_or_else(|| {
+                    DataFusionError::Internal(format!("view {} not registered", q.name))
+                })?;
+                let view = Arc::new(SwappableView::new(view));
+                ctx.register_table(q.name.as_str(), view.clone())?;
+                swappable.insert(q.name.clone(), view);
+            }
+            Ok(false)
+        },
+    )
+    .await?;
     tracing::debug!(elapsed_ms = ms(started), "Registered the views.");
 
     let fingerprint = incremental::fingerprint(catalog, &every_query);
-    let (selected, decision) = match &opts.periods {
+    let (selected, decision, counted) = match &opts.periods {
         Periods::Changed => {
-            let d = incremental::decide(&ctx, lake, &manifests, &fingerprint, opts.as_of).await?;
+            let (d, counted) =
+                incremental::decide(&ctx, lake, &manifests, &fingerprint, opts.as_of).await?;
             let selected = d.periods().map_or(Periods::All, Periods::Set);
             tracing::info!(decision = ?d, "Incremental run.");
-            (selected, Some(d))
+            (selected, Some(d), counted)
         }
-        other => (other.clone(), None),
+        other => (other.clone(), None, None),
     };
     let periods = data_periods(&manifests, &selected);
     tracing::info!(periods = periods.len(), as_of = %opts.as_of, "Scoring.");
     let with_data: BTreeSet<String> = periods.iter().cloned().collect();
-    let batch_counts = incremental::interaction_batches(
-        &ctx,
-        (!matches!(selected, Periods::All)).then_some(&with_data),
-    )
-    .await?;
+    // The decision counted the changed months' batches already; often those are the months.
+    let batch_counts = match counted {
+        Some((months, counts)) if !matches!(selected, Periods::All) && months == with_data => {
+            counts
+        }
+        _ => {
+            incremental::interaction_batches(
+                &ctx,
+                (!matches!(selected, Periods::All)).then_some(&with_data),
+            )
+            .await?
+        }
+    };
     tracing::debug!(
         elapsed_ms = ms(started),
         "Counted the interactions by batch."
     );
     let added = added_periods(&manifests, &opts.periods, &selected, &batch_counts);
-    let mut pending_now = BTreeSet::new();
     let batch_id = manifest::new_batch_id();
-    let mut writes = Vec::new();
-    let mut pending = Vec::new();
-    let mut scores = Vec::new();
-    for table in DERIVED_TABLES {
-        if table.name == "scores" {
-            // The survey responses with their interaction's channel feed both the
-            // observations and survey_kpis; cell_scores and the exact statistics both read
-            // cell_sources; both score tables select from cell_scores: compute each once
-            // (the first is a join with every interaction).
-            for view in ["int_survey_responses", "cell_sources", "cell_scores"] {
-                cache_view(&ctx, lake, scratch, catalog, &all_queries, view, &selected).await?;
-            }
-        }
-        let keep = table.name == "scores";
-        let added_facts = match table.name {
-            "interaction_facts" if !added.is_empty() => {
-                let stream = super::added_facts::stream(
-                    &ctx,
-                    lake,
-                    catalog,
-                    &all_queries,
-                    &manifests,
-                    &added,
-                )
-                .await?;
-                let Periods::Set(set) = &selected else {
-                    unreachable!("added facts come from a set of periods")
-                };
-                Some(AddedFacts {
-                    whole: Periods::Set(
-                        set.iter()
-                            .filter(|p| !added.contains_key(*p))
-                            .cloned()
-                            .collect(),
-                    ),
-                    periods: added.keys().cloned().collect(),
-                    stream,
-                })
-            }
-            _ => None,
-        };
-        let (write, kept, live_after, mut waiting) = materialize(
+    let remote = !opts.engine.shares_local_disk();
+    let table = |name: &str| super::derived_table(name).expect("a derived table");
+    let materialize_table = |name: &'static str, keep: bool| {
+        materialize(
             &ctx,
             lake,
             &manifests,
-            table,
+            table(name),
             &batch_id,
             &selected,
             keep,
+            None,
+        )
+    };
+
+    // First the facts, and beside them what does not read them: the survey responses with
+    // their interaction's channel (then survey_kpis, which reads only those) and protocol.
+    // A nightly run's steps are small queries that keep one core busy at a time; these
+    // three run at once. The survey responses are a cached view: they feed survey_kpis and
+    // the observations, and are computed once (a join with every interaction).
+    let facts_step = async {
+        let added_facts = if added.is_empty() {
+            None
+        } else {
+            let stream =
+                super::added_facts::stream(&ctx, lake, catalog, &all_queries, &manifests, &added)
+                    .await?;
+            let Periods::Set(set) = &selected else {
+                unreachable!("added facts come from a set of periods")
+            };
+            Some(AddedFacts {
+                whole: Periods::Set(
+                    set.iter()
+                        .filter(|p| !added.contains_key(*p))
+                        .cloned()
+                        .collect(),
+                ),
+                periods: added.keys().cloned().collect(),
+                stream,
+            })
+        };
+        materialize(
+            &ctx,
+            lake,
+            &manifests,
+            table("interaction_facts"),
+            &batch_id,
+            &selected,
+            false,
             added_facts,
         )
-        .await?;
-        if keep {
-            scores = kept;
-        }
-        let remote = !opts.engine.shares_local_disk();
-        if table.name == "interaction_facts" && (!remote || scratch.is_some()) {
-            // Downstream views read the facts just written instead of recomputing them. A
-            // remote cluster cannot read this process's disk: the files go to the run's
-            // scratch folder of the lake first, and the commit moves them from there.
-            let (schema, mut files) = live_after;
-            if let (true, Some(prefix)) = (remote, scratch) {
-                for (target, local) in std::mem::take(&mut waiting.local) {
-                    let at = format!("{prefix}{target}");
-                    let bytes = tokio::fs::read(&local).await.map_err(LakeError::from)?;
-                    lake.put(&at, bytes.into()).await?;
-                    let rows = waiting.files.iter().find(|f| f.path == target);
-                    files.push(FileEntry {
-                        path: at.clone(),
-                        rows: rows.map_or(0, |f| f.rows),
-                    });
-                    waiting.uploaded.push((target, at));
-                }
+        .await
+    };
+    let cache = |view: &'static str| {
+        cache_view(
+            &ctx,
+            lake,
+            scratch,
+            catalog,
+            &all_queries,
+            view,
+            &selected,
+            swappable.get(view),
+        )
+    };
+    let surveys_step = async {
+        cache("int_survey_responses").await?;
+        materialize_table("survey_kpis", false).await
+    };
+    let (facts, survey_kpis, protocol) = futures::try_join!(
+        facts_step,
+        surveys_step,
+        materialize_table("protocol", false)
+    )?;
+
+    // The views after the facts read the facts just written instead of recomputing them.
+    let (facts_write, _, live_after, mut facts_waiting) = facts;
+    if !remote || scratch.is_some() {
+        // A remote cluster cannot read this process's disk: the files go to the run's
+        // scratch folder of the lake first, and the commit moves them from there.
+        let (schema, mut files) = live_after;
+        if let (true, Some(prefix)) = (remote, scratch) {
+            for (target, local) in std::mem::take(&mut facts_waiting.local) {
+                let at = format!("{prefix}{target}");
+                let bytes = tokio::fs::read(&local).await.map_err(LakeError::from)?;
+                lake.put(&at, bytes.into()).await?;
+                let rows = facts_waiting.files.iter().find(|f| f.path == target);
+                files.push(FileEntry {
+                    path: at.clone(),
+                    rows: rows.map_or(0, |f| f.rows),
+                });
+                facts_waiting.uploaded.push((target, at));
             }
+        }
+        let facts_view = swappable.get("interaction_facts");
+        let schema = match facts_view {
+            // The files read as the view's columns: the views over it were planned with them.
+            Some(view) => datafusion::catalog::TableProvider::schema(view.as_ref()),
             // Text as views, as for the sources: the observations group by `period`.
-            let schema = tables::text_as_views(&schema);
-            let new: Vec<&std::path::Path> =
-                waiting.local.iter().map(|(_, p)| p.as_path()).collect();
-            let provider =
-                tables::files_table_with_local(lake, schema, &files, &new).map_err(|source| {
-                    ScoreError::Run {
-                        table: table.name.into(),
-                        source,
-                    }
-                })?;
-            let wrap = |source| ScoreError::Run {
-                table: table.name.into(),
-                source,
-            };
-            ctx.deregister_table(table.name).map_err(wrap)?;
-            ctx.register_table(table.name, provider).map_err(wrap)?;
-            let dependents = queries::dependents(&all_queries, table.name);
-            queries::register_views(
-                &ctx,
-                catalog,
-                &all_queries,
-                |q| dependents.contains(&q.name),
-                |_, _| Ok(false),
-            )
-            .await?;
+            None => tables::text_as_views(&schema),
+        };
+        let new: Vec<&std::path::Path> = facts_waiting
+            .local
+            .iter()
+            .map(|(_, p)| p.as_path())
+            .collect();
+        let wrap = |source| ScoreError::Run {
+            table: "interaction_facts".into(),
+            source,
+        };
+        let provider = tables::files_table_with_local(lake, schema, &files, &new).map_err(wrap)?;
+        match facts_view {
+            Some(view) => view.swap(provider).map_err(wrap)?,
+            None => {
+                ctx.deregister_table("interaction_facts").map_err(wrap)?;
+                ctx.register_table("interaction_facts", provider)
+                    .map_err(wrap)?;
+                let dependents = queries::dependents(&all_queries, "interaction_facts");
+                queries::register_views(
+                    &ctx,
+                    catalog,
+                    &all_queries,
+                    |q| dependents.contains(&q.name),
+                    |_, _| Ok(false),
+                )
+                .await?;
+            }
         }
-        if table.name == "interaction_facts" {
-            pending_now = incremental::periods_of(
-                &ctx,
-                &format!(
-                    "select distinct period from (select period, is_pending from interaction_facts{}) where is_pending",
-                    selected.sql_filter()
-                ),
-            )
-            .await?;
-        }
-        writes.push(write);
-        pending.push(waiting);
     }
+    let pending_now = incremental::periods_of(
+        &ctx,
+        &format!(
+            "select distinct period from (select period, is_pending from interaction_facts{}) where is_pending",
+            selected.sql_filter()
+        ),
+    )
+    .await?;
+
+    // Then the cells: cell_scores and the exact statistics both read cell_sources; both
+    // score tables select from cell_scores: compute each once.
+    for view in ["cell_sources", "cell_scores"] {
+        cache(view).await?;
+    }
+    let (scores_write, scores, _, scores_waiting) = materialize_table("scores", true).await?;
+    let by_stakeholder = materialize_table("scores_by_stakeholder", false).await?;
+
+    // The tables in DERIVED_TABLES' order, as the summary lists them.
+    let mut outputs = vec![(facts_write, facts_waiting), (scores_write, scores_waiting)];
+    for (write, _, _, waiting) in [by_stakeholder, survey_kpis, protocol] {
+        outputs.push((write, waiting));
+    }
+    debug_assert!(outputs
+        .iter()
+        .map(|(w, _)| w.table)
+        .eq(DERIVED_TABLES.iter().map(|t| t.name)));
+    let (mut writes, pending): (Vec<TableWrite>, Vec<Pending>) = outputs.into_iter().unzip();
     let (write, staged) = reference_files(&manifests, &batch_id, &reference)?;
     writes.push(write);
     let recomputed = |p: &str| selected.contains(p);
@@ -414,8 +495,9 @@ async fn run_locked(
     })
 }
 
-/// Replaces a view by its rows for the periods and re-registers the views that read it
-/// (small views only: one row per survey response at most). The rows are held in memory,
+/// Replaces a view by its rows for the periods (small views only: one row per survey
+/// response at most): in place when it is `swappable`, else re-registering the views that
+/// read it. The rows are held in memory,
 /// or, given a `scratch` folder of the lake (a cluster engine), written there as one
 /// Parquet file: a plan that scans an in-memory table carries its rows to the scheduler
 /// and, re-encoded, in every task of its stages (at a million interactions the survey
@@ -429,6 +511,7 @@ async fn cache_view(
     all_queries: &[queries::Query],
     name: &str,
     periods: &Periods,
+    swappable: Option<&Arc<SwappableView>>,
 ) -> Result<(), ScoreError> {
     let started = Instant::now();
     let wrap = |source| ScoreError::Run {
@@ -454,17 +537,22 @@ async fn cache_view(
             tables::files_table(lake, schema, &[FileEntry { path, rows }]).map_err(wrap)?
         }
     };
-    ctx.deregister_table(name).map_err(wrap)?;
-    ctx.register_table(name, table).map_err(wrap)?;
-    let dependents = queries::dependents(all_queries, name);
-    queries::register_views(
-        ctx,
-        catalog,
-        all_queries,
-        |q| dependents.contains(&q.name),
-        |_, _| Ok(false),
-    )
-    .await?;
+    match swappable {
+        Some(view) => view.swap(table).map_err(wrap)?,
+        None => {
+            ctx.deregister_table(name).map_err(wrap)?;
+            ctx.register_table(name, table).map_err(wrap)?;
+            let dependents = queries::dependents(all_queries, name);
+            queries::register_views(
+                ctx,
+                catalog,
+                all_queries,
+                |q| dependents.contains(&q.name),
+                |_, _| Ok(false),
+            )
+            .await?;
+        }
+    }
     tracing::debug!(
         view = name,
         rows,
@@ -877,9 +965,18 @@ mod tests {
         let catalog = Catalog::embedded();
         let prefix = commit::scratch_prefix("run");
         let periods = Periods::from_args(Some("2026-02"), None, None).unwrap();
-        cache_view(&ctx, &lake, Some(&prefix), &catalog, &[], "v", &periods)
-            .await
-            .unwrap();
+        cache_view(
+            &ctx,
+            &lake,
+            Some(&prefix),
+            &catalog,
+            &[],
+            "v",
+            &periods,
+            None,
+        )
+        .await
+        .unwrap();
         let df = ctx.sql("select sum(n) from v").await.unwrap();
         let plan = df.clone().create_physical_plan().await.unwrap();
         let shown = displayable(plan.as_ref()).indent(true).to_string();
