@@ -5,9 +5,7 @@
 //! a reservation when the real heap is already near the limit: the query then fails with
 //! DataFusion's "resources exhausted" error instead of the process growing without bound.
 
-use std::alloc::{GlobalAlloc, Layout};
-
-use mimalloc::MiMalloc;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::common::{resources_datafusion_err, Result};
@@ -18,12 +16,12 @@ use datafusion::execution::memory_pool::{
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static COUNTING: AtomicUsize = AtomicUsize::new(0);
 
-/// mimalloc, counting live bytes. One relaxed atomic per (de)allocation.
+/// The system allocator, counting live bytes. One relaxed atomic per (de)allocation.
 pub struct CountingAllocator;
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = MiMalloc.alloc(layout);
+        let p = System.alloc(layout);
         if !p.is_null() {
             LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -31,7 +29,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = MiMalloc.alloc_zeroed(layout);
+        let p = System.alloc_zeroed(layout);
         if !p.is_null() {
             LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -39,12 +37,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        MiMalloc.dealloc(ptr, layout);
+        System.dealloc(ptr, layout);
         LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = MiMalloc.realloc(ptr, layout, new_size);
+        let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
             if new_size >= layout.size() {
                 LIVE_BYTES.fetch_add(new_size - layout.size(), Ordering::Relaxed);
