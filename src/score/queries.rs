@@ -235,6 +235,38 @@ fn order(parsed: Vec<Query>) -> Result<Vec<Query>, QueryError> {
     Ok(out)
 }
 
+/// Registers `table` in the place of `name` (a view or a table) and plans the views that
+/// read it again over it — DataFusion inlines a view into the views created over it, so
+/// they would read the old one. Returns the names of those views.
+pub async fn replace_with_table(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    queries: &[Query],
+    name: &str,
+    table: std::sync::Arc<dyn datafusion::catalog::TableProvider>,
+) -> Result<BTreeSet<String>, QueryError> {
+    let wrap = |source: DataFusionError| QueryError::DataFusion {
+        path: queries
+            .iter()
+            .find(|q| q.name == name)
+            .map_or_else(String::new, |q| q.path.to_string()),
+        view: name.to_string(),
+        source,
+    };
+    ctx.deregister_table(name).map_err(wrap)?;
+    ctx.register_table(name, table).map_err(wrap)?;
+    let readers = dependents(queries, name);
+    register_views(
+        ctx,
+        catalog,
+        queries,
+        |q| readers.contains(&q.name),
+        |_, _| Ok(false),
+    )
+    .await?;
+    Ok(readers)
+}
+
 /// Names of the queries that read `name`, directly or through other queries.
 pub fn dependents(queries: &[Query], name: &str) -> BTreeSet<String> {
     let mut found: BTreeSet<String> = BTreeSet::new();

@@ -430,20 +430,16 @@ async fn run_locked(
         match facts_view {
             Some(view) => view.swap(provider).map_err(wrap)?,
             None => {
-                ctx.deregister_table("interaction_facts").map_err(wrap)?;
-                ctx.register_table("interaction_facts", provider)
-                    .map_err(wrap)?;
-                let dependents = queries::dependents(&all_queries, "interaction_facts");
-                queries::register_views(
+                let replanned = queries::replace_with_table(
                     &ctx,
                     catalog,
                     &all_queries,
-                    |q| dependents.contains(&q.name),
-                    |_, _| Ok(false),
+                    "interaction_facts",
+                    provider,
                 )
                 .await?;
                 // Those are plain views again.
-                swappable.retain(|name, _| !dependents.contains(name));
+                swappable.retain(|name, _| !replanned.contains(name));
             }
         }
     }
@@ -554,17 +550,7 @@ async fn cache_view(
     match swappable {
         Some(view) => view.swap(table).map_err(wrap)?,
         None => {
-            ctx.deregister_table(name).map_err(wrap)?;
-            ctx.register_table(name, table).map_err(wrap)?;
-            let dependents = queries::dependents(all_queries, name);
-            queries::register_views(
-                ctx,
-                catalog,
-                all_queries,
-                |q| dependents.contains(&q.name),
-                |_, _| Ok(false),
-            )
-            .await?;
+            queries::replace_with_table(ctx, catalog, all_queries, name, table).await?;
         }
     }
     tracing::debug!(

@@ -157,19 +157,13 @@ pub async fn score_observations(
     };
     refs::register(&ctx, &refs::build(catalog, &inputs)).unwrap();
     let batch = observations_batch(obs);
-    ctx.register_table(
-        "observations",
-        Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap()),
-    )
-    .unwrap();
     let all = queries::load().unwrap();
-    let downstream = queries::dependents(&all, "observations");
-    queries::register_views(
+    queries::replace_with_table(
         &ctx,
         catalog,
         &all,
-        |q| downstream.contains(&q.name),
-        |_, _| Ok(false),
+        "observations",
+        Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]]).unwrap()),
     )
     .await
     .unwrap();
