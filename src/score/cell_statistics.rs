@@ -122,8 +122,16 @@ impl TableProvider for CellStatistics {
         for f in filters.iter().filter(|f| on_keys_only(f)) {
             sources = sources.filter(crate::lake::pruning::unqualified(f)?)?;
         }
+        let started = std::time::Instant::now();
         let batches = sources.collect().await?;
+        let collected_ms = started.elapsed().as_millis() as u64;
         let batch = compute(&batches)?;
+        tracing::debug!(
+            cells = batch.num_rows(),
+            collected_ms,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "Computed the cell statistics."
+        );
         let exec = MemorySourceConfig::try_new_exec(
             &[vec![batch]],
             Arc::clone(&self.schema),
