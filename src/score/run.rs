@@ -176,7 +176,8 @@ pub struct ScoreSummary {
     pub decision: Option<Decision>,
 }
 
-/// A DataFusion session configured like `momentos sql`'s.
+/// A DataFusion session configured like `momentos sql`'s, and joins of a small side
+/// unpartitioned (below).
 pub fn new_context() -> SessionContext {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut config = SessionConfig::new()
@@ -188,6 +189,16 @@ pub fn new_context() -> SessionContext {
     // its hash table on the reference table. The default estimate takes the interactions'
     // `channel` for unique and puts the 10 million rows on the build side.
     config.options_mut().optimizer.use_statistics_registry = true;
+    // A join whose build side is under 8 MiB (DataFusion's default: 1 MiB) builds one hash
+    // table instead of hashing both sides into partitions. A nightly run's joins are a
+    // day's interaction ids (~3 MB) against every survey response (1.2M rows at 10M
+    // interactions): partitioning moved 134 MB of probe rows to save nothing. Measured at
+    // 10M: nightly score −40 ms (0.62–0.68 s → 0.58–0.59 s), full score unchanged (9.0–10.1 s
+    // both), its peak memory +2–4 %.
+    config
+        .options_mut()
+        .optimizer
+        .hash_join_single_partition_threshold = 8 << 20;
     let ctx = SessionContext::new_with_config(config);
     crate::sql::functions::register(&ctx);
     ctx
