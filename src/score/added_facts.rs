@@ -16,14 +16,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use datafusion::arrow::array::Array;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{new_null_array, Array, RecordBatch};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 
 use super::queries::{self, Query};
+use super::swappable::SwappableView;
 use super::ScoreError;
 use crate::catalog::Catalog;
 use crate::lake::manifest::{self, FileEntry, Manifest};
@@ -71,12 +74,33 @@ pub async fn stream(
         source,
     };
     let started = std::time::Instant::now();
+    // The facts are planned first, over an empty `interactions`: the plan tells which of
+    // its columns they read, and only those are decoded from the month's files and held
+    // (13 of 27: free text and provenance are never read; a nightly score's peak memory at
+    // 10M −10 %). The others are null in the rows the facts are computed from.
+    let all_columns = ctx
+        .table_provider("interactions")
+        .await
+        .map_err(wrap)?
+        .schema();
+    let (subset, interactions) = subset_session(ctx, catalog, all_queries, &all_columns).await?;
+    let facts = subset.table(TABLE).await.map_err(wrap)?;
+    let read = columns_read(facts.clone().into_optimized_plan().map_err(wrap)?)
+        .map_err(wrap)?
+        .filter(|r| !r.is_empty());
+    let select: Vec<String> = all_columns
+        .fields()
+        .iter()
+        .filter(|f| read.as_ref().is_none_or(|r| r.contains(f.name())))
+        .map(|f| format!("\"{}\"", f.name().replace('"', "\"\"")))
+        .collect();
+    let select = select.join(", ");
     let periods: BTreeSet<String> = added.keys().cloned().collect();
     let months = super::incremental::months_filter(Some(&periods));
     let mut parts = Vec::new();
     // Each period's own new batches: a batch new to one period may be settled in another.
     if let Some(filter) = super::incremental::new_rows_filter(added) {
-        parts.push(format!("select * from interactions where {filter}"));
+        parts.push(format!("select {select} from interactions where {filter}"));
     }
     // The rows are picked in a session of their own that filters while decoding: of a
     // month's files only the key columns are read whole, the other columns for the rows
@@ -114,29 +138,88 @@ pub async fn stream(
         // groups that cannot hold one (a month's files are sorted by date and id).
         let bounds = pending_bounds(&reader).await?;
         parts.push(format!(
-            "select * from interactions where {months} {bounds} \
+            "select {select} from interactions where {months} {bounds} \
              and interaction_id in (select interaction_id from {PENDING_TABLE})"
         ));
     }
     let rows = if parts.is_empty() {
-        reader.sql("select * from interactions where false").await
+        reader
+            .sql(&format!("select {select} from interactions where false"))
+            .await
     } else {
         reader.sql(&parts.join(" union all ")).await
     }
     .map_err(wrap)?;
-    let schema: SchemaRef = Arc::new(rows.schema().as_arrow().clone());
     let rows = rows.collect().await.map_err(wrap)?;
     tracing::debug!(
         rows = rows.iter().map(|b| b.num_rows()).sum::<usize>(),
+        columns = read
+            .as_ref()
+            .map_or(all_columns.fields().len(), |r| r.len()),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "Picked the interactions whose facts are computed again."
     );
-    let subset = subset_session(ctx, catalog, all_queries, schema, rows).await?;
-    let df = subset
-        .sql(&format!("select * from {TABLE}"))
-        .await
+    interactions
+        .swap(with_all_columns(&all_columns, rows).map_err(wrap)?)
         .map_err(wrap)?;
-    df.execute_stream().await.map_err(wrap)
+    facts.execute_stream().await.map_err(wrap)
+}
+
+/// The columns of `interactions` that a plan reads (`None`: all of them, as when a scan
+/// of it has no projection).
+fn columns_read(plan: LogicalPlan) -> Result<Option<BTreeSet<String>>, DataFusionError> {
+    let mut read = Some(BTreeSet::new());
+    plan.apply(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            if scan.table_name.table() == "interactions" {
+                match (&scan.projection, read.as_mut()) {
+                    (Some(_), Some(names)) => {
+                        names.extend(
+                            scan.projected_schema
+                                .fields()
+                                .iter()
+                                .map(|f| f.name().clone()),
+                        );
+                        // A filter the scan took over reads its columns too.
+                        for filter in &scan.filters {
+                            names.extend(filter.column_refs().iter().map(|c| c.name.clone()));
+                        }
+                    }
+                    _ => read = None,
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(read)
+}
+
+/// `rows` (some of `all`'s columns) with `all`'s columns: the others null (never read).
+fn with_all_columns(
+    all: &SchemaRef,
+    rows: Vec<RecordBatch>,
+) -> Result<Arc<MemTable>, DataFusionError> {
+    let schema = Arc::new(Schema::new(
+        all.fields()
+            .iter()
+            .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batches = rows
+        .iter()
+        .map(|batch| {
+            let columns = all
+                .fields()
+                .iter()
+                .map(|f| match batch.column_by_name(f.name()) {
+                    Some(column) => Arc::clone(column),
+                    None => new_null_array(f.data_type(), batch.num_rows()),
+                })
+                .collect();
+            RecordBatch::try_new(Arc::clone(&schema), columns)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
 }
 
 /// `and local_date >= … and interaction_id between … and …` over the pending facts'
@@ -166,15 +249,15 @@ async fn pending_bounds(reader: &SessionContext) -> Result<String, ScoreError> {
     ))
 }
 
-/// A session with `rows` as `interactions`, the tables `interaction_facts` reads taken
-/// from `ctx`, and the views from the interactions to the facts.
+/// A session with an empty `interactions` of these columns (swapped for the rows later),
+/// the tables `interaction_facts` reads taken from `ctx`, and the views from the
+/// interactions to the facts.
 async fn subset_session(
     ctx: &SessionContext,
     catalog: &Catalog,
     all_queries: &[Query],
-    schema: SchemaRef,
-    rows: Vec<datafusion::arrow::array::RecordBatch>,
-) -> Result<SessionContext, ScoreError> {
+    schema: &SchemaRef,
+) -> Result<(SessionContext, Arc<SwappableView>), ScoreError> {
     let wrap = |source: DataFusionError| ScoreError::Run {
         table: TABLE.into(),
         source,
@@ -191,9 +274,10 @@ async fn subset_session(
         let provider = ctx.table_provider(name).await.map_err(wrap)?;
         subset.register_table(name, provider).map_err(wrap)?;
     }
-    let table = MemTable::try_new(schema, vec![rows]).map_err(wrap)?;
+    let empty = MemTable::try_new(Arc::clone(schema), vec![vec![]]).map_err(wrap)?;
+    let interactions = Arc::new(SwappableView::new(Arc::new(empty)));
     subset
-        .register_table("interactions", Arc::new(table))
+        .register_table("interactions", interactions.clone())
         .map_err(wrap)?;
     queries::register_views(
         &subset,
@@ -203,5 +287,5 @@ async fn subset_session(
         |_, _| Ok(false),
     )
     .await?;
-    Ok(subset)
+    Ok((subset, interactions))
 }
