@@ -156,7 +156,7 @@ pub async fn stream(
         columns = read
             .as_ref()
             .map_or(all_columns.fields().len(), |r| r.len()),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = super::run::ms(started),
         "Picked the interactions whose facts are computed again."
     );
     interactions

@@ -124,12 +124,10 @@ impl TableProvider for CellStatistics {
         }
         let started = std::time::Instant::now();
         let batches = sources.collect().await?;
-        let collected_ms = started.elapsed().as_millis() as u64;
         let batch = compute(&batches)?;
         tracing::debug!(
             cells = batch.num_rows(),
-            collected_ms,
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = super::run::ms(started),
             "Computed the cell statistics."
         );
         let exec = MemorySourceConfig::try_new_exec(

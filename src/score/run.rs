@@ -608,7 +608,7 @@ fn added_periods(
 }
 
 /// Milliseconds since `started`, for the debug log.
-fn ms(started: Instant) -> u64 {
+pub(crate) fn ms(started: Instant) -> u64 {
     started.elapsed().as_millis() as u64
 }
 

@@ -8,6 +8,10 @@
 //! own plan first (with the scan's filters and columns, as DataFusion's views do), its
 //! rows once [`SwappableView::swap`] put them there.
 //!
+//! The incremental facts use it the same way for `interactions` (`score::added_facts`):
+//! the facts are planned over an empty table, which tells which columns to pick, and the
+//! picked rows are swapped in before they run.
+//!
 //! Embedded sessions only: a cluster receives its plans serialized, and this provider has
 //! no serialized form.
 
