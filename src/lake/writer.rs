@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 use datafusion::parquet::schema::types::ColumnPath;
 
 use super::LakeError;
@@ -51,13 +51,38 @@ const DISTINCT_COLUMNS: &[&str] = &[
     "first_response_business_minutes",
 ];
 
-/// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics on.
+/// Text columns no filter narrows by range: free text, keyed hashes (random), and labels the
+/// files are not sorted by. Their min/max statistics could not skip a row group, yet cost
+/// two comparisons per value to keep (a file's path, the same in every row, compared whole):
+/// without them a 500,000-row interactions file is written ~8 % faster. Ids, codes, dates,
+/// times and batches keep theirs (pruning by period, id bounds, batch, unit and channel).
+const UNFILTERED_TEXT_COLUMNS: &[&str] = &[
+    "notes",
+    "comment",
+    "raw",
+    "reason",
+    "contact_key",
+    "respondent_key",
+    "source_file",
+    "topic",
+    "agent_id",
+    "touchpoint",
+    "scenario",
+    "shopper_id",
+];
+
+/// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics
+/// on where a filter can use them.
 pub fn writer_properties() -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(256 * 1024));
     for column in DISTINCT_COLUMNS {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+    }
+    for column in UNFILTERED_TEXT_COLUMNS {
+        builder = builder
+            .set_column_statistics_enabled(ColumnPath::from(*column), EnabledStatistics::None);
     }
     builder.build()
 }
@@ -274,4 +299,52 @@ pub fn rewrite_filtered(
         kept.push(filtered);
     }
     Ok((encode(schema, &kept)?, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::schema;
+    use crate::vocabulary::SourceKind;
+
+    #[test]
+    fn statistics_are_left_out_only_of_columns_no_filter_narrows() {
+        let props = writer_properties();
+        let sources = [
+            SourceKind::Interactions,
+            SourceKind::Surveys,
+            SourceKind::Shopper,
+        ];
+        let mut names: Vec<String> = sources
+            .iter()
+            .flat_map(|k| schema::for_source(*k).fields().to_vec())
+            .chain(schema::quarantine().fields().iter().cloned())
+            .map(|f| f.name().clone())
+            .collect();
+        names.sort();
+        // Every listed column is a lake column (a misspelt name would keep its statistics).
+        for column in UNFILTERED_TEXT_COLUMNS {
+            assert!(names.iter().any(|n| n == column), "{column}");
+        }
+        // The columns scans prune by keep theirs.
+        for column in [
+            "interaction_id",
+            "response_id",
+            "evaluation_id",
+            "batch_id",
+            "unit",
+            "channel",
+            "local_date",
+            "received_at",
+        ] {
+            let path = ColumnPath::from(column);
+            assert_eq!(
+                props.statistics_enabled(&path),
+                EnabledStatistics::Page,
+                "{column}"
+            );
+        }
+        let notes = ColumnPath::from("notes");
+        assert_eq!(props.statistics_enabled(&notes), EnabledStatistics::None);
+    }
 }
