@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod functions;
+pub mod grouping_sets;
 pub mod named;
 pub mod output;
 pub mod shell;
@@ -146,6 +147,7 @@ pub fn new_context(runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>)
     config.options_mut().optimizer.use_statistics_registry = true;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     functions::register(&ctx);
+    grouping_sets::register(&ctx);
     ctx
 }
 

@@ -201,6 +201,7 @@ pub fn new_context() -> SessionContext {
         .hash_join_single_partition_threshold = 8 << 20;
     let ctx = SessionContext::new_with_config(config);
     crate::sql::functions::register(&ctx);
+    crate::sql::grouping_sets::register(&ctx);
     ctx
 }
 
