@@ -323,13 +323,12 @@ mod tests {
             SourceKind::Surveys,
             SourceKind::Shopper,
         ];
-        let mut names: Vec<String> = sources
+        let names: Vec<String> = sources
             .iter()
             .flat_map(|k| schema::for_source(*k).fields().to_vec())
             .chain(schema::quarantine().fields().iter().cloned())
             .map(|f| f.name().clone())
             .collect();
-        names.sort();
         // Every listed column is a source or derived column (a misspelt name would keep
         // its statistics).
         let queries = crate::score::queries::load().unwrap();

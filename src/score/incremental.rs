@@ -147,9 +147,12 @@ fn period_of_key(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
 }
 
-/// Decides which periods this run derives again. `ctx` has the sources and the views
-/// registered (`stg_surveys`, `stg_interactions`, `interaction_facts` as a view). Also
-/// returns the batch counts it took, with their months, for the run to reuse.
+/// The views [`decide`] reads (with what they depend on, registered before it runs).
+pub const READS: &[&str] = &["stg_surveys", "interaction_facts"];
+
+/// Decides which periods this run derives again. `ctx` has the sources and the [`READS`]
+/// views registered (`interaction_facts` as a view). Also returns the batch counts it took,
+/// with their months, for the run to reuse.
 pub async fn decide(
     ctx: &SessionContext,
     lake: &Lake,
