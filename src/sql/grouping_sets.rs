@@ -4,7 +4,7 @@
 //! DataFusion 55 pushes no filter through such an aggregate (it matches filter columns
 //! against the group expressions, and a grouping set is one expression). So an analyst's
 //! `select … from cell_scores where period = '2026-11'` computed every period of the lake
-//! and kept one (3.5 s instead of a fraction on a 10M lake). A conjunct that reads only
+//! and kept one (1.7–1.8 s instead of 0.4 s on a 10M lake). A conjunct that reads only
 //! columns present in every grouping set selects whole groups of each set, so it can filter
 //! the aggregate's input instead; DataFusion's own rule then carries it on to the scans.
 
