@@ -146,9 +146,15 @@ pub fn new_context(runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>)
     // the build side of joins with the sources.
     config.options_mut().optimizer.use_statistics_registry = true;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
-    functions::register(&ctx);
-    grouping_sets::register(&ctx);
+    extend(&ctx);
     ctx
+}
+
+/// What every session of ours adds to DataFusion's (SQL, serve, reports and `score`): the
+/// period fast path of `to_char` and filters through `GROUPING SETS`.
+pub fn extend(ctx: &SessionContext) {
+    functions::register(ctx);
+    grouping_sets::register(ctx);
 }
 
 /// Called on every table name and provider before the views are planned (and on each
