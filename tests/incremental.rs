@@ -90,6 +90,17 @@ fn facts_rows_written(out: &str) -> u64 {
         .unwrap()
 }
 
+/// The summary's line for the reference tables, after their row count.
+fn reference_line(out: &str) -> &str {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("reference "))
+        .unwrap_or_else(|| panic!("no reference line in:\n{out}"));
+    line.split_once(" rows ")
+        .or_else(|| line.split_once(" row "))
+        .map_or(line, |(_, rest)| rest)
+}
+
 fn count(f: &Fixture, sql: &str) -> u64 {
     f.sql_csv(sql)[0].parse().unwrap()
 }
@@ -158,6 +169,12 @@ fn incremental_runs_recompute_what_changed_and_equal_a_full_run() {
         "{again}"
     );
     assert!(!again.contains("2026-01"), "{again}");
+    // The reference tables are the same rows: none is published again.
+    assert_eq!(
+        reference_line(&again),
+        "in 0 files; 0 files replaced",
+        "{again}"
+    );
 
     // The nightly case: one more day arrives.
     ok(f.ingest("interactions", &last_day));
@@ -169,6 +186,13 @@ fn incremental_runs_recompute_what_changed_and_equal_a_full_run() {
     assert!(
         !nightly.contains("2026-01"),
         "January is not touched: {nightly}"
+    );
+    // Of the reference tables only the scoring parameters and the calendar (which spans
+    // the as-of's date) follow a new day.
+    assert_eq!(
+        reference_line(&nightly),
+        "in 2 files; 2 files replaced",
+        "{nightly}"
     );
     assert!(
         nightly.contains("linked surveys: 2026-03, 2026-04;"),

@@ -499,7 +499,7 @@ async fn run_locked(
         .map(|(w, _)| w.table)
         .eq(DERIVED_TABLES.iter().map(|t| t.name)));
     let (mut writes, pending): (Vec<TableWrite>, Vec<Pending>) = outputs.into_iter().unzip();
-    let (write, staged) = reference_files(&manifests, &batch_id, &reference)?;
+    let (write, staged) = reference_files(lake, &manifests, &batch_id, &reference).await?;
     writes.push(write);
     let recomputed = |p: &str| selected.contains(p);
     let state = incremental::next_state(
@@ -959,24 +959,52 @@ async fn commit_run(
     Ok(())
 }
 
-/// The run's reference tables under `reference/<name>/`, replacing the previous ones.
-fn reference_files(
+/// The run's reference tables under `reference/<name>/`, each replacing the previous one
+/// unless it holds the same bytes. Of the seven, a new day changes `scoring_params` (the
+/// as-of) and `calendar_days` (which spans it); republishing the other five every night
+/// cost a Delta commit each.
+async fn reference_files(
+    lake: &Lake,
     manifests: &[Manifest],
     batch_id: &str,
     tables: &[(&'static str, RecordBatch)],
 ) -> Result<(TableWrite, Pending), ScoreError> {
+    let folder = |name: &str| format!("{}{name}/", super::REFERENCE_DIR);
+    let live = manifest::live_files(manifests, super::REFERENCE_MANIFEST_TABLE);
+    // Files of a table no longer built (none today) go.
+    let mut old: Vec<FileEntry> = live
+        .iter()
+        .filter(|f| {
+            !tables
+                .iter()
+                .any(|(name, _)| f.path.starts_with(&folder(name)))
+        })
+        .cloned()
+        .collect();
     let mut files = Vec::new();
     let mut staged = Vec::new();
     for (name, batch) in tables {
-        let path = format!("{}{name}/{batch_id}.parquet", super::REFERENCE_DIR);
+        let folder = folder(name);
         let bytes = writer::encode(batch.schema(), std::slice::from_ref(batch))?;
+        let previous: Vec<&FileEntry> = live
+            .iter()
+            .filter(|f| f.path.starts_with(&folder))
+            .collect();
+        if let [only] = previous.as_slice() {
+            // Encoding is deterministic: equal bytes are equal rows. A file that cannot be
+            // read is written again.
+            if lake.get(&only.path).await.is_ok_and(|b| b == bytes) {
+                continue;
+            }
+        }
+        old.extend(previous.into_iter().cloned());
+        let path = format!("{folder}{batch_id}.parquet");
         files.push(FileEntry {
             path: path.clone(),
             rows: batch.num_rows() as u64,
         });
         staged.push(StagedFile { path, bytes });
     }
-    let old = manifest::live_files(manifests, super::REFERENCE_MANIFEST_TABLE);
     let write = TableWrite {
         table: super::REFERENCE_MANIFEST_TABLE,
         batch_id: None,
