@@ -82,8 +82,7 @@ pub async fn publish_with_uploaded(
     for (target, from) in local {
         let staged = format!("{staging}{target}");
         if !move_into_local_lake(lake, &from, &staged).await {
-            let bytes = Bytes::from(tokio::fs::read(&from).await?);
-            lake.put(&staged, bytes).await?;
+            lake.put_file(&staged, &from).await?;
         }
         moves.push((staged, target));
     }

@@ -424,8 +424,7 @@ async fn run_locked(
         if let (true, Some(prefix)) = (remote, scratch) {
             for (target, local) in std::mem::take(&mut facts_waiting.local) {
                 let at = format!("{prefix}{target}");
-                let bytes = tokio::fs::read(&local).await.map_err(LakeError::from)?;
-                lake.put(&at, bytes.into()).await?;
+                lake.put_file(&at, &local).await?;
                 let rows = facts_waiting.files.iter().find(|f| f.path == target);
                 files.push(FileEntry {
                     path: at.clone(),
