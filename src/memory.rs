@@ -68,15 +68,34 @@ pub fn live_heap_bytes() -> Option<usize> {
 
 /// A pool that grants a reservation only while both the pool's own count and the real
 /// heap (when counted) stay under their limits.
+///
+/// Except a repartition's: it reserves for batches it already holds, and counts every
+/// text-view buffer a batch points into — after a join, the whole build side's, for each
+/// small batch (DataFusion 55; apache/datafusion#20491). On a 10M lake the SQL door saw
+/// single requests of 100–307 MB while the whole heap was 220 MB, was refused, tried to
+/// spill (the door has no disk) and failed. Those reservations are held against the real
+/// heap alone (when it is counted), which the batches are already part of.
 #[derive(Debug)]
 pub struct HeapAwarePool<P: MemoryPool> {
     inner: P,
     heap_limit: usize,
+    /// The live heap's size ([`live_heap_bytes`]; another reading in tests).
+    heap: fn() -> Option<usize>,
 }
 
 impl<P: MemoryPool> HeapAwarePool<P> {
     pub fn new(inner: P, heap_limit: usize) -> Self {
-        HeapAwarePool { inner, heap_limit }
+        HeapAwarePool {
+            inner,
+            heap_limit,
+            heap: live_heap_bytes,
+        }
+    }
+
+    /// Whether a reservation is held against the live heap only (see above), when the
+    /// heap is counted.
+    fn held_against_heap(&self, reservation: &MemoryReservation) -> bool {
+        (self.heap)().is_some() && reservation.consumer().name().starts_with("RepartitionExec")
     }
 }
 
@@ -94,15 +113,29 @@ impl<P: MemoryPool> MemoryPool for HeapAwarePool<P> {
     }
 
     fn grow(&self, reservation: &MemoryReservation, additional: usize) {
-        self.inner.grow(reservation, additional)
+        if !self.held_against_heap(reservation) {
+            self.inner.grow(reservation, additional)
+        }
     }
 
     fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
-        self.inner.shrink(reservation, shrink)
+        if !self.held_against_heap(reservation) {
+            self.inner.shrink(reservation, shrink)
+        }
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
-        if let Some(live) = live_heap_bytes() {
+        if self.held_against_heap(reservation) {
+            return match (self.heap)() {
+                Some(live) if live > self.heap_limit => Err(resources_datafusion_err!(
+                    "Failed to hold more batches in {}: the process already holds {live} bytes of its {} byte limit",
+                    reservation.consumer().name(),
+                    self.heap_limit
+                )),
+                _ => Ok(()),
+            };
+        }
+        if let Some(live) = (self.heap)() {
             if live.saturating_add(additional) > self.heap_limit {
                 return Err(resources_datafusion_err!(
                     "Failed to allocate additional {additional} bytes for {}: the process already holds {live} bytes of its {} byte limit",
@@ -130,5 +163,57 @@ impl<P: MemoryPool> std::fmt::Display for HeapAwarePool<P> {
             "HeapAwarePool(heap limit {} bytes, {})",
             self.heap_limit, self.inner
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::execution::memory_pool::GreedyMemoryPool;
+
+    use super::*;
+
+    const MB: usize = 1 << 20;
+
+    fn heap_of_100_mb() -> Option<usize> {
+        Some(100 * MB)
+    }
+
+    fn heap_of_700_mb() -> Option<usize> {
+        Some(700 * MB)
+    }
+
+    fn pool_with(heap: fn() -> Option<usize>) -> Arc<dyn MemoryPool> {
+        Arc::new(HeapAwarePool {
+            inner: GreedyMemoryPool::new(50 * MB),
+            heap_limit: 600 * MB,
+            heap,
+        })
+    }
+
+    /// A repartition's reservation for batches it holds is checked against the real heap,
+    /// not the pool's count (which its view batches overstate); every other consumer
+    /// stays bounded by both.
+    #[test]
+    fn repartitions_are_held_against_the_heap_and_others_against_both() {
+        let pool = pool_with(heap_of_100_mb);
+        let repartition = MemoryConsumer::new("RepartitionExec[0]").register(&pool);
+        repartition.try_grow(300 * MB).unwrap();
+        assert_eq!(pool.reserved(), 0, "the pool does not count it");
+        let join = MemoryConsumer::new("HashJoinInput").register(&pool);
+        join.try_grow(40 * MB).unwrap();
+        assert!(
+            join.try_grow(20 * MB).is_err(),
+            "the pool still bounds the others"
+        );
+        repartition.shrink(300 * MB);
+        drop(repartition);
+        assert_eq!(pool.reserved(), 40 * MB);
+
+        // With the heap past its limit, a repartition is refused too.
+        let pool = pool_with(heap_of_700_mb);
+        let repartition = MemoryConsumer::new("RepartitionExec[1]").register(&pool);
+        assert!(repartition.try_grow(MB).is_err());
     }
 }
