@@ -17,17 +17,7 @@ async fn a_large_file_goes_up_in_parts_and_arrives_whole() {
     let Some(moto) = start_moto() else {
         return;
     };
-    for (name, value) in [
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-        (
-            "AWS_ENDPOINT_URL",
-            format!("http://127.0.0.1:{}", moto.port),
-        ),
-        ("AWS_ALLOW_HTTP", "true".to_string()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
-    ] {
+    for (name, value) in s3_env(moto.port) {
         std::env::set_var(name, value);
     }
     let lake = Lake::open("s3://lake/uploads").unwrap();

@@ -980,27 +980,38 @@ async fn reference_files(
         })
         .cloned()
         .collect();
-    let mut files = Vec::new();
-    let mut staged = Vec::new();
-    for (name, batch) in tables {
-        let folder = folder(name);
-        let bytes = writer::encode(batch.schema(), std::slice::from_ref(batch))?;
-        let previous: Vec<&FileEntry> = live
-            .iter()
-            .filter(|f| f.path.starts_with(&folder))
-            .collect();
-        if let [only] = previous.as_slice() {
+    // Each table encoded and compared with its live file, all at once (on S3 a read is a
+    // round trip each).
+    let compared = futures::future::try_join_all(tables.iter().map(|(name, batch)| {
+        let (folder, live) = (folder(name), &live);
+        async move {
+            let bytes = writer::encode(batch.schema(), std::slice::from_ref(batch))?;
+            let previous: Vec<FileEntry> = live
+                .iter()
+                .filter(|f| f.path.starts_with(&folder))
+                .cloned()
+                .collect();
             // Encoding is deterministic: equal bytes are equal rows. A file that cannot be
             // read is written again.
-            if lake.get(&only.path).await.is_ok_and(|b| b == bytes) {
-                continue;
-            }
+            let same = match previous.as_slice() {
+                [only] => lake.get(&only.path).await.is_ok_and(|b| b == bytes),
+                _ => false,
+            };
+            Ok::<_, ScoreError>((folder, batch.num_rows(), bytes, previous, same))
         }
-        old.extend(previous.into_iter().cloned());
+    }))
+    .await?;
+    let mut files = Vec::new();
+    let mut staged = Vec::new();
+    for (folder, rows, bytes, previous, same) in compared {
+        if same {
+            continue;
+        }
+        old.extend(previous);
         let path = format!("{folder}{batch_id}.parquet");
         files.push(FileEntry {
             path: path.clone(),
-            rows: batch.num_rows() as u64,
+            rows: rows as u64,
         });
         staged.push(StagedFile { path, bytes });
     }

@@ -102,12 +102,19 @@ pub fn s3_command(f: &Fixture, lake: &str, port: u16) -> Command {
 }
 
 /// The AWS variables that point object_store at moto on `port`.
-pub fn with_s3_env(c: &mut Command, port: u16) -> &mut Command {
-    c.env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ALLOW_HTTP", "true")
+pub fn s3_env(port: u16) -> [(&'static str, String); 6] {
+    [
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")),
+        ("AWS_ALLOW_HTTP", "true".into()),
         // Never the instance metadata service of whatever machine runs the test.
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
+/// `c` with [`s3_env`].
+pub fn with_s3_env(c: &mut Command, port: u16) -> &mut Command {
+    c.envs(s3_env(port))
 }
