@@ -79,21 +79,12 @@ const UNFILTERED_TEXT_COLUMNS: &[&str] = &[
     "period",
 ];
 
-/// Keyed hashes: random hex, which Snappy shrinks by 3 % (a 506,000-row interactions file:
-/// `contact_key` 20.6 → 20.0 MB) for the time of passing the largest column of the lake
-/// through the compressor on every write.
-const INCOMPRESSIBLE_COLUMNS: &[&str] = &["contact_key", "respondent_key"];
-
 /// Properties for every Parquet file of the lake: Snappy (read by every tool), statistics
 /// on where a filter can use them.
 pub fn writer_properties() -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(256 * 1024));
-    for column in INCOMPRESSIBLE_COLUMNS {
-        builder =
-            builder.set_column_compression(ColumnPath::from(*column), Compression::UNCOMPRESSED);
-    }
     for column in DISTINCT_COLUMNS {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(*column), false);
     }
