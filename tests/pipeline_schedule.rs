@@ -43,6 +43,7 @@ fn the_daemon_fires_on_time_stops_on_sigterm_and_catches_up_after_a_restart() {
 
     let first = p.spawn(&["schedule"]);
     std::thread::sleep(Duration::from_millis(5500));
+    let signalled_at = Utc::now();
     signal(&first, "TERM");
     let first = wait_child(first, Duration::from_secs(10));
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
@@ -59,7 +60,7 @@ fn the_daemon_fires_on_time_stops_on_sigterm_and_catches_up_after_a_restart() {
          from runs where trigger = 'schedule' order by scheduled_for",
     );
     assert!(on_time.len() >= 2, "fires every 2 s: {on_time:?}");
-    for row in &on_time {
+    for (i, row) in on_time.iter().enumerate() {
         let f: Vec<&str> = row.split(',').collect();
         let (fire, started) = (parse_ts(f[0]), parse_ts(f[1]));
         assert_eq!(fire.timestamp() % 2, 0, "{row}");
@@ -68,7 +69,11 @@ fn the_daemon_fires_on_time_stops_on_sigterm_and_catches_up_after_a_restart() {
             (0..1000).contains(&late),
             "started {late} ms after its fire: {row}"
         );
-        assert!(f[2].starts_with("success"), "{row}");
+        // A run the signal finds still going is stopped and recorded as interrupted; only
+        // the last one can be (on a loaded machine a run may outlast the gap to the signal).
+        let interrupted_last =
+            f[2] == "interrupted" && i + 1 == on_time.len() && started < signalled_at;
+        assert!(f[2].starts_with("success") || interrupted_last, "{row}");
     }
     assert_eq!(
         p.sql_one("select count(*) from runs where status = 'running'"),
