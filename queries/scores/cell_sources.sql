@@ -1,5 +1,5 @@
 -- grain: one row per cut, cell and source: (cut, period, unit, channel, stakeholder, attribute, source)
--- depends: observations, interaction_facts, source_weights, cell_targets, scoring_params
+-- depends: observations, source_weights, cell_targets, scoring_params
 --
 -- The counts the cell statistics of DESIGN §6.3 start from, for two cuts of the same
 -- observations: `unit_channel` (stakeholder null; the `scores` table) and `stakeholder`
@@ -17,25 +17,7 @@ with params as (
 -- One pass over the observations at the finest grain; both cuts add up those few
 -- thousand groups (grouping sets), rather than each observation once per cut. The
 -- stakeholder cut leaves out observations without a stakeholder.
--- The interactions' observations (most of them: one per fact whose SLA has come due) are
--- counted straight from the facts, by the four columns that vary: the same counts as
--- grouping their observations, without a constant attribute and source in every row's key.
-interaction_observed as (
-    select
-        period,
-        unit,
-        channel,
-        stakeholder,
-        'timeliness' as attribute,
-        'interactions' as source,
-        count(*) as n,
-        sum(case when within_sla then 1 else 0 end) as k
-    from interaction_facts
-    where within_sla is not null
-    group by period, unit, channel, stakeholder
-),
-
-other_observed as (
+observed as (
     select
         period,
         unit,
@@ -46,14 +28,7 @@ other_observed as (
         count(*) as n,
         sum(case when is_good then 1 else 0 end) as k
     from observations
-    where source <> 'interactions'
     group by period, unit, channel, stakeholder, attribute, source
-),
-
-observed as (
-    select * from interaction_observed
-    union all
-    select * from other_observed
 ),
 
 grouped as (
