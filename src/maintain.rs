@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::{StreamExt, TryStreamExt};
 
 use crate::catalog::Catalog;
 use crate::lake::compact::{self, Compaction};
@@ -99,12 +100,28 @@ async fn run_locked(
     let roots = delta::desired_files(&manifests)
         .into_keys()
         .chain(RECORD_DIRS.iter().map(|d| d.to_string()));
-    for root in roots {
-        if let Some(upkeep) = delta::upkeep_log(lake, &root, opts.log_retention).await? {
-            if upkeep.checkpoint.is_some() || upkeep.expired > 0 {
-                summary.logs.push(upkeep);
-            }
-        }
-    }
+    // The tables' logs are independent: a few at once (each is mostly waiting on listings).
+    let retention = opts.log_retention;
+    let upkeeps: Vec<_> = roots
+        .map(|root| upkeep_log(lake, root, retention))
+        .collect();
+    let upkeeps: Vec<Option<LogUpkeep>> = futures::stream::iter(upkeeps)
+        .buffered(4)
+        .try_collect()
+        .await?;
+    summary.logs.extend(
+        upkeeps
+            .into_iter()
+            .flatten()
+            .filter(|upkeep| upkeep.checkpoint.is_some() || upkeep.expired > 0),
+    );
     Ok(summary)
+}
+
+async fn upkeep_log(
+    lake: &Lake,
+    root: String,
+    retention: Duration,
+) -> Result<Option<LogUpkeep>, LakeError> {
+    delta::upkeep_log(lake, &root, retention).await
 }

@@ -294,16 +294,23 @@ pub async fn upkeep_log(
     root: &str,
     retention: std::time::Duration,
 ) -> Result<Option<LogUpkeep>, LakeError> {
-    if !has_log(lake, root).await? {
+    // The latest version from one listing of the log: loading the table (replaying its
+    // log) is needed only to write a checkpoint, about one night in ten.
+    let Some(latest) = latest_commit(lake, root).await? else {
         return Ok(None);
-    }
+    };
     let mut table = open(lake, root)?;
-    table.load().await.map_err(|e| delta_error(lake, root, e))?;
-    let version = table.version().unwrap_or(0) as i64;
     let last = last_checkpoint(lake, root).await;
     let mut out = LogUpkeep {
         root: root.to_string(),
         ..Default::default()
+    };
+    let version = match latest {
+        Some(version) if version - last.unwrap_or(-1) < CHECKPOINT_EVERY => version,
+        _ => {
+            table.load().await.map_err(|e| delta_error(lake, root, e))?;
+            table.version().unwrap_or(0) as i64
+        }
     };
     if version - last.unwrap_or(-1) >= CHECKPOINT_EVERY {
         deltalake::checkpoints::create_checkpoint(&table, None)
@@ -321,6 +328,37 @@ pub async fn upkeep_log(
     .await
     .map_err(|e| delta_error(lake, root, e))?;
     Ok(Some(out))
+}
+
+/// The version of the table's latest commit file, from one listing of its log: `None` for
+/// a folder without a log, `Some(None)` for a log without a commit file (a checkpoint
+/// alone: its version is known only by loading the table).
+async fn latest_commit(lake: &Lake, root: &str) -> Result<Option<Option<i64>>, LakeError> {
+    use futures::TryStreamExt;
+    let prefix = lake.path(&format!("{root}{LOG_DIR}"));
+    let metas: Vec<ObjectMeta> = lake
+        .store()
+        .list(Some(&prefix))
+        .try_collect()
+        .await
+        .map_err(|e| lake.store_error("listing", &prefix, e))?;
+    if metas.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        metas
+            .iter()
+            .filter_map(|m| commit_version(m.location.filename()?))
+            .max(),
+    ))
+}
+
+/// The version a commit file's name gives (`00000000000000000012.json` → 12).
+fn commit_version(name: &str) -> Option<i64> {
+    let digits = name.strip_suffix(".json")?;
+    (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
 }
 
 /// The version of the table's last checkpoint (`_delta_log/_last_checkpoint`).
@@ -490,6 +528,21 @@ fn delta_error(lake: &Lake, root: &str, e: DeltaTableError) -> LakeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_versions_from_file_names() {
+        assert_eq!(commit_version("00000000000000000012.json"), Some(12));
+        assert_eq!(commit_version("00000000000000000000.json"), Some(0));
+        for other in [
+            "00000000000000000010.checkpoint.parquet",
+            "_last_checkpoint",
+            "0000000000000000012.json",
+            "0000000000000000001a.json",
+            "00000000000000000012.json.tmp",
+        ] {
+            assert_eq!(commit_version(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn table_roots() {
