@@ -334,20 +334,13 @@ pub async fn upkeep_log(
 /// a folder without a log, `Some(None)` for a log without a commit file (a checkpoint
 /// alone: its version is known only by loading the table).
 async fn latest_commit(lake: &Lake, root: &str) -> Result<Option<Option<i64>>, LakeError> {
-    use futures::TryStreamExt;
-    let prefix = lake.path(&format!("{root}{LOG_DIR}"));
-    let metas: Vec<ObjectMeta> = lake
-        .store()
-        .list(Some(&prefix))
-        .try_collect()
-        .await
-        .map_err(|e| lake.store_error("listing", &prefix, e))?;
+    let metas = object_metas(lake, &format!("{root}{LOG_DIR}")).await?;
     if metas.is_empty() {
         return Ok(None);
     }
     Ok(Some(
         metas
-            .iter()
+            .values()
             .filter_map(|m| commit_version(m.location.filename()?))
             .max(),
     ))
