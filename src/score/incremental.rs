@@ -20,9 +20,11 @@
 //! a full run would write again; `tests/incremental.rs` checks it table by table.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -245,6 +247,7 @@ async fn linked_periods(
         source,
     };
     const PREVIOUS: &str = "previous_interaction_facts";
+    const LINKED_IDS: &str = "momentos_linked_interaction_ids";
     let mut ids = Vec::new();
     if let Some(filter) = new_rows_filter(appended) {
         ids.push(format!(
@@ -278,16 +281,29 @@ async fn linked_periods(
     if ids.is_empty() {
         return Ok(BTreeSet::new());
     }
-    // Distinct days first: the period's text is formed per day, not per response.
-    let sql = format!(
-        "select to_char(local_date, '%Y-%m') as period from \
-         (select distinct local_date from stg_surveys where interaction_id in ({}))",
-        ids.join(" union all ")
-    );
-    let result = periods_of(ctx, &sql).await;
+    // The ids are held first: with their count known, the join with every survey response
+    // hashes the ids (a night's tens of thousands) and streams the responses past them,
+    // instead of hash-partitioning both sides (the ids' scan has no row count to go by).
+    let held = super::collect_sql(ctx, &ids.join(" union all "), "(incremental)").await;
     if !rewritten.is_empty() {
         ctx.deregister_table(PREVIOUS).map_err(wrap)?;
     }
+    let held = held?;
+    let schema = match held.first() {
+        Some(batch) => batch.schema(),
+        None => return Ok(BTreeSet::new()),
+    };
+    let ids = MemTable::try_new(schema, vec![held]).map_err(wrap)?;
+    ctx.register_table(LINKED_IDS, Arc::new(ids))
+        .map_err(wrap)?;
+    // Distinct days first: the period's text is formed per day, not per response.
+    let sql = format!(
+        "select to_char(local_date, '%Y-%m') as period from \
+         (select distinct local_date from stg_surveys \
+          where interaction_id in (select interaction_id from {LINKED_IDS}))"
+    );
+    let result = periods_of(ctx, &sql).await;
+    ctx.deregister_table(LINKED_IDS).map_err(wrap)?;
     result
 }
 
