@@ -118,6 +118,8 @@ async fn run_locked(
     Ok(summary)
 }
 
+/// [`delta::upkeep_log`] owning its root, so the futures of all the tables can be made
+/// first and then run a few at once.
 async fn upkeep_log(
     lake: &Lake,
     root: String,
