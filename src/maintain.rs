@@ -97,13 +97,14 @@ async fn run_locked(
         return Ok(summary);
     }
     let manifests = manifest::read_all(lake).await?;
-    let roots = delta::desired_files(&manifests)
+    let roots: Vec<String> = delta::desired_files(&manifests)
         .into_keys()
-        .chain(RECORD_DIRS.iter().map(|d| d.to_string()));
+        .chain(RECORD_DIRS.iter().map(|d| d.to_string()))
+        .collect();
     // The tables' logs are independent: a few at once (each is mostly waiting on listings).
-    let retention = opts.log_retention;
     let upkeeps: Vec<_> = roots
-        .map(|root| upkeep_log(lake, root, retention))
+        .iter()
+        .map(|root| delta::upkeep_log(lake, root, opts.log_retention))
         .collect();
     let upkeeps: Vec<Option<LogUpkeep>> = futures::stream::iter(upkeeps)
         .buffered(4)
@@ -116,14 +117,4 @@ async fn run_locked(
             .filter(|upkeep| upkeep.checkpoint.is_some() || upkeep.expired > 0),
     );
     Ok(summary)
-}
-
-/// [`delta::upkeep_log`] owning its root, so the futures of all the tables can be made
-/// first and then run a few at once.
-async fn upkeep_log(
-    lake: &Lake,
-    root: String,
-    retention: Duration,
-) -> Result<Option<LogUpkeep>, LakeError> {
-    delta::upkeep_log(lake, &root, retention).await
 }

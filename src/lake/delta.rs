@@ -305,14 +305,15 @@ pub async fn upkeep_log(
         root: root.to_string(),
         ..Default::default()
     };
+    let due = |version: i64| version - last.unwrap_or(-1) >= CHECKPOINT_EVERY;
     let version = match latest {
-        Some(version) if version - last.unwrap_or(-1) < CHECKPOINT_EVERY => version,
+        Some(version) if !due(version) => version,
         _ => {
             table.load().await.map_err(|e| delta_error(lake, root, e))?;
             table.version().unwrap_or(0) as i64
         }
     };
-    if version - last.unwrap_or(-1) >= CHECKPOINT_EVERY {
+    if due(version) {
         deltalake::checkpoints::create_checkpoint(&table, None)
             .await
             .map_err(|e| delta_error(lake, root, e))?;
@@ -349,9 +350,11 @@ async fn latest_commit(lake: &Lake, root: &str) -> Result<Option<Option<i64>>, L
 /// The version a commit file's name gives (`00000000000000000012.json` → 12).
 fn commit_version(name: &str) -> Option<i64> {
     let digits = name.strip_suffix(".json")?;
-    (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
+    if digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// The version of the table's last checkpoint (`_delta_log/_last_checkpoint`).
