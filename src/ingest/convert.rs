@@ -377,7 +377,7 @@ impl WorkerOutput {
 /// when a chunk is first filled: at 4,096 a nightly file of 40,000 rows spent its first
 /// chunks allocating (90,000 strings per worker, 2,000 more page faults), and a chunk's
 /// strings no longer stayed in cache while their rows were converted. At 1,024: a nightly
-/// day's ingest 0.20 → 0.17 s, 10M rows 15.4–15.6 → 14.5–15.6 s (alternating runs).
+/// day's ingest 0.20 → 0.17 s, 10M rows 15.4–17.2 → 14.5–15.6 s (alternating runs).
 const CHUNK_ROWS: usize = 1024;
 
 /// Records read by the reader thread; `records[..len]` are filled.
