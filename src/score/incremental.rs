@@ -283,7 +283,8 @@ async fn linked_periods(
     }
     // The ids are held first: with their count known, the join with every survey response
     // hashes the ids (a night's tens of thousands) and streams the responses past them,
-    // instead of hash-partitioning both sides (the ids' scan has no row count to go by).
+    // instead of hash-partitioning both sides (after the union of filtered scans only an
+    // estimate of the ids' count remains, too uncertain for DataFusion to pick a side).
     let held = super::collect_sql(ctx, &ids.join(" union all "), "(incremental)").await;
     if !rewritten.is_empty() {
         ctx.deregister_table(PREVIOUS).map_err(wrap)?;
