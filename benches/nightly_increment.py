@@ -20,7 +20,9 @@ binary uses its embedded catalog.
 
 import argparse
 import csv
+import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,19 +36,62 @@ ENV.setdefault("MOMENTOS_PSEUDONYM_KEY", "bench-key-0123456789abcdef0123456789")
 DERIVED = ["interaction_facts", "scores", "scores_by_stakeholder", "survey_kpis", "protocol"]
 
 
-def run(binary, lake, *args):
+def run(binary, lake, *args, steps=None):
+    """Runs one command; with `steps` (a list), its debug log's steps are appended to it as
+    (milliseconds since the command started, step) pairs."""
+    env = dict(ENV, MOMENTOS_LOG="momentos=debug") if steps is not None else ENV
+    started_at = time.time()
     started = time.perf_counter()
     out = subprocess.run(
         [binary, "--lang", "en", "--lake", lake, *args],
         capture_output=True,
         text=True,
-        env=ENV,
+        env=env,
     )
     elapsed = time.perf_counter() - started
     # 3: done, with some rows quarantined (the generated exports carry defects on purpose).
     if out.returncode not in (0, 3):
         sys.exit(f"{' '.join(args)} failed:\n{out.stderr}")
+    if steps is not None:
+        steps.extend(logged_steps(out.stderr, started_at))
+        steps.append((round(elapsed * 1000), "Exited"))
     return elapsed, out.stdout
+
+
+# A debug log line: `2026-12-05T17:29:27.405020Z DEBUG momentos::score::run: Computed. table="protocol" …`
+LOG_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z +\w+ +momentos::[\w:]+: ([^.]+)\.(.*)$"
+)
+
+
+def logged_steps(log, started_at):
+    """(ms since `started_at`, step) for each line of a debug log that ends a step: its
+    message, and the table or view it names."""
+    out = []
+    for line in log.splitlines():
+        m = LOG_LINE.match(line)
+        if not m or "Files left out" in m.group(2):
+            continue
+        at = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc)
+        named = re.search(r'(?:table|view)="([^"]+)"', m.group(3))
+        step = m.group(2) + (f" ({named.group(1)})" if named else "")
+        out.append((round((at.timestamp() - started_at) * 1000), step))
+    return out
+
+
+def print_steps(rounds):
+    """Each step's median end across rounds, in the order they end."""
+    ends = {}
+    for steps in rounds:
+        seen = {}
+        for ms, step in steps:
+            seen[step] = ms  # a step logged twice (one per table) counts at its last line
+        for step, ms in seen.items():
+            ends.setdefault(step, []).append(ms)
+    print(f"incremental score, where each step ends (ms since the command started; median of "
+          f"{len(rounds)} round(s)):")
+    for step, ms in sorted(ends.items(), key=lambda kv: sorted(kv[1])[len(kv[1]) // 2]):
+        print(f"  {sorted(ms)[len(ms) // 2]:6d}  {step}")
 
 
 def split(path, day, early, late):
@@ -99,6 +144,9 @@ def main():
     p.add_argument("--rounds", type=int, default=1,
                    help="run the night this many times, each from the same lake, and report the "
                         "median ratios (the machines here are shared)")
+    p.add_argument("--steps", action="store_true",
+                   help="run the incremental scores with the debug log and print where their "
+                        "time goes: when each step ends (the log costs a few milliseconds)")
     args = p.parse_args()
     binary = os.path.abspath(args.binary)
     work = args.work or tempfile.mkdtemp(prefix="momentos-nightly-")
@@ -128,6 +176,7 @@ def main():
     shutil.copytree(lake, before)
     full_lake = os.path.join(work, "lake-full")
     rounds = []
+    steps = []
     for r in range(max(1, args.rounds)):
         if r:
             shutil.rmtree(lake)
@@ -135,7 +184,10 @@ def main():
         # The shipped nightly pipeline: ingest, maintain, score.
         t_ingest, _ = run(binary, lake, "ingest", "interactions", late)
         t_maintain, _ = run(binary, lake, "maintain")
-        t_incremental, out = run(binary, lake, "score", "--as-of", night)
+        logged = [] if args.steps else None
+        t_incremental, out = run(binary, lake, "score", "--as-of", night, steps=logged)
+        if logged is not None:
+            steps.append(logged)
         decision = next((l for l in out.splitlines() if l.startswith(("Incremental", "Full run"))), "")
         shutil.rmtree(full_lake, ignore_errors=True)
         shutil.copytree(lake, full_lake)
@@ -152,6 +204,8 @@ def main():
         nightly_ratio = sorted(r[1] for r in rounds)[mid]
         print(f"median of {len(rounds)} rounds: incremental / full = {score_ratio:.3f}; "
               f"(ingest + maintain + incremental) / full = {nightly_ratio:.3f}")
+    if steps:
+        print_steps(steps)
     diff = same_tables(lake, full_lake)
     print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
     return 0 if diff is None else 1
