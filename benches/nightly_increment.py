@@ -146,7 +146,7 @@ def main():
                         "median ratios (the machines here are shared)")
     p.add_argument("--steps", action="store_true",
                    help="run the incremental scores with the debug log and print where their "
-                        "time goes: when each step ends (the log costs a few milliseconds)")
+                        "time goes: when each step ends (the log itself costs no measurable time)")
     args = p.parse_args()
     binary = os.path.abspath(args.binary)
     work = args.work or tempfile.mkdtemp(prefix="momentos-nightly-")
