@@ -24,6 +24,7 @@ import datetime
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,8 +91,8 @@ def print_steps(rounds):
             ends.setdefault(step, []).append(ms)
     print(f"incremental score, where each step ends (ms since the command started; median of "
           f"{len(rounds)} round(s)):")
-    for step, ms in sorted(ends.items(), key=lambda kv: sorted(kv[1])[len(kv[1]) // 2]):
-        print(f"  {sorted(ms)[len(ms) // 2]:6d}  {step}")
+    for step, ms in sorted(ends.items(), key=lambda kv: statistics.median_high(kv[1])):
+        print(f"  {statistics.median_high(ms):6d}  {step}")
 
 
 def split(path, day, early, late):
@@ -199,9 +200,8 @@ def main():
               f"{t_full:.2f} s; incremental / full = {t_incremental / t_full:.3f}; "
               f"(ingest + maintain + incremental) / full = {nightly / t_full:.3f}", flush=True)
     if len(rounds) > 1:
-        mid = len(rounds) // 2
-        score_ratio = sorted(r[0] for r in rounds)[mid]
-        nightly_ratio = sorted(r[1] for r in rounds)[mid]
+        score_ratio = statistics.median_high(r[0] for r in rounds)
+        nightly_ratio = statistics.median_high(r[1] for r in rounds)
         print(f"median of {len(rounds)} rounds: incremental / full = {score_ratio:.3f}; "
               f"(ingest + maintain + incremental) / full = {nightly_ratio:.3f}")
     if steps:
