@@ -6,24 +6,60 @@
 //! DataFusion's "resources exhausted" error instead of the process growing without bound.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use datafusion::common::{resources_datafusion_err, Result};
 use datafusion::execution::memory_pool::{
     MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation,
 };
 
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 static COUNTING: AtomicUsize = AtomicUsize::new(0);
 
-/// The system allocator, counting live bytes. One relaxed atomic per (de)allocation.
+/// Live bytes, in shards: each thread adds to its own, so threads that allocate at once do
+/// not fight over one cache line (with a single counter, the ingest's two converting
+/// threads spent ~5 % of their time there). A shard may go negative (memory freed by
+/// another thread than the one that allocated it); only the sum means anything.
+const SHARDS: usize = 16;
+
+/// One counter per cache line pair (adjacent-line prefetch pulls lines in twos).
+#[repr(align(128))]
+struct Shard(AtomicIsize);
+
+static LIVE_BYTES: [Shard; SHARDS] = [const { Shard(AtomicIsize::new(0)) }; SHARDS];
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's shard, `usize::MAX` until its first allocation. A `const` cell
+    /// without `Drop`: reading it never allocates and stays valid while the thread exits.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn shard() -> &'static AtomicIsize {
+    let i = SHARD.with(|s| {
+        let mut i = s.get();
+        if i == usize::MAX {
+            i = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            s.set(i);
+        }
+        i
+    });
+    &LIVE_BYTES[i].0
+}
+
+fn count(delta: isize) {
+    shard().fetch_add(delta, Ordering::Relaxed);
+}
+
+/// The system allocator, counting live bytes. One uncontended relaxed atomic per
+/// (de)allocation.
 pub struct CountingAllocator;
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);
         if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
@@ -31,24 +67,20 @@ unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc_zeroed(layout);
         if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout);
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = System.realloc(ptr, layout, new_size);
         if !p.is_null() {
-            if new_size >= layout.size() {
-                LIVE_BYTES.fetch_add(new_size - layout.size(), Ordering::Relaxed);
-            } else {
-                LIVE_BYTES.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
+            count(new_size as isize - layout.size() as isize);
         }
         p
     }
@@ -61,9 +93,14 @@ impl CountingAllocator {
     }
 }
 
-/// Live heap bytes, when the counting allocator is installed.
+/// Live heap bytes, when the counting allocator is installed. The shards are read one by
+/// one, so while other threads allocate the sum is off by what they do meanwhile.
 pub fn live_heap_bytes() -> Option<usize> {
-    (COUNTING.load(Ordering::Relaxed) == 1).then(|| LIVE_BYTES.load(Ordering::Relaxed))
+    (COUNTING.load(Ordering::Relaxed) == 1).then(|| counted_bytes().max(0) as usize)
+}
+
+fn counted_bytes() -> isize {
+    LIVE_BYTES.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
 }
 
 /// A pool that grants a reservation only while both the pool's own count and the real
@@ -175,6 +212,21 @@ mod tests {
     use super::*;
 
     const MB: usize = 1 << 20;
+
+    /// Threads count on shards of their own; bytes counted by one thread and released by
+    /// another still add up. (Test binaries do not install the allocator, so only this
+    /// test moves the counters.)
+    #[test]
+    fn shards_add_up_across_threads() {
+        let before = counted_bytes();
+        let threads: Vec<_> = (1..=4)
+            .map(|i| std::thread::spawn(move || count(1000 * i)))
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(counted_bytes() - before, 10_000);
+        count(-10_000);
+        assert_eq!(counted_bytes(), before);
+    }
 
     fn heap_of_100_mb() -> Option<usize> {
         Some(100 * MB)
