@@ -31,7 +31,9 @@ static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// This thread's shard, `usize::MAX` until its first allocation. A `const` cell
-    /// without `Drop`: reading it never allocates and stays valid while the thread exits.
+    /// without `Drop` lives in the target's native thread-local storage (Linux, macOS,
+    /// Windows): reading it never allocates — an allocator that did would call itself —
+    /// and stays valid while the thread exits.
     static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
