@@ -14,6 +14,9 @@ through their Delta logs, compared with DuckDB's EXCEPT ALL in both directions).
     python3 benches/nightly_increment.py --binary target/release/momentos \\
         --interactions /tmp/momentos-bench/inbox-10000000/interactions.csv --day 2026-11-30
 
+`--floor 50000` then runs the same night on a lake of only the first 50,000 rows before the
+day: what a night costs when almost nothing is old, as a share of the big lake's full score.
+
 Needs Python's `deltalake` and `duckdb`. Run it from a folder without a catalog.toml so the
 binary uses its embedded catalog.
 """
@@ -21,6 +24,7 @@ binary uses its embedded catalog.
 import argparse
 import csv
 import datetime
+import itertools
 import os
 import re
 import shutil
@@ -113,10 +117,15 @@ def split(path, day, early, late):
 
 
 def live_files(lake, table):
+    """The table's live files, or None when the lake has no such table (a score writes
+    `survey_kpis` only when there are survey responses)."""
     from deltalake import DeltaTable
 
     roots = {"interaction_facts": "facts/interaction_facts"}
-    return DeltaTable(os.path.join(lake, roots.get(table, table))).file_uris()
+    path = os.path.join(lake, roots.get(table, table))
+    if not os.path.isdir(path):
+        return None
+    return DeltaTable(path).file_uris()
 
 
 def same_tables(lake_a, lake_b):
@@ -125,6 +134,10 @@ def same_tables(lake_a, lake_b):
     con = duckdb.connect()
     for table in DERIVED:
         a, b = live_files(lake_a, table), live_files(lake_b, table)
+        if a is None and b is None:
+            continue
+        if a is None or b is None:
+            return f"{table}: only in {lake_b if a is None else lake_a}"
         for x, y in ((a, b), (b, a)):
             q = (
                 f"select count(*) from (select * from read_parquet({x!r}, union_by_name=true) "
@@ -134,6 +147,95 @@ def same_tables(lake_a, lake_b):
             if extra:
                 return f"{table}: {extra} rows differ"
     return None
+
+
+def sample_history(early, late, n, folder, out):
+    """A small history for `--floor`, written into `out`: early.csv with the first `n` rows
+    before the day, surveys.csv with the responses linked to those rows or to the day's,
+    shopper.csv with the first shopper notes, in the share the interactions kept have."""
+    os.makedirs(out, exist_ok=True)
+
+    def copy(name, source, keep=None, first=None):
+        """Copies the header and the first `first` rows, or the rows `keep` accepts."""
+        with open(source, newline="", encoding="utf-8") as f, open(
+            os.path.join(out, name), "w", newline="", encoding="utf-8"
+        ) as o:
+            reader, writer = csv.reader(f), csv.writer(o)
+            header = next(reader)
+            writer.writerow(header)
+            rows = itertools.islice(reader, first) if first is not None else reader
+            writer.writerows(row for row in rows if keep is None or keep(header, row))
+
+    def ids_in(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            at = next(reader).index("interaction_id")
+            return {row[at] for row in reader}
+
+    def rows_in(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            return sum(1 for _ in csv.reader(f)) - 1
+
+    copy("early.csv", early, first=n)
+    ids = ids_in(late) | ids_in(os.path.join(out, "early.csv"))
+    total = rows_in(early)
+    share = min(n, total) / max(total, 1)
+    surveys, shopper = os.path.join(folder, "surveys.csv"), os.path.join(folder, "shopper.csv")
+    if os.path.exists(surveys):
+        copy("surveys.csv", surveys, keep=lambda h, row: row[h.index("interaction_id")] in ids)
+    if os.path.exists(shopper):
+        notes = max(1, round(rows_in(shopper) * share))
+        copy("shopper.csv", shopper, first=notes)
+    return out
+
+
+def nights(binary, work, early, late, extras, day, n_rounds, with_steps):
+    """Builds a lake from `early` (and the surveys and shopper notes in `extras`), then runs
+    the night `n_rounds` times from it. Returns each round's times (ingest, maintain,
+    incremental score, full score), the steps logged, and the two lakes to compare."""
+    lake = os.path.join(work, "lake")
+    shutil.rmtree(lake, ignore_errors=True)
+    night = f"{day}T23:59:00-05:00"
+    t, _ = run(binary, lake, "ingest", "interactions", early)
+    print(f"ingest before the day: {t:.1f} s", flush=True)
+    for kind in ("surveys", "shopper"):
+        path = os.path.join(extras, f"{kind}.csv")
+        if os.path.exists(path):
+            run(binary, lake, "ingest", kind, path)
+    # The steady state of a nightly lake: every month already compacted.
+    t, _ = run(binary, lake, "maintain")
+    print(f"first maintain (compacts every month): {t:.1f} s", flush=True)
+    t, _ = run(binary, lake, "score", "--full", "--as-of", f"{day}T06:00:00-05:00")
+    print(f"first full score: {t:.1f} s", flush=True)
+    # The lake as it stands before the night, kept to start every round from it.
+    before = os.path.join(work, "lake-before")
+    shutil.rmtree(before, ignore_errors=True)
+    shutil.copytree(lake, before)
+    full_lake = os.path.join(work, "lake-full")
+    rounds = []
+    steps = []
+    for r in range(max(1, n_rounds)):
+        if r:
+            shutil.rmtree(lake)
+            shutil.copytree(before, lake)
+        # The shipped nightly pipeline: ingest, maintain, score.
+        t_ingest, _ = run(binary, lake, "ingest", "interactions", late)
+        t_maintain, _ = run(binary, lake, "maintain")
+        logged = [] if with_steps else None
+        t_incremental, out = run(binary, lake, "score", "--as-of", night, steps=logged)
+        if logged is not None:
+            steps.append(logged)
+        decision = next((l for l in out.splitlines() if l.startswith(("Incremental", "Full run"))), "")
+        shutil.rmtree(full_lake, ignore_errors=True)
+        shutil.copytree(lake, full_lake)
+        t_full, _ = run(binary, full_lake, "score", "--full", "--as-of", night)
+        nightly = t_ingest + t_maintain + t_incremental
+        rounds.append((t_ingest, t_maintain, t_incremental, t_full))
+        print(f"round {r + 1}: ingest of the day {t_ingest:.2f} s, maintain {t_maintain:.2f} s, "
+              f"incremental score {t_incremental:.2f} s ({decision}); full score, same as-of, "
+              f"{t_full:.2f} s; incremental / full = {t_incremental / t_full:.3f}; "
+              f"(ingest + maintain + incremental) / full = {nightly / t_full:.3f}", flush=True)
+    return rounds, steps, lake, full_lake
 
 
 def main():
@@ -148,6 +250,11 @@ def main():
     p.add_argument("--steps", action="store_true",
                    help="run the incremental scores with the debug log and print where their "
                         "time goes: when each step ends (the log itself costs no measurable time)")
+    p.add_argument("--floor", type=int, metavar="N",
+                   help="then run the same night, as many rounds, on a lake holding only the "
+                        "first N rows before the day (and their survey responses): what the "
+                        "night costs when almost nothing is old, against the big lake's full "
+                        "score")
     args = p.parse_args()
     binary = os.path.abspath(args.binary)
     work = args.work or tempfile.mkdtemp(prefix="momentos-nightly-")
@@ -156,58 +263,39 @@ def main():
     if not (os.path.exists(early) and os.path.exists(late)):
         print(f"splitting {args.interactions} at {args.day} …", flush=True)
         split(args.interactions, args.day, early, late)
-    lake = os.path.join(work, "lake")
-    shutil.rmtree(lake, ignore_errors=True)
-    night = f"{args.day}T23:59:00-05:00"
-    t, _ = run(binary, lake, "ingest", "interactions", early)
-    print(f"ingest before the day: {t:.1f} s", flush=True)
     folder = os.path.dirname(os.path.abspath(args.interactions))
-    for kind in ("surveys", "shopper"):
-        path = os.path.join(folder, f"{kind}.csv")
-        if os.path.exists(path):
-            run(binary, lake, "ingest", kind, path)
-    # The steady state of a nightly lake: every month already compacted.
-    t, _ = run(binary, lake, "maintain")
-    print(f"first maintain (compacts every month): {t:.1f} s", flush=True)
-    t, _ = run(binary, lake, "score", "--full", "--as-of", f"{args.day}T06:00:00-05:00")
-    print(f"first full score: {t:.1f} s", flush=True)
-    # The lake as it stands before the night, kept to start every round from it.
-    before = os.path.join(work, "lake-before")
-    shutil.rmtree(before, ignore_errors=True)
-    shutil.copytree(lake, before)
-    full_lake = os.path.join(work, "lake-full")
-    rounds = []
-    steps = []
-    for r in range(max(1, args.rounds)):
-        if r:
-            shutil.rmtree(lake)
-            shutil.copytree(before, lake)
-        # The shipped nightly pipeline: ingest, maintain, score.
-        t_ingest, _ = run(binary, lake, "ingest", "interactions", late)
-        t_maintain, _ = run(binary, lake, "maintain")
-        logged = [] if args.steps else None
-        t_incremental, out = run(binary, lake, "score", "--as-of", night, steps=logged)
-        if logged is not None:
-            steps.append(logged)
-        decision = next((l for l in out.splitlines() if l.startswith(("Incremental", "Full run"))), "")
-        shutil.rmtree(full_lake, ignore_errors=True)
-        shutil.copytree(lake, full_lake)
-        t_full, _ = run(binary, full_lake, "score", "--full", "--as-of", night)
-        nightly = t_ingest + t_maintain + t_incremental
-        rounds.append((t_incremental / t_full, nightly / t_full))
-        print(f"round {r + 1}: ingest of the day {t_ingest:.2f} s, maintain {t_maintain:.2f} s, "
-              f"incremental score {t_incremental:.2f} s ({decision}); full score, same as-of, "
-              f"{t_full:.2f} s; incremental / full = {t_incremental / t_full:.3f}; "
-              f"(ingest + maintain + incremental) / full = {nightly / t_full:.3f}", flush=True)
+    rounds, steps, lake, full_lake = nights(
+        binary, work, early, late, folder, args.day, args.rounds, args.steps
+    )
+    median = lambda xs: statistics.median_high(list(xs))  # noqa: E731
     if len(rounds) > 1:
-        score_ratio = statistics.median_high(r[0] for r in rounds)
-        nightly_ratio = statistics.median_high(r[1] for r in rounds)
-        print(f"median of {len(rounds)} rounds: incremental / full = {score_ratio:.3f}; "
-              f"(ingest + maintain + incremental) / full = {nightly_ratio:.3f}")
+        print(f"median of {len(rounds)} rounds: incremental / full = "
+              f"{median(r[2] / r[3] for r in rounds):.3f}; (ingest + maintain + incremental) / "
+              f"full = {median(sum(r[:3]) / r[3] for r in rounds):.3f}")
     if steps:
         print_steps(steps)
     diff = same_tables(lake, full_lake)
     print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
+    if args.floor and diff is None:
+        print(f"the same night on a lake of the first {args.floor} rows before the day:", flush=True)
+        small = os.path.join(work, "floor")
+        extras = sample_history(early, late, args.floor, folder, small)
+        small_rounds, small_steps, lake, full_lake = nights(
+            binary, small, os.path.join(small, "early.csv"), late, extras, args.day,
+            args.rounds, args.steps,
+        )
+        full = median(r[3] for r in rounds)
+        print(f"floor, median of {len(small_rounds)} round(s): ingest of the day "
+              f"{median(r[0] for r in small_rounds):.2f} s, maintain "
+              f"{median(r[1] for r in small_rounds):.2f} s, incremental score "
+              f"{median(r[2] for r in small_rounds):.2f} s; (ingest + maintain + incremental) = "
+              f"{median(sum(r[:3]) for r in small_rounds) / full:.3f} of the big lake's full "
+              f"score ({full:.2f} s, median); its incremental score alone "
+              f"{median(r[2] for r in small_rounds) / full:.3f}")
+        if small_steps:
+            print_steps(small_steps)
+        diff = same_tables(lake, full_lake)
+        print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
     return 0 if diff is None else 1
 
 
