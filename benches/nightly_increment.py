@@ -238,6 +238,16 @@ def nights(binary, work, early, late, extras, day, n_rounds, with_steps):
     return rounds, steps, lake, full_lake
 
 
+def steps_and_tables(steps, lake, full_lake):
+    """Prints where the nights' scores spent their time (with `--steps`) and whether the last
+    night's tables equal the full run's; returns the difference, None when equal."""
+    if steps:
+        print_steps(steps)
+    diff = same_tables(lake, full_lake)
+    print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
+    return diff
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--binary", required=True)
@@ -272,10 +282,7 @@ def main():
         print(f"median of {len(rounds)} rounds: incremental / full = "
               f"{median(r[2] / r[3] for r in rounds):.3f}; (ingest + maintain + incremental) / "
               f"full = {median(sum(r[:3]) / r[3] for r in rounds):.3f}")
-    if steps:
-        print_steps(steps)
-    diff = same_tables(lake, full_lake)
-    print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
+    diff = steps_and_tables(steps, lake, full_lake)
     if args.floor and diff is None:
         print(f"the same night on a lake of the first {args.floor} rows before the day:", flush=True)
         small = os.path.join(work, "floor")
@@ -292,10 +299,7 @@ def main():
               f"{median(sum(r[:3]) for r in small_rounds) / full:.3f} of the big lake's full "
               f"score ({full:.2f} s, median); its incremental score alone "
               f"{median(r[2] for r in small_rounds) / full:.3f}")
-        if small_steps:
-            print_steps(small_steps)
-        diff = same_tables(lake, full_lake)
-        print("tables identical" if diff is None else f"TABLES DIFFER: {diff}")
+        diff = steps_and_tables(small_steps, lake, full_lake)
     return 0 if diff is None else 1
 
 
