@@ -155,37 +155,42 @@ def sample_history(early, late, n, folder, out):
     shopper.csv with the first shopper notes, in the share the interactions kept have."""
     os.makedirs(out, exist_ok=True)
 
-    def copy(name, source, keep=None, first=None):
-        """Copies the header and the first `first` rows, or the rows `keep` accepts."""
+    def copy(name, source, keep_ids=None, first=None):
+        """Copies the header and the first `first` rows, or the rows whose `interaction_id`
+        is in `keep_ids`; returns the ids copied."""
         with open(source, newline="", encoding="utf-8") as f, open(
             os.path.join(out, name), "w", newline="", encoding="utf-8"
         ) as o:
             reader, writer = csv.reader(f), csv.writer(o)
             header = next(reader)
             writer.writerow(header)
+            at = header.index("interaction_id") if "interaction_id" in header else None
             rows = itertools.islice(reader, first) if first is not None else reader
-            writer.writerows(row for row in rows if keep is None or keep(header, row))
+            copied = set()
+            for row in rows:
+                if keep_ids is None or row[at] in keep_ids:
+                    writer.writerow(row)
+                    if at is not None:
+                        copied.add(row[at])
+            return copied
 
-    def ids_in(path):
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            at = next(reader).index("interaction_id")
-            return {row[at] for row in reader}
+    def lines_in(path):
+        """Data lines (a text field spanning lines counts twice: only a share is wanted)."""
+        with open(path, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
 
-    def rows_in(path):
-        with open(path, newline="", encoding="utf-8") as f:
-            return sum(1 for _ in csv.reader(f)) - 1
-
-    copy("early.csv", early, first=n)
-    ids = ids_in(late) | ids_in(os.path.join(out, "early.csv"))
-    total = rows_in(early)
+    ids = copy("early.csv", early, first=n)
+    with open(late, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        at = next(reader).index("interaction_id")
+        ids.update(row[at] for row in reader)
+    total = lines_in(early)
     share = min(n, total) / max(total, 1)
     surveys, shopper = os.path.join(folder, "surveys.csv"), os.path.join(folder, "shopper.csv")
     if os.path.exists(surveys):
-        copy("surveys.csv", surveys, keep=lambda h, row: row[h.index("interaction_id")] in ids)
+        copy("surveys.csv", surveys, keep_ids=ids)
     if os.path.exists(shopper):
-        notes = max(1, round(rows_in(shopper) * share))
-        copy("shopper.csv", shopper, first=notes)
+        copy("shopper.csv", shopper, first=max(1, round(lines_in(shopper) * share)))
     return out
 
 

@@ -96,13 +96,14 @@ impl TableProvider for SwappableView {
         // runs over the whole tree), so it is planned here without the physical optimizer:
         // with views over views, every level optimized its whole subtree once more (9 % of
         // the CPU samples of a nightly score on a small lake).
-        if let Some(session) = state.as_any().downcast_ref::<SessionState>() {
-            if current.downcast_ref::<ViewTable>().is_some() {
-                let unoptimized = SessionStateBuilder::new_from_existing(session.clone())
-                    .with_physical_optimizer_rules(vec![])
-                    .build();
-                return current.scan(&unoptimized, projection, filters, limit).await;
-            }
+        // Views scanned inside this one get the stripped session already: no copy for them.
+        let session = state.as_any().downcast_ref::<SessionState>();
+        let is_view = current.downcast_ref::<ViewTable>().is_some();
+        if let Some(session) = session.filter(|s| is_view && !s.physical_optimizers().is_empty()) {
+            let unoptimized = SessionStateBuilder::new_from_existing(session.clone())
+                .with_physical_optimizer_rules(vec![])
+                .build();
+            return current.scan(&unoptimized, projection, filters, limit).await;
         }
         current.scan(state, projection, filters, limit).await
     }
